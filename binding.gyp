@@ -1,0 +1,42 @@
+{
+  "targets": [
+    {
+      "target_name": "openssl_session_cache",
+      "sources": [
+        "src/connection.cc",
+        "src/context.cc",
+        "src/error_queue.cc",
+        "src/object.cc",
+        "src/runtime.cc",
+        "src/session.cc",
+        "src/session_table.cc",
+        "src/timeout_list.cc",
+        "native/addon.cc",
+        "native/args.cc",
+        "native/callbacks.cc",
+        "native/ctx_api.cc",
+        "native/ex_data_api.cc",
+        "native/instance.cc",
+        "native/misc_api.cc",
+        "native/session_api.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-fvisibility=hidden", "-fvisibility-inlines-hidden", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "ldflags": ["-Wl,-Bsymbolic", "-Wl,--exclude-libs,ALL"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "MACOSX_DEPLOYMENT_TARGET": "10.15"
+      },
+      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] } }
+    }
+  ]
+}

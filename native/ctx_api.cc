@@ -1,0 +1,252 @@
+// SSL_CTX entry points: lifetime, cache settings, the cache operations, the
+// callbacks and the statistics.
+#include "callbacks.h"
+#include "entry.h"
+
+namespace osc {
+namespace {
+
+napi_value MethodHandle(napi_env env, Instance* inst, const Method* m) {
+  napi_value v;
+  napi_create_external(env, const_cast<Method*>(m), nullptr, nullptr, &v);
+  napi_type_tag_object(env, v, &inst->method_tag);
+  return v;
+}
+
+napi_value TLS_method(napi_env env, napi_callback_info info) {
+  Args<0> a(env, info);
+  return MethodHandle(env, a.inst, &kTlsMethod);
+}
+napi_value TLS_server_method(napi_env env, napi_callback_info info) {
+  Args<0> a(env, info);
+  return MethodHandle(env, a.inst, &kTlsServerMethod);
+}
+napi_value TLS_client_method(napi_env env, napi_callback_info info) {
+  Args<0> a(env, info);
+  return MethodHandle(env, a.inst, &kTlsClientMethod);
+}
+
+napi_value SSL_CTX_new(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  napi_valuetype t;
+  napi_typeof(env, a[0], &t);
+  bool tagged = false;
+  if (t == napi_external) napi_check_object_type_tag(env, a[0], &a.inst->method_tag, &tagged);
+  if (!tagged) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "SSL_CTX_new: expected an SSL_METHOD (TLS_method())");
+    return nullptr;
+  }
+  void* m;
+  napi_get_value_external(env, a[0], &m);
+  CallScope scope(a.inst);
+  Context* ctx = ctx_new(a.inst->runtime, static_cast<const Method*>(m));
+  napi_value h = Surface(a.inst, ctx);
+  return scope.Rethrow() ? nullptr : h;
+}
+
+napi_value SSL_CTX_up_ref(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_up_ref");
+  if (!ctx) return nullptr;
+  if (!ctx->alive()) {
+    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_CTX_up_ref: SSL_CTX is being freed");
+    return nullptr;
+  }
+  ctx_up_ref(ctx);
+  return Int(env, 1);
+}
+
+napi_value SSL_CTX_free(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  bool is_null;
+  Context* ctx = UnwrapNullable<Context>(a.inst, a[0], "SSL_CTX_free", &is_null);
+  if (is_null) return Undefined(env);
+  if (!ctx) return nullptr;
+  if (!ctx->alive() || ctx->references <= ctx->internal_refs) {
+    napi_throw_error(env, "ERR_REFCOUNT",
+                     "SSL_CTX_free: no reference left to free (the rest belong to its SSL objects)");
+    return nullptr;
+  }
+  CallScope scope(a.inst);
+  ctx_free(ctx);
+  scope.Rethrow();
+  return Undefined(env);
+}
+
+// The cache settings, through SSL_CTX_ctrl as OpenSSL's macros do.
+template <int Cmd>
+napi_value CtrlSet(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  static constexpr const char* kName = Cmd == kCtrlSetSessCacheMode ? "SSL_CTX_set_session_cache_mode"
+                                                                     : "SSL_CTX_sess_set_cache_size";
+  Context* ctx = Unwrap<Context>(a.inst, a[0], kName);
+  int64_t v;
+  if (!ctx || !GetInt64(env, a[1], kName, &v)) return nullptr;
+  return Int(env, ctx_ctrl(ctx, Cmd, static_cast<long>(v)));
+}
+
+template <int Cmd>
+napi_value CtrlGet(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_sess_*");
+  if (!ctx) return nullptr;
+  return Int(env, ctx_ctrl(ctx, Cmd, 0));
+}
+
+napi_value SSL_CTX_ctrl(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_ctrl");
+  int32_t cmd;
+  int64_t larg = 0;
+  if (!ctx || !GetInt32(env, a[1], "SSL_CTX_ctrl", &cmd)) return nullptr;
+  napi_valuetype t;
+  napi_typeof(env, a[2], &t);
+  if (t != napi_undefined && !GetInt64(env, a[2], "SSL_CTX_ctrl", &larg)) return nullptr;
+  return Int(env, ctx_ctrl(ctx, cmd, static_cast<long>(larg)));
+}
+
+napi_value SSL_CTX_set_timeout(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_set_timeout");
+  int64_t t;
+  if (!ctx || !GetInt64(env, a[1], "SSL_CTX_set_timeout", &t)) return nullptr;
+  return Int(env, ctx_set_timeout(ctx, static_cast<long>(t)));
+}
+
+napi_value SSL_CTX_get_timeout(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_get_timeout");
+  if (!ctx) return nullptr;
+  return Int(env, ctx->timeout);
+}
+
+napi_value SSL_CTX_add_session(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_add_session");
+  if (!ctx) return nullptr;
+  Session* s = Unwrap<Session>(a.inst, a[1], "SSL_CTX_add_session");
+  if (!s) return nullptr;
+  if (!ctx->alive() || !s->alive()) {
+    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_CTX_add_session: object is being freed");
+    return nullptr;
+  }
+  CallScope scope(a.inst);
+  int r = ctx_add_session(ctx, s);
+  return scope.Rethrow() ? nullptr : Int(env, r);
+}
+
+napi_value SSL_CTX_remove_session(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_remove_session");
+  if (!ctx) return nullptr;
+  bool is_null;
+  Session* s = UnwrapNullable<Session>(a.inst, a[1], "SSL_CTX_remove_session", &is_null);
+  if (!s && !is_null) return nullptr;
+  CallScope scope(a.inst);
+  int r = ctx_remove_session(ctx, s);
+  return scope.Rethrow() ? nullptr : Int(env, r);
+}
+
+napi_value SSL_CTX_flush_sessions(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_flush_sessions");
+  int64_t t;
+  if (!ctx || !GetInt64(env, a[1], "SSL_CTX_flush_sessions", &t)) return nullptr;
+  CallScope scope(a.inst);
+  ctx_flush_sessions(ctx, t);
+  scope.Rethrow();
+  return Undefined(env);
+}
+
+// Callback setters and getters.
+template <typename Fn, Callback<Fn> Context::*Field, Fn Trampoline>
+napi_value SetCb(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_sess_set_*_cb");
+  napi_value fn;
+  if (!ctx || !GetCallback(env, a[1], "SSL_CTX_sess_set_*_cb", &fn)) return nullptr;
+  if (!ctx->alive()) return Undefined(env);  // being freed: nothing will call it
+  SetCallback(a.inst, ctx->*Field, Trampoline, fn);
+  return Undefined(env);
+}
+
+template <typename Fn, Callback<Fn> Context::*Field>
+napi_value GetCb(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_sess_get_*_cb");
+  if (!ctx) return nullptr;
+  return GetCallbackValue(a.inst, ctx->*Field);
+}
+
+napi_value debugCacheConsistent(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "debugCacheConsistent");
+  if (!ctx) return nullptr;
+  napi_value r;
+  napi_get_boolean(env, ctx_cache_consistent(ctx), &r);
+  return r;
+}
+
+// The cached sessions from the list head (expires last) to the tail.
+napi_value debugCacheOrder(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "debugCacheOrder");
+  if (!ctx) return nullptr;
+  napi_value arr;
+  napi_create_array(env, &arr);
+  uint32_t i = 0;
+  for (Session* s = ctx->list.head(); s != nullptr; s = s->next) {
+    napi_set_element(env, arr, i++, Surface(a.inst, s));
+  }
+  return arr;
+}
+
+using N = NewSessionFn;
+using R = RemoveSessionFn;
+using G = GetSessionFn;
+
+}  // namespace
+
+const Export ctx_exports[] = {
+    {"TLS_method", TLS_method},
+    {"TLS_server_method", TLS_server_method},
+    {"TLS_client_method", TLS_client_method},
+    {"SSL_CTX_new", SSL_CTX_new},
+    {"SSL_CTX_up_ref", SSL_CTX_up_ref},
+    {"SSL_CTX_free", SSL_CTX_free},
+    {"SSL_CTX_set_session_cache_mode", CtrlSet<kCtrlSetSessCacheMode>},
+    {"SSL_CTX_get_session_cache_mode", CtrlGet<kCtrlGetSessCacheMode>},
+    {"SSL_CTX_sess_set_cache_size", CtrlSet<kCtrlSetSessCacheSize>},
+    {"SSL_CTX_sess_get_cache_size", CtrlGet<kCtrlGetSessCacheSize>},
+    {"SSL_CTX_ctrl", SSL_CTX_ctrl},
+    {"SSL_CTX_set_timeout", SSL_CTX_set_timeout},
+    {"SSL_CTX_get_timeout", SSL_CTX_get_timeout},
+    {"SSL_CTX_add_session", SSL_CTX_add_session},
+    {"SSL_add_session", SSL_CTX_add_session},
+    {"SSL_CTX_remove_session", SSL_CTX_remove_session},
+    {"SSL_remove_session", SSL_CTX_remove_session},
+    {"SSL_CTX_flush_sessions", SSL_CTX_flush_sessions},
+    {"SSL_CTX_sess_set_new_cb", SetCb<N, &Context::new_session, NewSessionTrampoline>},
+    {"SSL_CTX_sess_set_remove_cb", SetCb<R, &Context::remove_session, RemoveSessionTrampoline>},
+    {"SSL_CTX_sess_set_get_cb", SetCb<G, &Context::get_session, GetSessionTrampoline>},
+    {"SSL_CTX_sess_get_new_cb", GetCb<N, &Context::new_session>},
+    {"SSL_CTX_sess_get_remove_cb", GetCb<R, &Context::remove_session>},
+    {"SSL_CTX_sess_get_get_cb", GetCb<G, &Context::get_session>},
+    {"SSL_CTX_sess_number", CtrlGet<kCtrlSessNumber>},
+    {"SSL_CTX_sess_connect", CtrlGet<kCtrlSessConnect>},
+    {"SSL_CTX_sess_connect_good", CtrlGet<kCtrlSessConnectGood>},
+    {"SSL_CTX_sess_connect_renegotiate", CtrlGet<kCtrlSessConnectRenegotiate>},
+    {"SSL_CTX_sess_accept", CtrlGet<kCtrlSessAccept>},
+    {"SSL_CTX_sess_accept_good", CtrlGet<kCtrlSessAcceptGood>},
+    {"SSL_CTX_sess_accept_renegotiate", CtrlGet<kCtrlSessAcceptRenegotiate>},
+    {"SSL_CTX_sess_hits", CtrlGet<kCtrlSessHit>},
+    {"SSL_CTX_sess_cb_hits", CtrlGet<kCtrlSessCbHit>},
+    {"SSL_CTX_sess_misses", CtrlGet<kCtrlSessMisses>},
+    {"SSL_CTX_sess_timeouts", CtrlGet<kCtrlSessTimeouts>},
+    {"SSL_CTX_sess_cache_full", CtrlGet<kCtrlSessCacheFull>},
+    {"debugCacheConsistent", debugCacheConsistent},
+    {"debugCacheOrder", debugCacheOrder},
+};
+const size_t ctx_export_count = sizeof ctx_exports / sizeof ctx_exports[0];
+
+}  // namespace osc

@@ -1,0 +1,175 @@
+// ex_data and app_data for SSL, SSL_CTX and SSL_SESSION: JS values in
+// per-object slots, with OpenSSL's new/dup/free index callbacks.
+#include <memory>
+
+#include "callbacks.h"
+#include "entry.h"
+
+namespace osc {
+namespace {
+
+// What one index registered from JS holds; lives as long as the instance.
+struct IndexRecord {
+  Instance* inst;
+  void* argp;
+  void* new_fn;
+  void* dup_fn;
+  void* free_fn;
+};
+
+class HandleScope {
+ public:
+  explicit HandleScope(napi_env env) : env_(env) { napi_open_handle_scope(env, &scope_); }
+  ~HandleScope() { napi_close_handle_scope(env_, scope_); }
+
+ private:
+  napi_env env_;
+  napi_handle_scope scope_;
+};
+
+// new_func / free_func: (parent, ptr, ad, idx, argl, argp). `ad` has no JS
+// form and is passed as null.
+void CallIndexFn(void* fn, Object* parent, void* ptr, int idx, long argl, IndexRecord* rec) {
+  Instance* inst = rec->inst;
+  napi_env env = inst->env;
+  HandleScope hs(env);
+  napi_value argv[6] = {Surface(inst, parent), ptr ? HeldValue(inst, ptr) : Null(env), Null(env),
+                        Int(env, idx), Int(env, argl), HeldValue(inst, rec->argp)};
+  napi_value result;
+  CallUser(inst, HeldValue(inst, fn), 6, argv, &result);
+}
+
+void ExNew(Object* parent, void* ptr, ExData*, int idx, long argl, void* argp) {
+  auto* rec = static_cast<IndexRecord*>(argp);
+  CallIndexFn(rec->new_fn, parent, ptr, idx, argl, rec);
+}
+
+void ExFree(Object* parent, void* ptr, ExData*, int idx, long argl, void* argp) {
+  auto* rec = static_cast<IndexRecord*>(argp);
+  CallIndexFn(rec->free_fn, parent, ptr, idx, argl, rec);
+}
+
+template <Kind K>
+struct Names;
+template <> struct Names<Kind::Session> {
+  static constexpr const char* index = "SSL_SESSION_get_ex_new_index";
+  static constexpr const char* set = "SSL_SESSION_set_ex_data";
+  static constexpr const char* get = "SSL_SESSION_get_ex_data";
+};
+template <> struct Names<Kind::Context> {
+  static constexpr const char* index = "SSL_CTX_get_ex_new_index";
+  static constexpr const char* set = "SSL_CTX_set_ex_data";
+  static constexpr const char* get = "SSL_CTX_get_ex_data";
+};
+template <> struct Names<Kind::Connection> {
+  static constexpr const char* index = "SSL_get_ex_new_index";
+  static constexpr const char* set = "SSL_set_ex_data";
+  static constexpr const char* get = "SSL_get_ex_data";
+};
+
+template <Kind K>
+napi_value GetExNewIndex(napi_env env, napi_callback_info info) {
+  Args<5> a(env, info);
+  int64_t argl = 0;
+  napi_valuetype t;
+  napi_typeof(env, a[0], &t);
+  if (t != napi_undefined && !GetInt64(env, a[0], Names<K>::index, &argl)) return nullptr;
+  napi_value fns[3];
+  for (int i = 0; i < 3; i++) {
+    napi_typeof(env, a[2 + i], &t);
+    if (t == napi_undefined) fns[i] = nullptr;
+    else if (!GetCallback(env, a[2 + i], Names<K>::index, &fns[i])) return nullptr;
+  }
+  auto* rec = new IndexRecord{a.inst, HoldValue(a.inst, a[1]), fns[0] ? HoldValue(a.inst, fns[0]) : nullptr,
+                              fns[1] ? HoldValue(a.inst, fns[1]) : nullptr,
+                              fns[2] ? HoldValue(a.inst, fns[2]) : nullptr};
+  a.inst->index_records.push_back(rec);
+  int idx = a.inst->runtime->new_ex_index(K, static_cast<long>(argl), rec, rec->new_fn ? ExNew : nullptr,
+                                          nullptr, rec->free_fn ? ExFree : nullptr);
+  return Int(env, idx);
+}
+
+// set_ex_data(obj, idx, value): null or undefined clears the slot.
+template <Kind K, typename T>
+napi_value SetExData(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  T* o = Unwrap<T>(a.inst, a[0], Names<K>::set);
+  int32_t idx;
+  if (!o || !GetInt32(env, a[1], Names<K>::set, &idx)) return nullptr;
+  return Int(env, SetSlot(a.inst, o, idx, a[2]));
+}
+
+template <Kind K, typename T>
+napi_value GetExData(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  T* o = Unwrap<T>(a.inst, a[0], Names<K>::get);
+  int32_t idx;
+  if (!o || !GetInt32(env, a[1], Names<K>::get, &idx)) return nullptr;
+  void* v = o->ex.get(idx);
+  return v ? HeldValue(a.inst, v) : Null(env);
+}
+
+template <Kind K, typename T>
+napi_value SetAppData(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  T* o = Unwrap<T>(a.inst, a[0], Names<K>::set);
+  if (!o) return nullptr;
+  return Int(env, SetSlot(a.inst, o, 0, a[1]));
+}
+
+template <Kind K, typename T>
+napi_value GetAppData(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  T* o = Unwrap<T>(a.inst, a[0], Names<K>::get);
+  if (!o) return nullptr;
+  void* v = o->ex.get(0);
+  return v ? HeldValue(a.inst, v) : Null(env);
+}
+
+}  // namespace
+
+int SetSlot(Instance* inst, Object* o, int idx, napi_value value) {
+  if (idx < 0) return 0;
+  napi_valuetype t;
+  napi_typeof(inst->env, value, &t);
+  void* held = (t == napi_null || t == napi_undefined) ? nullptr : HoldValue(inst, value);
+  void* old = o->ex.get(idx);
+  if (!o->ex.set(idx, held)) {
+    if (held) inst->runtime->release_value(held, inst);
+    return 0;
+  }
+  if (old) inst->runtime->release_value(old, inst);
+  return 1;
+}
+
+void ReleaseIndexRecords(Instance* inst) {
+  for (void* p : inst->index_records) {
+    auto* rec = static_cast<IndexRecord*>(p);
+    for (void* held : {rec->argp, rec->new_fn, rec->dup_fn, rec->free_fn}) {
+      if (held) napi_delete_reference(inst->env, static_cast<napi_ref>(held));
+    }
+    delete rec;
+  }
+  inst->index_records.clear();
+}
+
+const Export ex_data_exports[] = {
+    {"SSL_SESSION_get_ex_new_index", GetExNewIndex<Kind::Session>},
+    {"SSL_SESSION_set_ex_data", SetExData<Kind::Session, Session>},
+    {"SSL_SESSION_get_ex_data", GetExData<Kind::Session, Session>},
+    {"SSL_SESSION_set_app_data", SetAppData<Kind::Session, Session>},
+    {"SSL_SESSION_get_app_data", GetAppData<Kind::Session, Session>},
+    {"SSL_CTX_get_ex_new_index", GetExNewIndex<Kind::Context>},
+    {"SSL_CTX_set_ex_data", SetExData<Kind::Context, Context>},
+    {"SSL_CTX_get_ex_data", GetExData<Kind::Context, Context>},
+    {"SSL_CTX_set_app_data", SetAppData<Kind::Context, Context>},
+    {"SSL_CTX_get_app_data", GetAppData<Kind::Context, Context>},
+    {"SSL_get_ex_new_index", GetExNewIndex<Kind::Connection>},
+    {"SSL_set_ex_data", SetExData<Kind::Connection, Connection>},
+    {"SSL_get_ex_data", GetExData<Kind::Connection, Connection>},
+    {"SSL_set_app_data", SetAppData<Kind::Connection, Connection>},
+    {"SSL_get_app_data", GetAppData<Kind::Connection, Connection>},
+};
+const size_t ex_data_export_count = sizeof ex_data_exports / sizeof ex_data_exports[0];
+
+}  // namespace osc

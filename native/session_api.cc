@@ -1,0 +1,189 @@
+// SSL_SESSION entry points: lifetime, key, times and secrets.
+#include "entry.h"
+
+namespace osc {
+namespace {
+
+napi_value SSL_SESSION_new(napi_env env, napi_callback_info info) {
+  Args<0> a(env, info);
+  CallScope scope(a.inst);
+  Session* s = session_new(a.inst->runtime);
+  napi_value h = Surface(a.inst, s);
+  return scope.Rethrow() ? nullptr : h;
+}
+
+napi_value SSL_SESSION_up_ref(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_up_ref");
+  if (!s) return nullptr;
+  if (!s->alive()) {
+    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_SESSION_up_ref: SSL_SESSION is being freed");
+    return nullptr;
+  }
+  session_up_ref(s);
+  return Int(env, 1);
+}
+
+napi_value SSL_SESSION_free(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  bool is_null;
+  Session* s = UnwrapNullable<Session>(a.inst, a[0], "SSL_SESSION_free", &is_null);
+  if (is_null) return Undefined(env);
+  if (!s) return nullptr;
+  if (!s->alive() || s->references <= s->internal_refs) {
+    napi_throw_error(env, "ERR_REFCOUNT",
+                     "SSL_SESSION_free: no reference left to free (the rest belong to a cache or an SSL)");
+    return nullptr;
+  }
+  CallScope scope(a.inst);
+  session_free(s);
+  scope.Rethrow();
+  return Undefined(env);
+}
+
+napi_value SSL_SESSION_set1_id(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set1_id");
+  Bytes id;
+  if (!s || !GetBytes(env, a[1], a[2], "SSL_SESSION_set1_id", &id)) return nullptr;
+  CallScope scope(a.inst);  // re-keying may free a displaced session
+  int r = session_set1_id(s, id.data, static_cast<unsigned>(id.length > 0xFFFF ? 0xFFFF : id.length));
+  return scope.Rethrow() ? nullptr : Int(env, r);
+}
+
+// SSL_SESSION_get_id(s, len?): the id bytes; `len` is C's out-parameter.
+napi_value SSL_SESSION_get_id(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_get_id");
+  if (!s) return nullptr;
+  napi_valuetype t;
+  napi_typeof(env, a[1], &t);
+  if (t != napi_undefined && t != napi_null && !SetOut(env, a[1], "SSL_SESSION_get_id", s->id_len)) return nullptr;
+  return Copy(env, s->id, s->id_len);
+}
+
+napi_value SSL_SESSION_set1_id_context(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set1_id_context");
+  Bytes b;
+  if (!s || !GetBytes(env, a[1], a[2], "SSL_SESSION_set1_id_context", &b)) return nullptr;
+  return Int(env, session_set1_id_context(s, b.data, static_cast<unsigned>(b.length > 0xFFFF ? 0xFFFF : b.length)));
+}
+
+napi_value SSL_SESSION_get0_id_context(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_get0_id_context");
+  if (!s) return nullptr;
+  napi_valuetype t;
+  napi_typeof(env, a[1], &t);
+  if (t != napi_undefined && t != napi_null && !SetOut(env, a[1], "SSL_SESSION_get0_id_context", s->sid_ctx_len)) {
+    return nullptr;
+  }
+  return Copy(env, s->sid_ctx, s->sid_ctx_len);
+}
+
+napi_value SSL_SESSION_set_time(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set_time");
+  int64_t t;
+  if (!s || !GetInt64(env, a[1], "SSL_SESSION_set_time", &t)) return nullptr;
+  session_set_time(s, t);
+  return a[1];  // returns t, as given
+}
+
+napi_value SSL_SESSION_get_time(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_get_time");
+  return s ? Int(env, s->time) : nullptr;
+}
+
+napi_value SSL_SESSION_set_timeout(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set_timeout");
+  int64_t t;
+  if (!s || !GetInt64(env, a[1], "SSL_SESSION_set_timeout", &t)) return nullptr;
+  return Int(env, session_set_timeout(s, t));
+}
+
+napi_value SSL_SESSION_get_timeout(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_get_timeout");
+  return s ? Int(env, s->timeout) : nullptr;
+}
+
+napi_value SSL_SESSION_set_protocol_version(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set_protocol_version");
+  int32_t v;
+  if (!s || !GetInt32(env, a[1], "SSL_SESSION_set_protocol_version", &v)) return nullptr;
+  CallScope scope(a.inst);  // re-keying may free a displaced session
+  int r = session_set_protocol_version(s, v);
+  return scope.Rethrow() ? nullptr : Int(env, r);
+}
+
+napi_value SSL_SESSION_get_protocol_version(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_get_protocol_version");
+  return s ? Int(env, s->ssl_version) : nullptr;
+}
+
+napi_value SSL_SESSION_is_resumable(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_is_resumable");
+  return s ? Int(env, s->is_resumable()) : nullptr;
+}
+
+napi_value SSL_SESSION_set1_master_key(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set1_master_key");
+  Bytes b;
+  if (!s || !GetBytes(env, a[1], a[2], "SSL_SESSION_set1_master_key", &b)) return nullptr;
+  return Int(env, session_set1_master_key(s, b.data, b.length));
+}
+
+// SSL_SESSION_get_master_key(s, out, outlen): out may be null when outlen is 0.
+napi_value SSL_SESSION_get_master_key(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_get_master_key");
+  if (!s) return nullptr;
+  uint8_t* out = nullptr;
+  size_t capacity = 0, outlen;
+  napi_valuetype t;
+  napi_typeof(env, a[1], &t);
+  if (t != napi_null && !GetWritableBytes(env, a[1], "SSL_SESSION_get_master_key", &out, &capacity)) return nullptr;
+  napi_typeof(env, a[2], &t);
+  if (t == napi_undefined) {
+    outlen = capacity;
+  } else if (!GetSize(env, a[2], "SSL_SESSION_get_master_key", &outlen)) {
+    return nullptr;
+  }
+  if (outlen > capacity) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "SSL_SESSION_get_master_key: outlen is larger than the array");
+    return nullptr;
+  }
+  return Int(env, static_cast<int64_t>(session_get_master_key(s, out, outlen)));
+}
+
+}  // namespace
+
+const Export session_exports[] = {
+    {"SSL_SESSION_new", SSL_SESSION_new},
+    {"SSL_SESSION_up_ref", SSL_SESSION_up_ref},
+    {"SSL_SESSION_free", SSL_SESSION_free},
+    {"SSL_SESSION_set1_id", SSL_SESSION_set1_id},
+    {"SSL_SESSION_get_id", SSL_SESSION_get_id},
+    {"SSL_SESSION_set1_id_context", SSL_SESSION_set1_id_context},
+    {"SSL_SESSION_get0_id_context", SSL_SESSION_get0_id_context},
+    {"SSL_SESSION_set_time", SSL_SESSION_set_time},
+    {"SSL_SESSION_get_time", SSL_SESSION_get_time},
+    {"SSL_SESSION_set_timeout", SSL_SESSION_set_timeout},
+    {"SSL_SESSION_get_timeout", SSL_SESSION_get_timeout},
+    {"SSL_SESSION_set_protocol_version", SSL_SESSION_set_protocol_version},
+    {"SSL_SESSION_get_protocol_version", SSL_SESSION_get_protocol_version},
+    {"SSL_SESSION_is_resumable", SSL_SESSION_is_resumable},
+    {"SSL_SESSION_set1_master_key", SSL_SESSION_set1_master_key},
+    {"SSL_SESSION_get_master_key", SSL_SESSION_get_master_key},
+};
+const size_t session_export_count = sizeof session_exports / sizeof session_exports[0];
+
+}  // namespace osc
