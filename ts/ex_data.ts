@@ -1,0 +1,27 @@
+// ex_data and app_data for SSL_CTX, SSL and SSL_SESSION. Values are any JS
+// value; null or undefined clears a slot. The free callback runs, with
+// (parent, value, null, idx, argl, argp), when the object's last reference goes.
+import { binding } from './binding';
+import type { ExDataCallback, ExDataDupCallback, SSL, SSL_CTX, SSL_SESSION } from './types';
+
+type NewIndex<P> = (argl: number, argp: unknown, newFunc: ExDataCallback<P> | null,
+  dupFunc: ExDataDupCallback | null, freeFunc: ExDataCallback<P> | null) => number;
+
+/** SSL_SESSION_get_ex_new_index registers an index (the first is 1; 0 is app_data). */
+export const SSL_SESSION_get_ex_new_index: NewIndex<SSL_SESSION> = binding.SSL_SESSION_get_ex_new_index;
+export const SSL_SESSION_set_ex_data: (s: SSL_SESSION, idx: number, value: unknown) => number = binding.SSL_SESSION_set_ex_data;
+export const SSL_SESSION_get_ex_data: (s: SSL_SESSION, idx: number) => unknown = binding.SSL_SESSION_get_ex_data;
+export const SSL_SESSION_set_app_data: (s: SSL_SESSION, value: unknown) => number = binding.SSL_SESSION_set_app_data;
+export const SSL_SESSION_get_app_data: (s: SSL_SESSION) => unknown = binding.SSL_SESSION_get_app_data;
+
+export const SSL_CTX_get_ex_new_index: NewIndex<SSL_CTX> = binding.SSL_CTX_get_ex_new_index;
+export const SSL_CTX_set_ex_data: (ctx: SSL_CTX, idx: number, value: unknown) => number = binding.SSL_CTX_set_ex_data;
+export const SSL_CTX_get_ex_data: (ctx: SSL_CTX, idx: number) => unknown = binding.SSL_CTX_get_ex_data;
+export const SSL_CTX_set_app_data: (ctx: SSL_CTX, value: unknown) => number = binding.SSL_CTX_set_app_data;
+export const SSL_CTX_get_app_data: (ctx: SSL_CTX) => unknown = binding.SSL_CTX_get_app_data;
+
+export const SSL_get_ex_new_index: NewIndex<SSL> = binding.SSL_get_ex_new_index;
+export const SSL_set_ex_data: (ssl: SSL, idx: number, value: unknown) => number = binding.SSL_set_ex_data;
+export const SSL_get_ex_data: (ssl: SSL, idx: number) => unknown = binding.SSL_get_ex_data;
+export const SSL_set_app_data: (ssl: SSL, value: unknown) => number = binding.SSL_set_app_data;
+export const SSL_get_app_data: (ssl: SSL) => unknown = binding.SSL_get_app_data;
