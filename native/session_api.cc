@@ -164,6 +164,26 @@ napi_value SSL_SESSION_get_master_key(napi_env env, napi_callback_info info) {
   return Int(env, static_cast<int64_t>(session_get_master_key(s, out, outlen)));
 }
 
+// The raw master key storage, also of a destroyed session (a test proves
+// the wipe with it): tag-checked, but not refused after free.
+napi_value debugMasterKeyStorage(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  napi_valuetype t;
+  napi_typeof(env, a[0], &t);
+  bool tagged = false;
+  if (t == napi_external) {
+    napi_check_object_type_tag(env, a[0], &a.inst->tags[static_cast<int>(Kind::Session)], &tagged);
+  }
+  if (!tagged) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "debugMasterKeyStorage: expected an SSL_SESSION handle");
+    return nullptr;
+  }
+  void* data;
+  napi_get_value_external(env, a[0], &data);
+  const Session* s = static_cast<const Session*>(data);
+  return Copy(env, s->master_key, sizeof s->master_key);
+}
+
 }  // namespace
 
 const Export session_exports[] = {
@@ -183,6 +203,7 @@ const Export session_exports[] = {
     {"SSL_SESSION_is_resumable", SSL_SESSION_is_resumable},
     {"SSL_SESSION_set1_master_key", SSL_SESSION_set1_master_key},
     {"SSL_SESSION_get_master_key", SSL_SESSION_get_master_key},
+    {"debugMasterKeyStorage", debugMasterKeyStorage},
 };
 const size_t session_export_count = sizeof session_exports / sizeof session_exports[0];
 

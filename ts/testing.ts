@@ -16,3 +16,5 @@ export const debugCacheConsistent: (ctx: SSL_CTX) => boolean = binding.debugCach
 export const debugCacheOrder: (ctx: SSL_CTX) => SSL_SESSION[] = binding.debugCacheOrder;
 /** debugLiveObjects counts native objects whose memory is still allocated, in the whole process. */
 export const debugLiveObjects: () => number = binding.debugLiveObjects;
+/** debugMasterKeyStorage returns the 48 bytes of master key storage, also after the session was destroyed (to see the wipe). */
+export const debugMasterKeyStorage: (s: SSL_SESSION) => Uint8Array = binding.debugMasterKeyStorage;
