@@ -3,9 +3,13 @@
     {
       "target_name": "openssl_session_cache",
       "sources": [
+        "src/cipher_table.cc",
         "src/connection.cc",
+        "src/der.cc",
+        "src/der_print.cc",
         "src/context.cc",
         "src/error_queue.cc",
+        "src/handshake.cc",
         "src/object.cc",
         "src/runtime.cc",
         "src/session.cc",
@@ -14,11 +18,15 @@
         "native/addon.cc",
         "native/args.cc",
         "native/callbacks.cc",
+        "native/cipher_api.cc",
         "native/ctx_api.cc",
+        "native/der_api.cc",
         "native/ex_data_api.cc",
+        "native/handshake_api.cc",
         "native/instance.cc",
         "native/misc_api.cc",
-        "native/session_api.cc"
+        "native/session_api.cc",
+        "native/ssl_api.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
@@ -30,6 +38,18 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-fvisibility=hidden", "-fvisibility-inlines-hidden", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "ldflags": ["-Wl,-Bsymbolic", "-Wl,--exclude-libs,ALL"],
+      "conditions": [
+        ["OS==\"linux\"", {
+          "cflags_cc": ["-ffunction-sections", "-fdata-sections"],
+          "ldflags": [
+            "-Wl,--version-script=<(module_root_dir)/binding.map",
+            "-Wl,--gc-sections",
+            "-Wl,-z,relro",
+            "-Wl,-z,now",
+            "-Wl,-z,noexecstack"
+          ]
+        }]
+      ],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",

@@ -18,6 +18,10 @@ napi_value Init(napi_env env, napi_value exports) {
   Register(env, exports, inst, session_exports, session_export_count);
   Register(env, exports, inst, ex_data_exports, ex_data_export_count);
   Register(env, exports, inst, misc_exports, misc_export_count);
+  Register(env, exports, inst, ssl_exports, ssl_export_count);
+  Register(env, exports, inst, handshake_exports, handshake_export_count);
+  Register(env, exports, inst, der_exports, der_export_count);
+  Register(env, exports, inst, cipher_exports, cipher_export_count);
   return exports;
 }
 

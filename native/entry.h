@@ -32,5 +32,9 @@ OSC_EXPORTS(ctx);
 OSC_EXPORTS(session);
 OSC_EXPORTS(ex_data);
 OSC_EXPORTS(misc);
+OSC_EXPORTS(ssl);
+OSC_EXPORTS(handshake);
+OSC_EXPORTS(der);
+OSC_EXPORTS(cipher);
 
 }  // namespace osc

@@ -49,6 +49,40 @@ void ExFree(Object* parent, void* ptr, ExData*, int idx, long argl, void* argp) 
   CallIndexFn(rec->free_fn, parent, ptr, idx, argl, rec);
 }
 
+// dup_func: (to, from, fromD, idx, argl, argp) with `fromD` an out-parameter
+// holding the source's value; a non-zero result keeps fromD.value for the copy
+// (a new hold the copy owns). 0, or a throw, fails the dup (SSL_SESSION_dup
+// then returns null).
+int ExDup(ExData*, const ExData*, void** from_d, int idx, long argl, void* argp) {
+  auto* rec = static_cast<IndexRecord*>(argp);
+  Instance* inst = rec->inst;
+  napi_env env = inst->env;
+  HandleScope hs(env);
+  napi_value out = NewOut(env, 0);
+  napi_set_named_property(env, out, "value", *from_d ? HeldValue(inst, *from_d) : Null(env));
+  napi_value argv[6] = {Null(env), Null(env), out, Int(env, idx), Int(env, argl), HeldValue(inst, rec->argp)};
+  napi_value result;
+  if (!CallUser(inst, HeldValue(inst, rec->dup_fn), 6, argv, &result)) return 0;
+  int64_t r = 0;
+  napi_valuetype t;
+  napi_typeof(env, result, &t);
+  if (t == napi_number) {
+    double d;
+    napi_get_value_double(env, result, &d);
+    r = d != 0;
+  } else if (t == napi_boolean) {
+    bool b;
+    napi_get_value_bool(env, result, &b);
+    r = b;
+  }
+  if (r == 0) return 0;
+  napi_value v;
+  napi_get_named_property(env, out, "value", &v);
+  napi_typeof(env, v, &t);
+  *from_d = (t == napi_null || t == napi_undefined) ? nullptr : HoldValue(inst, v);
+  return 1;
+}
+
 template <Kind K>
 struct Names;
 template <> struct Names<Kind::Session> {
@@ -85,7 +119,7 @@ napi_value GetExNewIndex(napi_env env, napi_callback_info info) {
                               fns[2] ? HoldValue(a.inst, fns[2]) : nullptr};
   a.inst->index_records.push_back(rec);
   int idx = a.inst->runtime->new_ex_index(K, static_cast<long>(argl), rec, rec->new_fn ? ExNew : nullptr,
-                                          nullptr, rec->free_fn ? ExFree : nullptr);
+                                          rec->dup_fn ? ExDup : nullptr, rec->free_fn ? ExFree : nullptr);
   return Int(env, idx);
 }
 

@@ -78,18 +78,25 @@ Instance* Instance::Get(napi_env env) {
 
 CallScope::CallScope(Instance* inst) : inst_(inst), outer_(inst->scope) { inst->scope = this; }
 
-CallScope::~CallScope() { inst_->scope = outer_; }
+
+CallScope::~CallScope() {
+  inst_->scope = outer_;
+  if (exception_) napi_delete_reference(inst_->env, static_cast<napi_ref>(exception_));
+}
 
 void CallScope::CatchPending() {
   napi_value e;
   if (napi_get_and_clear_last_exception(inst_->env, &e) != napi_ok) return;
-  if (exception_ == nullptr) exception_ = e;
+  // Callbacks run in their own handle scopes: keep the value past them.
+  if (exception_ == nullptr) exception_ = HoldValue(inst_, e);
 }
 
 bool CallScope::Rethrow() {
   if (exception_ == nullptr) return false;
-  napi_throw(inst_->env, exception_);
+  napi_value e = HeldValue(inst_, exception_);
+  napi_delete_reference(inst_->env, static_cast<napi_ref>(exception_));
   exception_ = nullptr;
+  napi_throw(inst_->env, e);
   return true;
 }
 

@@ -48,7 +48,7 @@ class CallScope {
  private:
   Instance* inst_;
   CallScope* outer_;
-  napi_value exception_ = nullptr;
+  void* exception_ = nullptr;  // the first exception, held (HoldValue)
 };
 
 // Calls a user callback. Returns false if it threw (the exception is kept by

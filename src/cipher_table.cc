@@ -170,9 +170,9 @@ constexpr CipherInfo kCiphers[] = {
     {0xc0ad, CipherInfo::kTls12, "ECDHE-ECDSA-AES256-CCM", "TLS_ECDHE_ECDSA_WITH_AES_256_CCM"},
     {0xc0ae, CipherInfo::kTls12, "ECDHE-ECDSA-AES128-CCM8", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8"},
     {0xc0af, CipherInfo::kTls12, "ECDHE-ECDSA-AES256-CCM8", "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8"},
-    {0xc100, CipherInfo::kTls12, "GOST2012-KUZNYECHIK-KUZNYECHIKOMAC", "(null)"},
-    {0xc101, CipherInfo::kTls12, "GOST2012-MAGMA-MAGMAOMAC", "(null)"},
-    {0xc102, CipherInfo::kTls10, "IANA-GOST2012-GOST8912-GOST8912", "(null)"},
+    {0xc100, CipherInfo::kTls12, "GOST2012-KUZNYECHIK-KUZNYECHIKOMAC", nullptr},
+    {0xc101, CipherInfo::kTls12, "GOST2012-MAGMA-MAGMAOMAC", nullptr},
+    {0xc102, CipherInfo::kTls10, "IANA-GOST2012-GOST8912-GOST8912", nullptr},
     {0xcca8, CipherInfo::kTls12, "ECDHE-RSA-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"},
     {0xcca9, CipherInfo::kTls12, "ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"},
     {0xccaa, CipherInfo::kTls12, "DHE-RSA-CHACHA20-POLY1305", "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256"},
@@ -180,8 +180,8 @@ constexpr CipherInfo kCiphers[] = {
     {0xccac, CipherInfo::kTls12, "ECDHE-PSK-CHACHA20-POLY1305", "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256"},
     {0xccad, CipherInfo::kTls12, "DHE-PSK-CHACHA20-POLY1305", "TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256"},
     {0xccae, CipherInfo::kTls12, "RSA-PSK-CHACHA20-POLY1305", "TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256"},
-    {0xff85, CipherInfo::kTls10, "LEGACY-GOST2012-GOST8912-GOST8912", "(null)"},
-    {0xff87, CipherInfo::kTls10, "GOST2012-NULL-GOST12", "(null)"},
+    {0xff85, CipherInfo::kTls10, "LEGACY-GOST2012-GOST8912-GOST8912", nullptr},
+    {0xff87, CipherInfo::kTls10, "GOST2012-NULL-GOST12", nullptr},
 };
 
 constexpr size_t kCipherCount = sizeof(kCiphers) / sizeof(kCiphers[0]);

@@ -1,12 +1,16 @@
 #include "connection.h"
 
+#include "error_queue.h"
+
 namespace osc {
 
 Connection::Connection(Runtime* r, Context* c)
     : Object(r, Kind::Connection),
+      method(c->method),
       ctx(c),
       session_ctx(c),
-      server(c->method->side == 1),
+      // OpenSSL: server unless the method cannot accept (the client method).
+      server(c->method->side != 2),
       version(c->method->version),
       verify_mode(c->verify_mode),
       sid_ctx_len(c->sid_ctx_len) {
@@ -30,6 +34,16 @@ void ssl_up_ref(Connection* ssl) { ssl->references++; }
 void release_callbacks(Connection* ssl) {
   release_callback_arg(ssl->rt, ssl->generate_session_id.arg);
   ssl->generate_session_id.fn = nullptr;
+  release_callback_arg(ssl->rt, ssl->verify_callback);
+}
+
+void ssl_adopt_session(Connection* ssl, Session* s) {
+  Session* old = ssl->session;
+  ssl->session = s;  // the caller's counted reference is the connection's now
+  if (old) {
+    old->internal_refs--;
+    session_free(old);
+  }
 }
 
 void ssl_set_session(Connection* ssl, Session* s) {
@@ -37,12 +51,103 @@ void ssl_set_session(Connection* ssl, Session* s) {
     session_up_ref(s);
     s->internal_refs++;
   }
-  Session* old = ssl->session;
-  ssl->session = s;
-  if (old) {
-    old->internal_refs--;
-    session_free(old);
+  ssl_adopt_session(ssl, s);
+}
+
+int ssl_clear_bad_session(Connection* ssl) {
+  Session* s = ssl->session;
+  if (s == nullptr || (ssl->shutdown & kSentShutdown) || !ssl->handshake_done) return 0;
+  // The remove callback may change ssl->session; s stays alive through the
+  // connection's reference or the one taken here.
+  session_up_ref(s);
+  s->internal_refs++;
+  ctx_remove_session(ssl->session_ctx, s);
+  s->internal_refs--;
+  session_free(s);
+  return 1;
+}
+
+int ssl_set_session_api(Connection* ssl, Session* s) {
+  ssl_clear_bad_session(ssl);
+  ssl_set_session(ssl, s);
+  return 1;
+}
+
+int ssl_clear(Connection* ssl) {
+  if (ssl_clear_bad_session(ssl)) ssl_set_session(ssl, nullptr);
+  ssl->hit = false;
+  ssl->shutdown = 0;
+  ssl->handshake_done = false;
+  ssl->ticket_expected = false;
+  ssl->fatal_reason = 0;
+  ssl->version = ssl->method->version;
+  return 1;
+}
+
+Context* ssl_set_ssl_ctx(Connection* ssl, Context* ctx) {
+  if (ctx == nullptr) ctx = ssl->session_ctx;
+  Context* old = ssl->ctx;
+  if (old == ctx) return ctx;
+  // An id context inherited from the old context follows the new one; one
+  // set on the connection itself stays.
+  if (ssl->sid_ctx_len == old->sid_ctx_len && memcmp(ssl->sid_ctx, old->sid_ctx, ssl->sid_ctx_len) == 0) {
+    ssl->sid_ctx_len = ctx->sid_ctx_len;
+    memcpy(ssl->sid_ctx, ctx->sid_ctx, sizeof ssl->sid_ctx);
   }
+  ctx_up_ref(ctx);
+  ctx->internal_refs++;
+  ssl->ctx = ctx;
+  // Dropping the old context last: its final free may call remove callbacks,
+  // which then see the connection already switched.
+  old->internal_refs--;
+  ctx_free(old);
+  return ssl->ctx;
+}
+
+int ssl_set_session_id_context(Connection* ssl, const uint8_t* sid_ctx, unsigned len) {
+  if (len > kMaxSidCtxLength) {
+    err_push(kErrLibSsl, kReasonSessionIdContextTooLong);
+    return 0;
+  }
+  ssl->sid_ctx_len = static_cast<uint8_t>(len);
+  if (len) memmove(ssl->sid_ctx, sid_ctx, len);
+  return 1;
+}
+
+void ssl_set_accept_state(Connection* ssl) {
+  ssl->server = true;
+  ssl->role_set = true;
+  ssl->shutdown = 0;
+  ssl->handshake_done = false;
+}
+
+void ssl_set_connect_state(Connection* ssl) {
+  ssl->server = false;
+  ssl->role_set = true;
+  ssl->shutdown = 0;
+  ssl->handshake_done = false;
+}
+
+int ssl_shutdown(Connection* ssl) {
+  if (!ssl->role_set) {
+    err_push(kErrLibSsl, kReasonUninitialized);
+    return -1;
+  }
+  if (!ssl->handshake_done) {
+    err_push(kErrLibSsl, kReasonShutdownWhileInInit);
+    return -1;
+  }
+  if (!(ssl->shutdown & kSentShutdown)) {
+    ssl->shutdown |= kSentShutdown;  // close_notify "sent"
+  } else if (!(ssl->shutdown & kReceivedShutdown)) {
+    return -1;  // waiting for the peer's close_notify: SSL_ERROR_WANT_READ
+  }
+  return ssl->shutdown == (kSentShutdown | kReceivedShutdown) ? 1 : 0;
+}
+
+int ssl_has_matching_session_id(const Connection* ssl, const uint8_t* id, unsigned len) {
+  if (len > kMaxSessionIdLength) return 0;
+  return ctx_find_session(ssl->session_ctx, ssl->version, id, len) != nullptr ? 1 : 0;
 }
 
 void ssl_free(Connection* ssl) {
@@ -51,9 +156,7 @@ void ssl_free(Connection* ssl) {
   ex_data_free(ssl);
   // A connection that finished its handshake and did not send close_notify
   // may have been cut: its session must not be resumed (ssl_clear_bad_session).
-  if (ssl->session && ssl->handshake_done && !(ssl->shutdown & 1)) {
-    ctx_remove_session(ssl->session_ctx, ssl->session);
-  }
+  ssl_clear_bad_session(ssl);
   ssl_set_session(ssl, nullptr);
   release_callbacks(ssl);
   Context* ctx = ssl->ctx;

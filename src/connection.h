@@ -5,34 +5,88 @@
 
 namespace osc {
 
+// SSL_R_* reasons the connection and handshake steps raise, besides those in
+// error_queue.h.
+constexpr int kReasonConnectionTypeNotSet = 144;
+constexpr int kReasonLengthMismatch = 159;
+constexpr int kReasonSessionVersionMismatch = 210;
+constexpr int kReasonUnsupportedSslVersion = 259;
+constexpr int kReasonReuseInDifferentContext = 272;
+constexpr int kReasonUninitialized = 276;
+constexpr int kReasonShutdownWhileInInit = 407;
+constexpr int kReasonInternalError = 259 | (3 << 18);  // ERR_R_INTERNAL_ERROR
+
+constexpr int kVerifyPeer = 1;        // SSL_VERIFY_PEER
+constexpr int kSentShutdown = 1;      // SSL_SENT_SHUTDOWN
+constexpr int kReceivedShutdown = 2;  // SSL_RECEIVED_SHUTDOWN
+
 struct Connection : Object {
   Connection(Runtime* rt, Context* ctx);
   ~Connection();
 
+  const Method* method;  // the method of the context it was made from
   Context* ctx;          // SSL_get_SSL_CTX; changes with SSL_set_SSL_CTX
   Context* session_ctx;  // whose cache the handshake uses; kept across SSL_set_SSL_CTX
-  Session* session = nullptr;  // one reference, or null
+  Session* session = nullptr;  // one reference (counted in internal_refs), or null
+  // SSL_is_server: 1 from SSL_new for the generic and server methods (as
+  // OpenSSL, whose generic method can accept), changed by set_*_state.
   bool server = false;
-  bool handshake_done = false;
-  bool hit = false;  // SSL_session_reused
+  bool role_set = false;        // SSL_set_accept_state/connect_state ran (handshake_func)
+  bool handshake_done = false;  // !SSL_in_init: the last handshake finished
+  bool hit = false;             // SSL_session_reused
+  bool ticket_expected = false; // s->ext.ticket_expected: new sessions get an empty id
+  bool in_step = false;         // a handshake step runs on it (no re-entrant steps)
   int version;
   int shutdown = 0;
   int verify_mode;
+  int fatal_reason = 0;  // the SSL_R_* reason of the last failed handshake step
   uint8_t sid_ctx_len = 0;
   uint8_t sid_ctx[kMaxSidCtxLength];
   Callback<GenerateSessionIdFn> generate_session_id;
+  void* verify_callback = nullptr;  // stored for SSL_get_verify_callback; never called
 };
 
 // SSL_new: takes a reference on ctx (for both ctx and session_ctx) and copies
-// its verify mode, id context and generate-session-id callback.
+// its verify mode and id context. The glue copies the callbacks it stores.
 Connection* ssl_new(Context* ctx);
 void ssl_up_ref(Connection* ssl);
 // SSL_free: at the last reference, removes the session from the cache if the
 // handshake finished and no shutdown was sent, then drops the references on
 // the session and the contexts.
 void ssl_free(Connection* ssl);
-// SSL_set_session: takes a reference on s (may be null), drops the old one.
+// Sets the connection's session: takes a reference on s (may be null), drops
+// the old one. The raw step under SSL_set_session.
 void ssl_set_session(Connection* ssl, Session* s);
+// Same, but takes over a reference the caller already counted in
+// s->internal_refs (a session the handshake found or made).
+void ssl_adopt_session(Connection* ssl, Session* s);
+// SSL_set_session: ssl_clear_bad_session first, then ssl_set_session; 1.
+int ssl_set_session_api(Connection* ssl, Session* s);
+// ssl_clear_bad_session: a finished connection that sent no shutdown removes
+// its session from its session context's cache (remove callback). 1 if it did.
+int ssl_clear_bad_session(Connection* ssl);
+// SSL_clear: ssl_clear_bad_session (and then forgets the session it removed),
+// resets hit, shutdown, the handshake state and the version; keeps the role
+// and, after a clean shutdown, the session (for the next connect). 1.
+int ssl_clear(Connection* ssl);
+// SSL_set_SSL_CTX: switches ctx (null means session_ctx), inheriting the new
+// context's id context if the connection's matched the old one's. Keeps
+// session_ctx. Returns the connection's ctx afterwards.
+Context* ssl_set_ssl_ctx(Connection* ssl, Context* ctx);
+// SSL_set_session_id_context: 0 and SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG past 32 bytes.
+int ssl_set_session_id_context(Connection* ssl, const uint8_t* sid_ctx, unsigned len);
+// SSL_set_accept_state / SSL_set_connect_state: role, shutdown 0, back in init.
+void ssl_set_accept_state(Connection* ssl);
+void ssl_set_connect_state(Connection* ssl);
+// SSL_shutdown without I/O: -1 and SSL_R_UNINITIALIZED before a role is set,
+// -1 and SSL_R_SHUTDOWN_WHILE_IN_INIT during a handshake; on a finished one
+// marks SSL_SENT_SHUTDOWN and returns 1 if the peer's close_notify was
+// recorded (SSL_RECEIVED_SHUTDOWN), else 0 the first time and -1 (OpenSSL's
+// "want read") on later calls.
+int ssl_shutdown(Connection* ssl);
+// SSL_has_matching_session_id: 0 past 32 bytes; else 1 if the session
+// context's cache holds (ssl version, id).
+int ssl_has_matching_session_id(const Connection* ssl, const uint8_t* id, unsigned len);
 // Unsets the connection's own callbacks, releasing their arguments.
 void release_callbacks(Connection* ssl);
 

@@ -56,6 +56,7 @@ void release_callbacks(Context* ctx) {
   release_callback_arg(rt, ctx->remove_session.arg);
   release_callback_arg(rt, ctx->get_session.arg);
   release_callback_arg(rt, ctx->generate_session_id.arg);
+  release_callback_arg(rt, ctx->verify_callback);
   ctx->new_session.fn = nullptr;
   ctx->remove_session.fn = nullptr;
   ctx->get_session.fn = nullptr;
@@ -122,7 +123,9 @@ int ctx_add_session(Context* ctx, Session* c) {
     // add. Evicting before linking c keeps c itself safe (OpenSSL #18690).
     while (static_cast<long>(ctx->table.size()) >= ctx->cache_size) {
       Session* victim = ctx->list.tail();
-      if (victim == nullptr) break;
+      // OpenSSL evicts through SSL_CTX_remove_session's path, which ignores
+      // a session with an empty id: such a tail stops the eviction.
+      if (victim == nullptr || victim->id_len == 0) break;
       detach(ctx, victim);
       victim->not_resumable = true;
       evicted.push(victim);
@@ -254,8 +257,9 @@ long ctx_ctrl(Context* ctx, int cmd, long larg) {
     }
     case kCtrlGetSessCacheSize: return ctx->cache_size;
     case kCtrlSetSessCacheMode: {
+      // OpenSSL keeps the mode in 32 unsigned bits.
       long previous = ctx->mode;
-      ctx->mode = larg;
+      ctx->mode = static_cast<long>(static_cast<uint32_t>(larg));
       return previous;
     }
     case kCtrlGetSessCacheMode: return ctx->mode;
@@ -304,16 +308,19 @@ int session_set_protocol_version(Session* s, int version) {
 }
 
 int session_set1_master_key(Session* s, const uint8_t* key, size_t len) {
-  if (len > kMaxMasterKeyLength) return 0;
-  if (len) memmove(s->master_key, key, len);
-  s->master_key_len = static_cast<uint8_t>(len);
+  if (len > kMaxStoredMasterKeyLength) return 0;
+  s->wipe_master_key();
+  uint8_t* dst = s->master_key;
+  if (len > kMaxMasterKeyLength) dst = s->long_master_key = new uint8_t[len];
+  if (len) memcpy(dst, key, len);
+  s->master_key_len = static_cast<uint16_t>(len);
   return 1;
 }
 
 size_t session_get_master_key(const Session* s, uint8_t* out, size_t outlen) {
   if (outlen == 0) return s->master_key_len;
   if (outlen > s->master_key_len) outlen = s->master_key_len;
-  memcpy(out, s->master_key, outlen);
+  memcpy(out, s->master_key_bytes(), outlen);
   return outlen;
 }
 

@@ -54,6 +54,7 @@ struct Context : Object {
   Callback<GetSessionFn> get_session;
   Callback<GenerateSessionIdFn> generate_session_id;
   int verify_mode = 0;
+  void* verify_callback = nullptr;  // SSL_CTX_set_verify's callback, stored only
   uint8_t sid_ctx_len = 0;
   uint8_t sid_ctx[kMaxSidCtxLength];
 
@@ -122,7 +123,7 @@ int ctx_set_session_id_context(Context* ctx, const uint8_t* sid_ctx, unsigned le
 int session_set1_id(Session* s, const uint8_t* id, unsigned len);  // 0 past 32 bytes
 int session_set1_id_context(Session* s, const uint8_t* sid_ctx, unsigned len);
 int session_set_protocol_version(Session* s, int version);
-int session_set1_master_key(Session* s, const uint8_t* key, size_t len);  // 0 past 48 bytes
+int session_set1_master_key(Session* s, const uint8_t* key, size_t len);  // 0 past 512 bytes
 // SSL_SESSION_get_master_key: copies min(outlen, length); outlen 0 returns the length.
 size_t session_get_master_key(const Session* s, uint8_t* out, size_t outlen);
 

@@ -211,22 +211,89 @@ struct Parsed {
   uint32_t present = 0;  // bit per FieldIndex
   uint64_t ints[kFieldCount];
   ByteView bytes[kFieldCount];
+  uint8_t cert_unused_bits = 0;  // of the peer certificate's signature
   bool has(FieldIndex f) const { return (present >> f) & 1; }
 };
 
-// Checks the outer shape of a certificate: SEQUENCE { SEQUENCE, SEQUENCE,
-// BIT STRING } with definite lengths filling it exactly. OpenSSL parses the
-// whole X509 here; we keep the bytes and leave the rest to an on-demand parse.
-bool plausible_certificate(const Tlv& cert) {
+// True when t's header at p is in canonical DER form (one tag byte, minimal
+// length). OpenSSL re-encodes these headers when it writes a certificate back,
+// so only canonical ones survive its round trip unchanged.
+bool canonical_header(const uint8_t* p, const Tlv& t) {
+  const size_t n = t.length;
+  const size_t lol = n < 0x80 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : n <= 0xffffff ? 4 : 5;
+  return (p[0] & 0x1f) != 0x1f && static_cast<size_t>(t.content - p) == 1 + lol;
+}
+
+// True when p[0..len) is a run of well-formed definite-length TLVs filling it
+// exactly, descending into constructed elements (at most `depth` levels);
+// with `canonical`, every header must also be canonical.
+bool well_formed(const uint8_t* p, size_t len, int depth, bool canonical) {
+  while (len != 0) {
+    Tlv t;
+    if (read_tlv(p, len, &t) != DerError::kOk) return false;
+    if (canonical && !canonical_header(p, t)) return false;
+    if (t.cons && (depth == 0 || !well_formed(t.content, t.length, depth - 1, canonical))) {
+      return false;
+    }
+    len -= static_cast<size_t>(t.end() - p);
+    p = t.end();
+  }
+  return true;
+}
+
+// The signature algorithm: { OBJECT IDENTIFIER, parameters NULL or SEQUENCE,
+// optional }. OpenSSL re-encodes other ANY parameter types (a BOOLEAN, a BIT
+// STRING...) in its own way, so we refuse them rather than keep bytes that
+// OpenSSL would change; the OID must pass OpenSSL's encoding check.
+bool plausible_algorithm(const Tlv& alg) {
+  const uint8_t* p = alg.content;
+  size_t left = alg.length;
+  Tlv oid;
+  if (read_tlv(p, left, &oid) != DerError::kOk) return false;
+  if (oid.cls != kUniversal || oid.tag != 6 || oid.cons || oid.length == 0) return false;
+  if (oid.content[oid.length - 1] & 0x80) return false;
+  for (size_t i = 0; i < oid.length; i++) {
+    // A sub-identifier may not start with 0x80 (a non-minimal encoding).
+    if (oid.content[i] == 0x80 && (i == 0 || !(oid.content[i - 1] & 0x80))) return false;
+  }
+  left -= static_cast<size_t>(oid.end() - p);
+  p = oid.end();
+  if (left == 0) return true;
+  Tlv param;
+  if (read_tlv(p, left, &param) != DerError::kOk) return false;
+  const bool null_param = param.cls == kUniversal && param.tag == 5 && !param.cons &&
+                          param.length == 0;
+  const bool seq_param = param.cls == kUniversal && param.tag == kTagSequence && param.cons;
+  return (null_param || seq_param) && param.end() == alg.end();
+}
+
+// Checks the shape of a certificate at p: SEQUENCE { tbs SEQUENCE,
+// algorithm SEQUENCE, signature BIT STRING } filling it exactly, every
+// constructed element inside well formed (30 levels at most, as OpenSSL's
+// ASN1_MAX_CONSTRUCTED_NEST). OpenSSL parses the whole X509 here; we keep the
+// bytes and leave their meaning to an on-demand parse. OpenSSL writes a
+// certificate back as the saved tbs bytes plus a fresh encoding of the rest,
+// so outside the tbs we require canonical headers, and report the unused-bit
+// count of the signature (OpenSSL clears those bits; so does der_decode).
+bool plausible_certificate(const uint8_t* p, const Tlv& cert, uint8_t* unused_bits) {
   if (cert.cls != kUniversal || cert.tag != kTagSequence || !cert.cons) return false;
-  const uint8_t* p = cert.content;
+  if (!canonical_header(p, cert)) return false;
+  p = cert.content;
   size_t left = cert.length;
   static constexpr uint32_t kParts[3] = {kTagSequence, kTagSequence, kTagBitString};
-  for (uint32_t want : kParts) {
+  for (int i = 0; i < 3; i++) {
+    const uint32_t want = kParts[i];
     Tlv t;
     if (read_tlv(p, left, &t) != DerError::kOk) return false;
     if (t.cls != kUniversal || t.tag != want || t.cons != (want == kTagSequence)) {
       return false;
+    }
+    if (i > 0 && !canonical_header(p, t)) return false;
+    if (t.cons && !well_formed(t.content, t.length, 28, i > 0)) return false;
+    if (i == 1 && !plausible_algorithm(t)) return false;
+    if (want == kTagBitString) {
+      if (t.length < 1 || t.content[0] > 7) return false;
+      *unused_bits = t.length > 1 ? t.content[0] : 0;
     }
     left -= static_cast<size_t>(t.end() - p);
     p = t.end();
@@ -236,7 +303,7 @@ bool plausible_certificate(const Tlv& cert) {
 
 // Decodes the universal element (INTEGER, OCTET STRING or certificate) of
 // field f whose header is t.
-DerError decode_inner(FieldIndex f, const Tlv& t, Parsed* out) {
+DerError decode_inner(FieldIndex f, const uint8_t* at, const Tlv& t, Parsed* out) {
   const Field& fd = kFields[f];
   switch (fd.kind) {
     case Kind::kInt: {
@@ -255,7 +322,9 @@ DerError decode_inner(FieldIndex f, const Tlv& t, Parsed* out) {
       return DerError::kOk;
     }
     case Kind::kCert: {
-      if (!plausible_certificate(t)) return DerError::kBadCertificate;
+      if (!plausible_certificate(at, t, &out->cert_unused_bits)) {
+        return DerError::kBadCertificate;
+      }
       // The certificate is the whole TLV, header included.
       return DerError::kOk;
     }
@@ -284,14 +353,14 @@ DerError parse_fields(const uint8_t* p, size_t len, Parsed* out) {
       Tlv inner;
       e = read_tlv(t.content, t.length, &inner);
       if (e != DerError::kOk) return e;
-      e = decode_inner(f, inner, out);
+      e = decode_inner(f, t.content, inner, out);
       if (e != DerError::kOk) return e;
       if (fd.kind == Kind::kCert) {
         out->bytes[f] = ByteView{t.content, static_cast<size_t>(inner.end() - t.content)};
       }
       if (inner.end() != t.end()) return DerError::kExplicitLengthMismatch;
     } else {
-      e = decode_inner(f, t, out);
+      e = decode_inner(f, p, t, out);
       if (e != DerError::kOk) return e;
     }
     out->present |= uint32_t{1} << i;
@@ -321,38 +390,25 @@ struct IntBytes {
   uint8_t n;
 };
 
-IntBytes int_signed(int64_t v) {
+// Big-endian bytes of v, n of them (n <= 9; a 9th leading byte is the sign pad).
+inline IntBytes int_bytes(uint64_t v, int bits) {
   IntBytes r;
-  uint8_t tmp[8];
-  uint64_t u = static_cast<uint64_t>(v);
-  for (int i = 7; i >= 0; i--) {
-    tmp[i] = static_cast<uint8_t>(u);
-    u >>= 8;
+  r.n = static_cast<uint8_t>(bits / 8 + 1);
+  for (int i = 0; i < r.n; i++) {
+    const int shift = 8 * (r.n - 1 - i);
+    r.b[i] = shift >= 64 ? 0 : static_cast<uint8_t>(v >> shift);
   }
-  int s = 0;
-  while (s < 7 && ((tmp[s] == 0x00 && !(tmp[s + 1] & 0x80)) ||
-                   (tmp[s] == 0xff && (tmp[s + 1] & 0x80)))) {
-    s++;
-  }
-  r.n = static_cast<uint8_t>(8 - s);
-  std::memcpy(r.b, tmp + s, r.n);
   return r;
 }
 
-IntBytes int_unsigned(uint64_t v) {
-  IntBytes r;
-  uint8_t tmp[9];
-  tmp[0] = 0;
-  uint64_t u = v;
-  for (int i = 8; i >= 1; i--) {
-    tmp[i] = static_cast<uint8_t>(u);
-    u >>= 8;
-  }
-  int s = 0;
-  while (s < 8 && tmp[s] == 0x00 && !(tmp[s + 1] & 0x80)) s++;
-  r.n = static_cast<uint8_t>(9 - s);
-  std::memcpy(r.b, tmp + s, r.n);
-  return r;
+inline IntBytes int_unsigned(uint64_t v) {
+  return int_bytes(v, v == 0 ? 0 : 64 - __builtin_clzll(v));
+}
+
+inline IntBytes int_signed(int64_t v) {
+  const uint64_t u = static_cast<uint64_t>(v);
+  const uint64_t m = v < 0 ? ~u : u;  // the bits that must be shown below the sign
+  return int_bytes(u, m == 0 ? 0 : 64 - __builtin_clzll(m));
 }
 
 constexpr size_t len_of_len(size_t n) {
@@ -526,6 +582,12 @@ DerDecodeResult der_decode(const uint8_t* in, size_t in_len,
   take(B::kAlpnSelected, fAlpnSelected, false);
   take(B::kTicketAppdata, fTicketAppdata, false);
   if (!fields->assign(views, present)) return fail(DerError::kOutOfMemory);
+  if (pf.cert_unused_bits != 0) {
+    // The signature's last byte: clear its unused bits as OpenSSL does.
+    ByteView cert = fields->get(B::kPeer);
+    uint8_t* last = fields->mutable_data(B::kPeer) + cert.size - 1;
+    *last = static_cast<uint8_t>(*last & (0xff << pf.cert_unused_bits));
+  }
 
   fields->cipher_id = 0x03000000u | cipher_id;
   fields->verify_result = static_cast<int32_t>(static_cast<uint32_t>(num(fVerifyResult)));

@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "session_fields.h"
 
@@ -147,6 +148,14 @@ struct DerDecodeResult {
 DerDecodeResult der_decode(const uint8_t* in, size_t in_len,
                            const DerDecodeOptions& options, DecodedCore* core,
                            SessionFields* fields);
+
+// der_print returns SSL_SESSION_print's text for s, in OpenSSL 3.0's layout
+// (a build with PSK and SRP: the "PSK identity", "PSK identity hint" and
+// "SRP username" lines are always there). *complete is false when OpenSSL's
+// printer stops early and returns 0 (it takes an empty PSK identity, hint,
+// SRP username or ticket for a write failure); the text is then cut where
+// OpenSSL's is. src/der_print.cc.
+std::string der_print(const SessionView& s, bool* complete);
 
 }  // namespace osc
 

@@ -69,6 +69,11 @@ struct Runtime {
   void (*release_value)(void* value, void* arg) = nullptr;
   void* release_arg = nullptr;
 
+  // Bytes the default session-id generator hands out instead of random ones,
+  // cyclically (for tests that force id clashes); empty means random.
+  std::vector<uint8_t> test_random;
+  size_t test_random_pos = 0;
+
   // The embedder's own state (the addon's per-environment instance).
   void* embedder = nullptr;
 

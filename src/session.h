@@ -2,6 +2,7 @@
 #pragma once
 
 #include "object.h"
+#include "session_fields.h"
 
 namespace osc {
 
@@ -29,15 +30,23 @@ struct Session : Object {
   int ssl_version = 0;
   uint8_t id_len = 0;
   uint8_t sid_ctx_len = 0;
-  uint8_t master_key_len = 0;
   bool not_resumable = false;
+  uint16_t master_key_len = 0;
   uint8_t id[kMaxSessionIdLength];
   uint8_t sid_ctx[kMaxSidCtxLength];
+  // OpenSSL 3.0 accepts master keys up to 512 bytes (a TLS 1.3 resumption
+  // PSK); the usual 48 live inline, longer ones on the heap.
   uint8_t master_key[kMaxMasterKeyLength];
+  uint8_t* long_master_key = nullptr;
 
   int64_t time;
   int64_t timeout = kNewSessionTimeout;
   Expiry expiry;
+
+  // Everything else the DER form carries (cipher, peer certificate, ticket,
+  // hostname, ALPN, ...): 48 bytes inline, one heap block for the
+  // variable-length fields, none for a plain TLS 1.2 server session.
+  SessionFields fields;
 
   // The cache this session is linked into, or null. Set while the session
   // sits in owner's table and list; cleared when it leaves them.
@@ -61,18 +70,46 @@ struct Session : Object {
   bool same_key(int version, const uint8_t* key_id, unsigned len) const {
     return ssl_version == version && id_len == len && memcmp(id, key_id, len) == 0;
   }
+  const uint8_t* master_key_bytes() const { return long_master_key ? long_master_key : master_key; }
+  // Overwrites the secret bytes and forgets the key.
+  void wipe_master_key();
   // ssl_session_calculate_timeout(): refreshes expiry after time/timeout change.
   void calculate_expiry();
   // sess_timedout(): t > time + timeout, never for an overflowed sum.
   bool timed_out(int64_t t) const { return !expiry.overflowed && t > expiry.at; }
-  // SSL_SESSION_is_resumable (tickets arrive with the DER fields).
-  bool is_resumable() const { return !not_resumable && id_len > 0; }
+  // SSL_SESSION_is_resumable: not marked non-resumable, and an id or a
+  // non-empty ticket (EAP-FAST style tickets come without an id).
+  bool is_resumable() const {
+    return !not_resumable && (id_len > 0 || fields.get(SessionFields::kTicket).size > 0);
+  }
 };
 
 // SSL_SESSION_new: one reference, time = now, timeout 304 s.
 Session* session_new(Runtime* rt);
 // SSL_SESSION_up_ref.
 void session_up_ref(Session* s);
+// SSL_SESSION_dup: a new session (one reference, not cached) with every field
+// of src, its ex_data copied the OpenSSL way: the new callbacks run first,
+// then each slot of src is offered to its index's dup callback (which leaves
+// in *from_d a value the copy owns), or, without one, shared through
+// `retain` (which returns a value the copy owns). Returns null if a dup
+// callback failed (the half-made copy is freed, free callbacks included) or
+// memory ran out.
+Session* session_dup(const Session* src, void* (*retain)(void* value, void* arg), void* retain_arg);
+// i2d_SSL_SESSION: the length of s's DER form (0 when s has no cipher), and
+// the form itself written to out[0..out_len) (returns the bytes written: the
+// length, or 0 when s has no cipher or out_len is too small).
+size_t session_der_length(const Session* s);
+size_t session_to_der(const Session* s, uint8_t* out, size_t out_len);
+// d2i_SSL_SESSION: decodes one DER session from in[0..len). On success
+// returns the session and sets *consumed: `into` itself when given (its
+// fields are overwritten; a cached one is re-keyed and re-sorted, which may
+// free a displaced session), else a new session with one reference (ex_data
+// new callbacks run). On failure pushes the reason on the error queue and
+// returns null; `into` is unchanged and no session was made. An absent or
+// zero time reads as rt->now(), an absent or zero timeout as 3 seconds.
+Session* session_from_der(Runtime* rt, Session* into, const uint8_t* in, size_t len,
+                          size_t* consumed);
 // SSL_SESSION_free: drops one reference; at zero runs the ex_data free
 // callbacks, wipes the secrets and marks the session destroyed.
 void session_free(Session* s);

@@ -94,6 +94,12 @@ class SessionFields {
     return ByteView{blob_.get() + kHeader + start, end - start};
   }
 
+  // Writable bytes of field b (nullptr when absent or empty).
+  uint8_t* mutable_data(Blob b) {
+    ByteView v = get(b);
+    return v.size == 0 ? nullptr : const_cast<uint8_t*>(v.data);
+  }
+
   // Sets field b to a copy of data[0..len) (present, possibly empty).
   // Returns false (nothing changed) on allocation failure or len > 2^31.
   bool set(Blob b, const uint8_t* data, size_t len) {

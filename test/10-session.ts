@@ -66,10 +66,16 @@ t.test('the error queue keeps the 16 most recent codes', async (t) => {
   osc.SSL_SESSION_free(s);
 });
 
-t.test('master key: 48-byte limit, length query, partial copies', async (t) => {
+t.test('master key: 512-byte limit (as OpenSSL 3.0), length query, partial copies', async (t) => {
   const s = osc.SSL_SESSION_new();
-  t.equal(osc.SSL_SESSION_set1_master_key(s, Buffer.alloc(49, 1)), 0);
+  osc.ERR_clear_error();
+  t.equal(osc.SSL_SESSION_set1_master_key(s, Buffer.alloc(513, 1)), 0);
+  t.equal(osc.ERR_peek_error(), 0, 'no error queued');
   t.equal(osc.SSL_SESSION_get_master_key(s, null, 0), 0);
+  t.equal(osc.SSL_SESSION_set1_master_key(s, Buffer.alloc(512, 7)), 1, 'long keys are kept');
+  const long = new Uint8Array(512);
+  t.equal(osc.SSL_SESSION_get_master_key(s, long), 512);
+  t.ok(long.every((b) => b === 7));
   const key = Buffer.alloc(48, 0).map((_, i) => i + 1);
   t.equal(osc.SSL_SESSION_set1_master_key(s, key), 1);
   t.equal(osc.SSL_SESSION_get_master_key(s, null, 0), 48, 'outlen 0 returns the length');
@@ -102,6 +108,7 @@ t.test('reference counting: destruction at the last free, secrets wiped then', a
   drain();
   const s = mk('a');
   osc.SSL_SESSION_set1_master_key(s, Buffer.alloc(48, 0xab));
+  t.equal(osc.SSL_SESSION_get_master_key(s, null, 0), 48);
   t.equal(osc.SSL_SESSION_up_ref(s), 1);
   osc.SSL_SESSION_free(s);
   t.same(drain(), [], 'one reference left');

@@ -24,7 +24,9 @@ t.test('mode: stored as given, previous returned', async (t) => {
   t.equal(osc.SSL_CTX_get_session_cache_mode(ctx), 0x83);
   t.equal(osc.SSL_CTX_set_session_cache_mode(ctx, 0xffff), 0x83, 'any bits are stored');
   t.equal(osc.SSL_CTX_ctrl(ctx, osc.SSL_CTRL_GET_SESS_CACHE_MODE), 0xffff);
-  t.equal(osc.SSL_CTX_ctrl(ctx, osc.SSL_CTRL_SET_SESS_CACHE_MODE, osc.SSL_SESS_CACHE_OFF), 0xffff);
+  t.equal(osc.SSL_CTX_ctrl(ctx, osc.SSL_CTRL_SET_SESS_CACHE_MODE, -1), 0xffff);
+  t.equal(osc.SSL_CTX_get_session_cache_mode(ctx), 4294967295, 'kept in 32 unsigned bits, as OpenSSL');
+  t.equal(osc.SSL_CTX_ctrl(ctx, osc.SSL_CTRL_SET_SESS_CACHE_MODE, osc.SSL_SESS_CACHE_OFF), 4294967295);
   t.equal(osc.SSL_CTX_get_session_cache_mode(ctx), 0);
   osc.SSL_CTX_free(ctx);
 });
@@ -43,7 +45,8 @@ t.test('cache size: negative refused, previous returned, ctrl forms', async (t) 
 t.test('timeout: previous returned, any value stored', async (t) => {
   const ctx = osc.SSL_CTX_new(osc.TLS_method());
   t.equal(osc.SSL_CTX_set_timeout(ctx, 300), 7200);
-  t.equal(osc.SSL_CTX_set_timeout(ctx, 0), 300);
+  t.equal(osc.SSL_CTX_set_timeout(ctx, -5), 300);
+  t.equal(osc.SSL_CTX_set_timeout(ctx, 0), -5, 'negative values are stored as given');
   t.equal(osc.SSL_CTX_get_timeout(ctx), 0);
   osc.SSL_CTX_free(ctx);
 });

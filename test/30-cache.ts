@@ -75,6 +75,22 @@ t.test('eviction: cache_full counted, a cache of size N keeps N - 1, tail first'
   osc.SSL_CTX_free(ctx);
 });
 
+t.test('an empty-id session at the tail stops eviction (OpenSSL removes by id)', async (t) => {
+  const ctx = ctxWithLog();
+  osc.SSL_CTX_sess_set_cache_size(ctx, 1);
+  const empty = mk('empty', { id: '' });
+  osc.SSL_CTX_add_session(ctx, empty);
+  const b = mk('b', { time: 5000 });
+  osc.SSL_CTX_add_session(ctx, b);
+  t.equal(osc.SSL_CTX_sess_number(ctx), 2, 'the cache grows past its size');
+  t.equal(osc.SSL_CTX_sess_cache_full(ctx), 0);
+  t.same(drain(), []);
+  osc.SSL_CTX_flush_sessions(ctx, 0);
+  t.same(drain(), ['remove empty', 'remove b'], 'a flush still removes it, from the tail');
+  osc.SSL_SESSION_free(empty); osc.SSL_SESSION_free(b);
+  osc.SSL_CTX_free(ctx);
+});
+
 t.test('size 0 means unlimited', async (t) => {
   const ctx = ctxWithLog();
   osc.SSL_CTX_sess_set_cache_size(ctx, 0);
@@ -168,9 +184,12 @@ t.test('overflow: time + timeout past 2^63 never times out and sorts last', asyn
   const n = mk('n', { time: 1000, timeout: 100 });
   const neg = mk('neg', { time: -5, timeout: 1 });
   for (const s of [o1, n, o2, neg]) { osc.SSL_CTX_add_session(ctx, s); osc.SSL_SESSION_free(s); }
-  t.same(order(ctx), ['o1', 'o2', 'n', 'neg'], 'overflowed after all; among them the wrapped sums compare');
+  // OpenSSL counts every negative time as overflowed too; among overflowed
+  // sessions the wrapped sums compare (timeout - (INT64_MAX - time)):
+  // o1 -> 90, o2 -> 50, neg -> INT64_MAX - 2.
+  t.same(order(ctx), ['neg', 'o1', 'o2', 'n'], 'overflowed after all normal ones');
   osc.SSL_CTX_flush_sessions(ctx, max);
-  t.same(order(ctx), ['o1', 'o2'], 'flush at the largest time keeps the overflowed');
+  t.same(order(ctx), ['neg', 'o1', 'o2'], 'flush at the largest time keeps the overflowed');
   osc.SSL_CTX_flush_sessions(ctx, 0);
   t.equal(osc.SSL_CTX_sess_number(ctx), 0, 'only 0 removes them');
   osc.SSL_CTX_free(ctx);

@@ -33,7 +33,7 @@ export const SSL_SESSION_set_protocol_version: (s: SSL_SESSION, version: number)
 export const SSL_SESSION_get_protocol_version: (s: SSL_SESSION) => number = binding.SSL_SESSION_get_protocol_version;
 /** SSL_SESSION_is_resumable: 1 if not marked non-resumable and it has an id (or a ticket). */
 export const SSL_SESSION_is_resumable: (s: SSL_SESSION) => number = binding.SSL_SESSION_is_resumable;
-/** SSL_SESSION_set1_master_key: over 48 bytes returns 0. */
+/** SSL_SESSION_set1_master_key: over 512 bytes (OpenSSL 3.0's buffer, sized for TLS 1.3 PSKs) returns 0. */
 export const SSL_SESSION_set1_master_key: (s: SSL_SESSION, key: Uint8Array, len?: number) => number = binding.SSL_SESSION_set1_master_key;
 /**
  * SSL_SESSION_get_master_key copies up to `outlen` (default out.length) bytes into `out` and

@@ -19,8 +19,11 @@ int main(void) {
                      : strcmp(v, "TLSv1.0") == 0 ? "kTls10"
                      : strcmp(v, "SSLv3") == 0   ? "kSsl3"
                                                  : "kUnknown";
-    printf("    {0x%04x, %s, \"%s\", \"%s\"},\n", i, ve, SSL_CIPHER_get_name(ci),
-           SSL_CIPHER_standard_name(ci));
+    const char *std = SSL_CIPHER_standard_name(ci);
+    if (std != NULL)
+      printf("    {0x%04x, %s, \"%s\", \"%s\"},\n", i, ve, SSL_CIPHER_get_name(ci), std);
+    else
+      printf("    {0x%04x, %s, \"%s\", nullptr},\n", i, ve, SSL_CIPHER_get_name(ci));
   }
   SSL_free(ssl);
   SSL_CTX_free(ctx);

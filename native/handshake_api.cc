@@ -1,0 +1,339 @@
+// The handshake path: OpenSSL's internal cache steps under their own names,
+// the two whole-handshake simulations, and the test hook for the default
+// session-id generator.
+#include <string>
+#include <vector>
+
+#include "../src/error_queue.h"
+#include "../src/handshake.h"
+#include "callbacks.h"
+#include "entry.h"
+
+namespace osc {
+namespace {
+
+// Marks a connection as running a handshake step (a callback that starts
+// another step on the same connection gets an Error instead) and keeps it
+// alive through the step: a callback may SSL_free the application's last
+// reference, and the connection then goes when the step is over.
+class Step {
+ public:
+  explicit Step(Connection* ssl) : ssl_(ssl) {
+    ssl_->in_step = true;
+    ssl_->references++;
+    ssl_->internal_refs++;
+  }
+  ~Step() {
+    ssl_->in_step = false;
+    ssl_->internal_refs--;
+    ssl_free(ssl_);
+  }
+  Step(const Step&) = delete;
+  Step& operator=(const Step&) = delete;
+
+ private:
+  Connection* ssl_;
+};
+
+Connection* StepSsl(Instance* inst, napi_value v, const char* fn) {
+  Connection* ssl = Unwrap<Connection>(inst, v, fn);
+  if (!ssl) return nullptr;
+  const char* why = !ssl->alive() ? "SSL is being freed" : ssl->in_step ? "a handshake step is already running on this SSL" : nullptr;
+  if (why) {
+    std::string msg = std::string(fn) + ": " + why;
+    napi_throw_error(inst->env, ssl->in_step ? "ERR_REENTRANT_HANDSHAKE" : "ERR_USE_AFTER_FREE", msg.c_str());
+    return nullptr;
+  }
+  return ssl;
+}
+
+// A copy of an id argument: callbacks may change the array under the step.
+bool GetId(napi_env env, napi_value array, napi_value length, const char* fn, std::vector<uint8_t>* out) {
+  Bytes b;
+  if (!GetBytes(env, array, length, fn, &b)) return false;
+  out->assign(b.data, b.data + b.length);
+  return true;
+}
+
+napi_value ssl_get_new_session_js(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], "ssl_get_new_session");
+  int32_t session;
+  if (!ssl || !GetInt32(env, a[1], "ssl_get_new_session", &session)) return nullptr;
+  CallScope scope(a.inst);
+  int r;
+  {
+    Step step(ssl);
+    r = ssl_get_new_session(ssl, session);
+  }
+  return scope.Rethrow() ? nullptr : Int(env, r);
+}
+
+napi_value ssl_get_prev_session_js(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], "ssl_get_prev_session");
+  std::vector<uint8_t> id;
+  if (!ssl || !GetId(env, a[1], a[2], "ssl_get_prev_session", &id)) return nullptr;
+  CallScope scope(a.inst);
+  int r;
+  {
+    Step step(ssl);
+    r = ssl_get_prev_session(ssl, id.data(), id.size(), nullptr);
+    if (r == 1) ssl->hit = true;  // as the ClientHello processing does
+  }
+  return scope.Rethrow() ? nullptr : Int(env, r);
+}
+
+napi_value lookup_sess_in_cache_js(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], "lookup_sess_in_cache");
+  std::vector<uint8_t> id;
+  if (!ssl || !GetId(env, a[1], a[2], "lookup_sess_in_cache", &id)) return nullptr;
+  CallScope scope(a.inst);
+  Session* s;
+  {
+    Step step(ssl);
+    s = lookup_sess_in_cache(ssl, id.data(), id.size());
+  }
+  // The reference is the caller's from here (SSL_SESSION_free it).
+  if (s) s->internal_refs--;
+  napi_value h = SurfaceOrNull(a.inst, s);
+  return scope.Rethrow() ? nullptr : h;
+}
+
+napi_value ssl_update_cache_js(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], "ssl_update_cache");
+  int32_t mode;
+  if (!ssl || !GetInt32(env, a[1], "ssl_update_cache", &mode)) return nullptr;
+  CallScope scope(a.inst);
+  {
+    Step step(ssl);
+    ssl_update_cache(ssl, mode);
+  }
+  scope.Rethrow();
+  return Undefined(env);
+}
+
+napi_value tls_setup_handshake_js(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], "tls_setup_handshake");
+  return ssl ? Int(env, tls_setup_handshake(ssl)) : nullptr;
+}
+
+napi_value final_server_name_js(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], "final_server_name");
+  if (!ssl) return nullptr;
+  final_server_name(ssl);
+  return Undefined(env);
+}
+
+napi_value tls_construct_server_hello_js(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], "tls_construct_server_hello");
+  if (!ssl) return nullptr;
+  tls_construct_server_hello(ssl);
+  return Undefined(env);
+}
+
+napi_value tls_finish_handshake_js(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], "tls_finish_handshake");
+  if (!ssl) return nullptr;
+  CallScope scope(a.inst);
+  {
+    Step step(ssl);
+    tls_finish_handshake(ssl);
+  }
+  return scope.Rethrow() ? nullptr : Int(env, 1);
+}
+
+bool GetProp(napi_env env, napi_value obj, const char* name, napi_value* out) {
+  bool has = false;
+  napi_has_named_property(env, obj, name, &has);
+  if (!has) return false;
+  napi_get_named_property(env, obj, name, out);
+  napi_valuetype t;
+  napi_typeof(env, *out, &t);
+  return t != napi_undefined;
+}
+
+bool GetBoolProp(napi_env env, napi_value obj, const char* name, const char* fn, bool* out) {
+  napi_value v;
+  if (!GetProp(env, obj, name, &v)) return true;
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t != napi_boolean) {
+    std::string msg = std::string(fn) + ": option " + name + " must be a boolean";
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg.c_str());
+    return false;
+  }
+  napi_get_value_bool(env, v, out);
+  return true;
+}
+
+bool GetVersionProp(napi_env env, napi_value obj, const char* fn, int* out) {
+  napi_value v;
+  if (!GetProp(env, obj, "version", &v)) return true;
+  int32_t version;
+  if (!GetInt32(env, v, fn, &version)) return false;
+  if (version == 0x0304) {
+    std::string msg = std::string(fn) + ": TLS 1.3 handshakes (tickets) are not simulated; use a version up to TLS1_2_VERSION";
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg.c_str());
+    return false;
+  }
+  *out = version;
+  return true;
+}
+
+// The options object, or null after throwing (undefined means {}).
+bool GetOptions(napi_env env, napi_value v, const char* fn, napi_value* out) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined) {
+    napi_create_object(env, out);
+    return true;
+  }
+  if (t != napi_object) {
+    std::string msg = std::string(fn) + ": expected an options object";
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg.c_str());
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+napi_value Result(Instance* inst, Connection* ssl, const HandshakeResult& r) {
+  napi_env env = inst->env;
+  napi_value o, b;
+  napi_create_object(env, &o);
+  napi_get_boolean(env, r.resumed, &b);
+  napi_set_named_property(env, o, "resumed", b);
+  napi_set_named_property(env, o, "session", SurfaceOrNull(inst, ssl->alive() ? ssl->session : nullptr));
+  if (r.reason != 0) napi_set_named_property(env, o, "error", Int(env, static_cast<int64_t>(err_pack(kErrLibSsl, r.reason))));
+  return o;
+}
+
+bool CheckFresh(napi_env env, Connection* ssl, bool server, const char* fn) {
+  const char* why = nullptr;
+  if (ssl->role_set && ssl->server != server) why = server ? "the SSL is in connect state" : "the SSL is in accept state";
+  else if (ssl->handshake_done) why = "the handshake already finished (SSL_clear the SSL to start another)";
+  if (!why) return true;
+  std::string msg = std::string(fn) + ": " + why;
+  napi_throw_error(env, "ERR_INVALID_STATE", msg.c_str());
+  return false;
+}
+
+// simulateServerHandshake(ssl, { sessionId?, version?, ticket?, ticketExpected? })
+napi_value simulateServerHandshake(napi_env env, napi_callback_info info) {
+  static constexpr const char* kFn = "simulateServerHandshake";
+  Args<2> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], kFn);
+  napi_value opts, v;
+  if (!ssl || !GetOptions(env, a[1], kFn, &opts) || !CheckFresh(env, ssl, true, kFn)) return nullptr;
+  ServerHello hello;
+  std::vector<uint8_t> id;
+  if (GetProp(env, opts, "sessionId", &v)) {
+    if (!GetId(env, v, nullptr, kFn, &id)) return nullptr;
+    hello.session_id = id.data();
+    hello.session_id_len = id.size();
+  }
+  if (!GetVersionProp(env, opts, kFn, &hello.version)) return nullptr;
+  if (!GetBoolProp(env, opts, "ticketExpected", kFn, &hello.ticket_expected)) return nullptr;
+  if (GetProp(env, opts, "ticket", &v)) {
+    bool is_null;
+    Session* t = UnwrapNullable<Session>(a.inst, v, kFn, &is_null);
+    if (!t && !is_null) return nullptr;
+    if (t && !t->alive()) {
+      napi_throw_error(env, "ERR_USE_AFTER_FREE", "simulateServerHandshake: ticket SSL_SESSION is being freed");
+      return nullptr;
+    }
+    hello.ticket = t;
+  }
+  CallScope scope(a.inst);
+  napi_value out;
+  {
+    Step step(ssl);
+    out = Result(a.inst, ssl, simulate_server_handshake(ssl, hello));
+  }
+  return scope.Rethrow() ? nullptr : out;
+}
+
+// simulateClientHandshake(ssl, { serverResumed?, serverSessionId?, version? })
+napi_value simulateClientHandshake(napi_env env, napi_callback_info info) {
+  static constexpr const char* kFn = "simulateClientHandshake";
+  Args<2> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], kFn);
+  napi_value opts, v;
+  if (!ssl || !GetOptions(env, a[1], kFn, &opts) || !CheckFresh(env, ssl, false, kFn)) return nullptr;
+  ServerReply reply;
+  std::vector<uint8_t> id;
+  if (!GetBoolProp(env, opts, "serverResumed", kFn, &reply.resumed)) return nullptr;
+  if (GetProp(env, opts, "serverSessionId", &v)) {
+    if (!GetId(env, v, nullptr, kFn, &id)) return nullptr;
+    if (id.size() > kMaxSessionIdLength) {
+      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "simulateClientHandshake: serverSessionId is longer than 32 bytes");
+      return nullptr;
+    }
+    reply.session_id = id.data();
+    reply.session_id_len = id.size();
+  }
+  if (!GetVersionProp(env, opts, kFn, &reply.version)) return nullptr;
+  CallScope scope(a.inst);
+  napi_value out;
+  {
+    Step step(ssl);
+    out = Result(a.inst, ssl, simulate_client_handshake(ssl, reply));
+  }
+  return scope.Rethrow() ? nullptr : out;
+}
+
+// setNegotiatedVersion(ssl, version): what a driver's ServerHello settled.
+napi_value setNegotiatedVersion(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Connection* ssl = StepSsl(a.inst, a[0], "setNegotiatedVersion");
+  int32_t version;
+  if (!ssl || !GetInt32(env, a[1], "setNegotiatedVersion", &version)) return nullptr;
+  ssl->version = version;
+  return Undefined(env);
+}
+
+// setTestRandom(bytes | null): the default session-id generator hands out
+// these bytes, cyclically, instead of random ones (to force id clashes).
+napi_value setTestRandom(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Runtime* rt = a.inst->runtime;
+  napi_valuetype t;
+  napi_typeof(env, a[0], &t);
+  if (t == napi_null || t == napi_undefined) {
+    rt->test_random.clear();
+    rt->test_random_pos = 0;
+    return Undefined(env);
+  }
+  Bytes b;
+  if (!GetBytes(env, a[0], nullptr, "setTestRandom", &b)) return nullptr;
+  rt->test_random.assign(b.data, b.data + b.length);
+  rt->test_random_pos = 0;
+  return Undefined(env);
+}
+
+}  // namespace
+
+const Export handshake_exports[] = {
+    {"ssl_get_new_session", ssl_get_new_session_js},
+    {"ssl_get_prev_session", ssl_get_prev_session_js},
+    {"lookup_sess_in_cache", lookup_sess_in_cache_js},
+    {"ssl_update_cache", ssl_update_cache_js},
+    {"tls_setup_handshake", tls_setup_handshake_js},
+    {"final_server_name", final_server_name_js},
+    {"tls_construct_server_hello", tls_construct_server_hello_js},
+    {"tls_finish_handshake", tls_finish_handshake_js},
+    {"simulateServerHandshake", simulateServerHandshake},
+    {"simulateClientHandshake", simulateClientHandshake},
+    {"setNegotiatedVersion", setNegotiatedVersion},
+    {"setTestRandom", setTestRandom},
+};
+const size_t handshake_export_count = sizeof handshake_exports / sizeof handshake_exports[0];
+
+}  // namespace osc

@@ -1,0 +1,337 @@
+// SSL (connection) entry points: lifetime, the session it holds, its
+// contexts, id context, verify mode, session-id generator, role and shutdown
+// state.
+#include <string>
+
+#include "callbacks.h"
+#include "entry.h"
+
+namespace osc {
+namespace {
+
+// The connection behind argument i, refusing one whose last reference is
+// going (its ex_data free callbacks are running).
+Connection* LiveSsl(Instance* inst, napi_value v, const char* fn) {
+  Connection* ssl = Unwrap<Connection>(inst, v, fn);
+  if (ssl && !ssl->alive()) {
+    std::string msg = std::string(fn) + ": SSL is being freed";
+    napi_throw_error(inst->env, "ERR_USE_AFTER_FREE", msg.c_str());
+    return nullptr;
+  }
+  return ssl;
+}
+
+Context* LiveCtx(Instance* inst, napi_value v, const char* fn) {
+  Context* ctx = Unwrap<Context>(inst, v, fn);
+  if (ctx && !ctx->alive()) {
+    std::string msg = std::string(fn) + ": SSL_CTX is being freed";
+    napi_throw_error(inst->env, "ERR_USE_AFTER_FREE", msg.c_str());
+    return nullptr;
+  }
+  return ctx;
+}
+
+bool IsAbsent(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  return t == napi_undefined || t == napi_null;
+}
+
+// A second strong reference to a value the core holds for another object.
+void* CopyHeld(Instance* inst, void* held) { return held ? HoldValue(inst, HeldValue(inst, held)) : nullptr; }
+
+napi_value SSL_new(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Context* ctx = LiveCtx(a.inst, a[0], "SSL_new");
+  if (!ctx) return nullptr;
+  CallScope scope(a.inst);
+  Connection* ssl = ssl_new(ctx);
+  // OpenSSL copies these at SSL_new; later changes to ctx do not reach ssl.
+  if (ctx->generate_session_id) {
+    ssl->generate_session_id.fn = ctx->generate_session_id.fn;
+    ssl->generate_session_id.arg = CopyHeld(a.inst, ctx->generate_session_id.arg);
+  }
+  ssl->verify_callback = CopyHeld(a.inst, ctx->verify_callback);
+  napi_value h = Surface(a.inst, ssl);
+  return scope.Rethrow() ? nullptr : h;
+}
+
+napi_value SSL_up_ref(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_up_ref");
+  if (!ssl) return nullptr;
+  ssl_up_ref(ssl);
+  return Int(env, 1);
+}
+
+napi_value SSL_free(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  bool is_null;
+  Connection* ssl = UnwrapNullable<Connection>(a.inst, a[0], "SSL_free", &is_null);
+  if (is_null) return Undefined(env);
+  if (!ssl) return nullptr;
+  if (!ssl->alive() || ssl->references <= ssl->internal_refs) {
+    napi_throw_error(env, "ERR_REFCOUNT", "SSL_free: no reference left to free");
+    return nullptr;
+  }
+  CallScope scope(a.inst);
+  ssl_free(ssl);
+  scope.Rethrow();
+  return Undefined(env);
+}
+
+napi_value SSL_clear(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_clear");
+  if (!ssl) return nullptr;
+  CallScope scope(a.inst);
+  int r = ssl_clear(ssl);
+  return scope.Rethrow() ? nullptr : Int(env, r);
+}
+
+napi_value SSL_set_session(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_session");
+  if (!ssl) return nullptr;
+  bool is_null;
+  Session* s = UnwrapNullable<Session>(a.inst, a[1], "SSL_set_session", &is_null);
+  if (!s && !is_null) return nullptr;
+  if (s && !s->alive()) {
+    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_set_session: SSL_SESSION is being freed");
+    return nullptr;
+  }
+  CallScope scope(a.inst);
+  int r = ssl_set_session_api(ssl, s);
+  return scope.Rethrow() ? nullptr : Int(env, r);
+}
+
+napi_value SSL_get_session(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_session");
+  if (!ssl) return nullptr;
+  return SurfaceOrNull(a.inst, ssl->session);
+}
+
+napi_value SSL_get1_session(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_get1_session");
+  if (!ssl) return nullptr;
+  if (ssl->session) session_up_ref(ssl->session);  // the caller's
+  return SurfaceOrNull(a.inst, ssl->session);
+}
+
+napi_value SSL_session_reused(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_session_reused");
+  if (!ssl) return nullptr;
+  return Int(env, ssl->hit ? 1 : 0);
+}
+
+napi_value SSL_set_session_id_context(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_set_session_id_context");
+  Bytes b;
+  if (!ssl || !GetBytes(env, a[1], a[2], "SSL_set_session_id_context", &b)) return nullptr;
+  return Int(env, ssl_set_session_id_context(ssl, b.data, static_cast<unsigned>(b.length > 0xFFFF ? 0xFFFF : b.length)));
+}
+
+napi_value SSL_CTX_set_session_id_context(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_set_session_id_context");
+  Bytes b;
+  if (!ctx || !GetBytes(env, a[1], a[2], "SSL_CTX_set_session_id_context", &b)) return nullptr;
+  return Int(env, ctx_set_session_id_context(ctx, b.data, static_cast<unsigned>(b.length > 0xFFFF ? 0xFFFF : b.length)));
+}
+
+// SSL_CTX_set_verify(ctx, mode, callback?): sets both; an absent callback unsets it.
+napi_value SSL_CTX_set_verify(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Context* ctx = LiveCtx(a.inst, a[0], "SSL_CTX_set_verify");
+  int32_t mode;
+  napi_value fn = nullptr;
+  if (!ctx || !GetInt32(env, a[1], "SSL_CTX_set_verify", &mode)) return nullptr;
+  if (!IsAbsent(env, a[2]) && !GetCallback(env, a[2], "SSL_CTX_set_verify", &fn)) return nullptr;
+  ctx->verify_mode = mode;
+  release_callback_arg(ctx->rt, ctx->verify_callback);
+  ctx->verify_callback = fn ? HoldValue(a.inst, fn) : nullptr;
+  return Undefined(env);
+}
+
+// SSL_set_verify(ssl, mode, callback?): an absent callback keeps the current one.
+napi_value SSL_set_verify(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_verify");
+  int32_t mode;
+  napi_value fn = nullptr;
+  if (!ssl || !GetInt32(env, a[1], "SSL_set_verify", &mode)) return nullptr;
+  if (!IsAbsent(env, a[2]) && !GetCallback(env, a[2], "SSL_set_verify", &fn)) return nullptr;
+  ssl->verify_mode = mode;
+  if (fn) {
+    release_callback_arg(ssl->rt, ssl->verify_callback);
+    ssl->verify_callback = HoldValue(a.inst, fn);
+  }
+  return Undefined(env);
+}
+
+napi_value SSL_CTX_get_verify_mode(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_get_verify_mode");
+  return ctx ? Int(env, ctx->verify_mode) : nullptr;
+}
+
+napi_value SSL_get_verify_mode(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_verify_mode");
+  return ssl ? Int(env, ssl->verify_mode) : nullptr;
+}
+
+napi_value SSL_CTX_get_verify_callback(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_get_verify_callback");
+  if (!ctx) return nullptr;
+  return ctx->verify_callback ? HeldValue(a.inst, ctx->verify_callback) : Null(env);
+}
+
+napi_value SSL_get_verify_callback(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_verify_callback");
+  if (!ssl) return nullptr;
+  return ssl->verify_callback ? HeldValue(a.inst, ssl->verify_callback) : Null(env);
+}
+
+napi_value SSL_get_SSL_CTX(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_SSL_CTX");
+  if (!ssl) return nullptr;
+  return Surface(a.inst, ssl->ctx);
+}
+
+napi_value SSL_set_SSL_CTX(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_SSL_CTX");
+  if (!ssl) return nullptr;
+  bool is_null;
+  Context* ctx = UnwrapNullable<Context>(a.inst, a[1], "SSL_set_SSL_CTX", &is_null);
+  if (!ctx && !is_null) return nullptr;
+  if (ctx && !ctx->alive()) {
+    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_set_SSL_CTX: SSL_CTX is being freed");
+    return nullptr;
+  }
+  CallScope scope(a.inst);  // the old context's last free flushes its cache
+  Context* now = ssl_set_ssl_ctx(ssl, ctx);
+  napi_value h = Surface(a.inst, now);
+  return scope.Rethrow() ? nullptr : h;
+}
+
+napi_value SSL_CTX_set_generate_session_id(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Context* ctx = LiveCtx(a.inst, a[0], "SSL_CTX_set_generate_session_id");
+  napi_value fn;
+  if (!ctx || !GetCallback(env, a[1], "SSL_CTX_set_generate_session_id", &fn)) return nullptr;
+  SetCallback(a.inst, ctx->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline), fn);
+  return Int(env, 1);
+}
+
+napi_value SSL_set_generate_session_id(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_generate_session_id");
+  napi_value fn;
+  if (!ssl || !GetCallback(env, a[1], "SSL_set_generate_session_id", &fn)) return nullptr;
+  SetCallback(a.inst, ssl->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline), fn);
+  return Int(env, 1);
+}
+
+napi_value SSL_has_matching_session_id(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_has_matching_session_id");
+  Bytes id;
+  if (!ssl || !GetBytes(env, a[1], a[2], "SSL_has_matching_session_id", &id)) return nullptr;
+  unsigned len = static_cast<unsigned>(id.length > 0xFFFF ? 0xFFFF : id.length);
+  return Int(env, ssl_has_matching_session_id(ssl, id.data, len));
+}
+
+napi_value SSL_set_accept_state(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_accept_state");
+  if (!ssl) return nullptr;
+  ssl_set_accept_state(ssl);
+  return Undefined(env);
+}
+
+napi_value SSL_set_connect_state(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_connect_state");
+  if (!ssl) return nullptr;
+  ssl_set_connect_state(ssl);
+  return Undefined(env);
+}
+
+napi_value SSL_is_server(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_is_server");
+  return ssl ? Int(env, ssl->server ? 1 : 0) : nullptr;
+}
+
+napi_value SSL_shutdown(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_shutdown");
+  return ssl ? Int(env, ssl_shutdown(ssl)) : nullptr;
+}
+
+napi_value SSL_get_shutdown(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_shutdown");
+  return ssl ? Int(env, ssl->shutdown) : nullptr;
+}
+
+napi_value SSL_set_shutdown(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_shutdown");
+  int32_t mode;
+  if (!ssl || !GetInt32(env, a[1], "SSL_set_shutdown", &mode)) return nullptr;
+  ssl->shutdown = mode;
+  return Undefined(env);
+}
+
+napi_value SSL_version(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_version");
+  return ssl ? Int(env, ssl->version) : nullptr;
+}
+
+}  // namespace
+
+const Export ssl_exports[] = {
+    {"SSL_new", SSL_new},
+    {"SSL_up_ref", SSL_up_ref},
+    {"SSL_free", SSL_free},
+    {"SSL_clear", SSL_clear},
+    {"SSL_set_session", SSL_set_session},
+    {"SSL_get_session", SSL_get_session},
+    {"SSL_get0_session", SSL_get_session},
+    {"SSL_get1_session", SSL_get1_session},
+    {"SSL_session_reused", SSL_session_reused},
+    {"SSL_set_session_id_context", SSL_set_session_id_context},
+    {"SSL_CTX_set_session_id_context", SSL_CTX_set_session_id_context},
+    {"SSL_CTX_set_verify", SSL_CTX_set_verify},
+    {"SSL_set_verify", SSL_set_verify},
+    {"SSL_CTX_get_verify_mode", SSL_CTX_get_verify_mode},
+    {"SSL_get_verify_mode", SSL_get_verify_mode},
+    {"SSL_CTX_get_verify_callback", SSL_CTX_get_verify_callback},
+    {"SSL_get_verify_callback", SSL_get_verify_callback},
+    {"SSL_get_SSL_CTX", SSL_get_SSL_CTX},
+    {"SSL_set_SSL_CTX", SSL_set_SSL_CTX},
+    {"SSL_CTX_set_generate_session_id", SSL_CTX_set_generate_session_id},
+    {"SSL_set_generate_session_id", SSL_set_generate_session_id},
+    {"SSL_has_matching_session_id", SSL_has_matching_session_id},
+    {"SSL_set_accept_state", SSL_set_accept_state},
+    {"SSL_set_connect_state", SSL_set_connect_state},
+    {"SSL_is_server", SSL_is_server},
+    {"SSL_shutdown", SSL_shutdown},
+    {"SSL_get_shutdown", SSL_get_shutdown},
+    {"SSL_set_shutdown", SSL_set_shutdown},
+    {"SSL_version", SSL_version},
+};
+const size_t ssl_export_count = sizeof ssl_exports / sizeof ssl_exports[0];
+
+}  // namespace osc

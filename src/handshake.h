@@ -1,0 +1,99 @@
+// The handshake path: the cache steps SSL_accept / SSL_connect take, under
+// OpenSSL 3.0's internal names (ssl/ssl_sess.c, ssl/ssl_lib.c,
+// ssl/statem/statem_lib.c), for TLS <= 1.2 session-id resumption. A driver
+// (a simulator, a test, an adapter) calls them in the order OpenSSL does; the
+// simulate_* functions run a whole handshake in that order.
+//
+// Every step may call user callbacks (get, new, remove, generate-session-id,
+// ex_data) that re-enter the API; the steps keep what they use referenced and
+// re-read the connection after each call out.
+#pragma once
+
+#include "connection.h"
+
+namespace osc {
+
+// Fills out with the default generator's bytes: the runtime's test script if
+// set, else the system's random source.
+void random_bytes(Runtime* rt, uint8_t* out, size_t n);
+
+// ssl_generate_session_id: gives ss a new id (empty when a ticket will be
+// issued) from the connection's generator, else the session context's, else
+// 32 random bytes retried up to 10 times while they clash. 0 on failure, with
+// SSL_R_SSL_SESSION_ID_CALLBACK_FAILED, _HAS_BAD_LENGTH or _CONFLICT queued.
+int ssl_generate_session_id(Connection* ssl, Session* ss);
+
+// ssl_get_new_session: replaces the connection's session with a new one (the
+// session context's timeout, or the method's default when 0; the
+// connection's version and id context). `session` non-zero generates an id
+// (server); zero leaves it empty (client). 1, or 0 with the reason queued.
+int ssl_get_new_session(Connection* ssl, int session);
+
+// lookup_sess_in_cache: the internal table (unless NO_INTERNAL_LOOKUP; a miss
+// counts `misses`), then the get callback (copy starts at 1; non-resumable
+// results ignored; `cb_hits`; stored unless NO_INTERNAL_STORE). Returns the
+// session with one reference for the caller, counted in internal_refs, or null.
+Session* lookup_sess_in_cache(Connection* ssl, const uint8_t* id, size_t len);
+
+// ssl_get_prev_session for the session-id path, or for a session recovered
+// from a ticket (`ticket` non-null; the caller's reference is taken over,
+// counted in internal_refs; try_session_cache is then 0). Returns 1 (the
+// connection resumes it: `hits`), 0 (no resumption) or -1 (fatal:
+// SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED, or an id longer than 32 bytes).
+int ssl_get_prev_session(Connection* ssl, const uint8_t* id, size_t len, Session* ticket);
+
+// ssl_update_cache: stores the connection's new session (unless
+// NO_INTERNAL_STORE), hands it to the new callback, and auto-clears the
+// session context every 256th good handshake of that side.
+void ssl_update_cache(Connection* ssl, int mode);
+
+// tls_setup_handshake: counts `accept` (server) or `connect` (client) on the
+// session context, clears `hit` and puts the connection in init. 0 with
+// SSL_R_CONNECTION_TYPE_NOT_SET when no role was set.
+int tls_setup_handshake(Connection* ssl);
+
+// tls_construct_server_hello's cache rule: a new (not resumed) session that
+// is non-resumable, or made while the connection's current context's mode
+// lacks SSL_SESS_CACHE_SERVER, is sent (and kept) with an empty id:
+// single-use, never cached, never removed.
+void tls_construct_server_hello(Connection* ssl);
+
+// final_server_name's bookkeeping: once the server's context is settled, a
+// connection whose ctx differs from its session_ctx moves its `accept` count
+// there (so accept_good never exceeds accept on the new context).
+void final_server_name(Connection* ssl);
+
+// tls_finish_handshake: server: ssl_update_cache(SERVER), then
+// ctx->accept_good += 1 (the current ctx, not session_ctx, as OpenSSL);
+// client: ssl_update_cache(CLIENT), then `hits` if resumed and
+// `connect_good` on the session context. The connection leaves init.
+void tls_finish_handshake(Connection* ssl);
+
+struct ServerHello {
+  const uint8_t* session_id = nullptr;  // the id the client proposed
+  size_t session_id_len = 0;
+  int version = 0x0303;             // the negotiated version
+  Session* ticket = nullptr;        // a session a ticket decrypted to (not owned)
+  bool ticket_expected = false;     // a ticket will be issued: new sessions get no id
+};
+
+struct HandshakeResult {
+  bool resumed = false;
+  int reason = 0;  // SSL_R_* when the handshake failed
+};
+
+// A whole server handshake against the cache, in OpenSSL's order.
+HandshakeResult simulate_server_handshake(Connection* ssl, const ServerHello& hello);
+
+struct ServerReply {
+  bool resumed = false;                  // the server echoed the proposed id
+  const uint8_t* session_id = nullptr;   // otherwise: the server's new id (null: 32 random bytes)
+  size_t session_id_len = 0;
+  int version = 0;                       // 0: the session's version when resuming, else TLS 1.2
+};
+
+// A whole client handshake: proposes the connection's session if resumable,
+// learns from the reply whether the server resumed it.
+HandshakeResult simulate_client_handshake(Connection* ssl, const ServerReply& reply);
+
+}  // namespace osc
