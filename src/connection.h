@@ -7,14 +7,6 @@ namespace osc {
 
 // SSL_R_* reasons the connection and handshake steps raise, besides those in
 // error_queue.h.
-constexpr int kReasonConnectionTypeNotSet = 144;
-constexpr int kReasonLengthMismatch = 159;
-constexpr int kReasonSessionVersionMismatch = 210;
-constexpr int kReasonUnsupportedSslVersion = 259;
-constexpr int kReasonReuseInDifferentContext = 272;
-constexpr int kReasonUninitialized = 276;
-constexpr int kReasonShutdownWhileInInit = 407;
-constexpr int kReasonInternalError = 259 | (3 << 18);  // ERR_R_INTERNAL_ERROR
 
 constexpr int kVerifyPeer = 1;        // SSL_VERIFY_PEER
 constexpr int kSentShutdown = 1;      // SSL_SENT_SHUTDOWN

@@ -24,18 +24,27 @@ const char* lib_name(int lib) {
 }
 
 const char* reason_name(int lib, int reason) {
-  if (lib == kErrLibSsl) {
-    switch (reason) {
-      case kReasonSessionIdTooLong: return "ssl session id too long";
-      case kReasonSessionIdContextTooLong: return "ssl session id context too long";
-      case kReasonSessionIdContextUninitialized: return "session id context uninitialized";
-      case kReasonSessionIdCallbackFailed: return "ssl session id callback failed";
-      case kReasonSessionIdConflict: return "ssl session id conflict";
-      case kReasonSessionIdHasBadLength: return "ssl session id has bad length";
-      default: return nullptr;
-    }
+  switch (reason) {  // the reasons every library shares
+    case kReasonMallocFailure: return "malloc failure";
+    case kReasonInternalError: return "internal error";
   }
-  return nullptr;
+  if (lib != kErrLibSsl) return nullptr;
+  switch (reason) {
+    case kReasonSessionIdTooLong: return "ssl session id too long";
+    case kReasonSessionIdContextTooLong: return "ssl session id context too long";
+    case kReasonSessionIdContextUninitialized: return "session id context uninitialized";
+    case kReasonSessionIdCallbackFailed: return "ssl session id callback failed";
+    case kReasonSessionIdConflict: return "ssl session id conflict";
+    case kReasonSessionIdHasBadLength: return "ssl session id has bad length";
+    case kReasonConnectionTypeNotSet: return "connection type not set";
+    case kReasonLengthMismatch: return "length mismatch";
+    case kReasonSessionVersionMismatch: return "ssl session version mismatch";
+    case kReasonUnsupportedSslVersion: return "unsupported ssl version";
+    case kReasonReuseInDifferentContext: return "attempt to reuse session in different context";
+    case kReasonUninitialized: return "uninitialized";
+    case kReasonShutdownWhileInInit: return "shutdown while in init";
+    default: return nullptr;
+  }
 }
 
 }  // namespace

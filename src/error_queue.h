@@ -19,6 +19,17 @@ constexpr int kReasonSessionIdContextUninitialized = 277;
 constexpr int kReasonSessionIdCallbackFailed = 301;
 constexpr int kReasonSessionIdConflict = 302;
 constexpr int kReasonSessionIdHasBadLength = 303;
+constexpr int kReasonConnectionTypeNotSet = 144;
+constexpr int kReasonLengthMismatch = 159;
+constexpr int kReasonSessionVersionMismatch = 210;
+constexpr int kReasonUnsupportedSslVersion = 259;
+constexpr int kReasonReuseInDifferentContext = 272;
+constexpr int kReasonUninitialized = 276;
+constexpr int kReasonShutdownWhileInInit = 407;
+// Reasons shared by every library carry ERR_RFLAG_COMMON (and _FATAL).
+constexpr int kReasonFlagsCommonFatal = 3 << 18;
+constexpr int kReasonMallocFailure = 256 | kReasonFlagsCommonFatal;  // ERR_R_MALLOC_FAILURE
+constexpr int kReasonInternalError = 259 | kReasonFlagsCommonFatal;  // ERR_R_INTERNAL_ERROR
 
 // ERR_PACK(lib, 0, reason) as OpenSSL 3.0 packs it.
 constexpr unsigned long err_pack(int lib, int reason) {

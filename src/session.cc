@@ -100,7 +100,7 @@ Session* session_dup(const Session* src, void* (*retain)(void* value, void* arg)
     }
   }
   if (!ok) {
-    err_push(kErrLibSsl, 256 | (3 << 18));  // ERR_R_MALLOC_FAILURE, as OpenSSL reports any failure
+    err_push(kErrLibSsl, kReasonMallocFailure);  // as OpenSSL reports any failure here
     session_free(d);
     return nullptr;
   }
