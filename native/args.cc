@@ -4,7 +4,6 @@
 #include <string>
 
 namespace osc {
-namespace {
 
 bool ThrowType(napi_env env, const char* fn, const char* what) {
   std::string msg = std::string(fn) + ": " + what;
@@ -17,6 +16,8 @@ bool ThrowRange(napi_env env, const char* fn, const char* what) {
   napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg.c_str());
   return false;
 }
+
+namespace {
 
 constexpr double kMaxSafe = 9007199254740991.0;
 

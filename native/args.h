@@ -8,6 +8,11 @@
 
 namespace osc {
 
+// Throw "<fn>: <what>" as a TypeError (ERR_INVALID_ARG_TYPE) or a
+// RangeError (ERR_OUT_OF_RANGE); both return false.
+bool ThrowType(napi_env env, const char* fn, const char* what);
+bool ThrowRange(napi_env env, const char* fn, const char* what);
+
 struct Bytes {
   const uint8_t* data = nullptr;
   size_t length = 0;

@@ -5,16 +5,6 @@
 namespace osc {
 namespace {
 
-class HandleScope {
- public:
-  explicit HandleScope(napi_env env) : env_(env) { napi_open_handle_scope(env, &scope_); }
-  ~HandleScope() { napi_close_handle_scope(env_, scope_); }
-
- private:
-  napi_env env_;
-  napi_handle_scope scope_;
-};
-
 int ToInt(Instance* inst, napi_value v, const char* what) {
   napi_valuetype t;
   napi_typeof(inst->env, v, &t);

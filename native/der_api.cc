@@ -25,11 +25,9 @@
 namespace osc {
 namespace {
 
-constexpr int kErrLibPem = 9;
 constexpr int kPemBadBase64Decode = 100;   // PEM_R_BAD_BASE64_DECODE
 constexpr int kPemBadEndLine = 102;        // PEM_R_BAD_END_LINE
 constexpr int kPemNoStartLine = 108;       // PEM_R_NO_START_LINE
-constexpr int kErrRAsn1Lib = 13 | (2 << 18);  // ERR_R_ASN1_LIB
 
 const char kPemBegin[] = "-----BEGIN SSL SESSION PARAMETERS-----";
 const char kPemEnd[] = "-----END SSL SESSION PARAMETERS-----";
@@ -53,18 +51,6 @@ napi_value GetValue(napi_env env, napi_value out) {
 
 void SetValue(napi_env env, napi_value out, napi_value v) {
   napi_set_named_property(env, out, "value", v);
-}
-
-bool ThrowType(napi_env env, const char* fn, const char* what) {
-  std::string msg = std::string(fn) + ": " + what;
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg.c_str());
-  return false;
-}
-
-bool ThrowRange(napi_env env, const char* fn, const char* what) {
-  std::string msg = std::string(fn) + ": " + what;
-  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg.c_str());
-  return false;
 }
 
 // An optional out-parameter argument: undefined/null (skip) or an object.
@@ -330,7 +316,7 @@ napi_value PEM_write_SSL_SESSION(napi_env env, napi_callback_info info) {
   }
   const size_t n = session_der_length(s);
   if (n == 0) {
-    err_push(kErrLibPem, kErrRAsn1Lib);
+    err_push(kErrLibPem, kReasonAsn1Lib);
     return Int(env, 0);
   }
   std::string der(n, '\0');
@@ -385,7 +371,7 @@ napi_value PEM_read_SSL_SESSION(napi_env env, napi_callback_info info) {
                         &consumed, &scope);
   cleanse(&der[0], der.size());
   if (h == nullptr) return nullptr;
-  if (IsNullish(env, h)) err_push(kErrLibPem, kErrRAsn1Lib);  // PEM_ASN1_read_bio's own report
+  if (IsNullish(env, h)) err_push(kErrLibPem, kReasonAsn1Lib);  // PEM_ASN1_read_bio's own report
   return scope.Rethrow() ? nullptr : h;
 }
 
@@ -396,17 +382,7 @@ napi_value SSL_SESSION_print(napi_env env, napi_callback_info info) {
   const char* fn = "SSL_SESSION_print";
   Session* s = Unwrap<Session>(a.inst, a[1], fn);
   if (!s) return nullptr;
-  SessionView v;
-  v.core.ssl_version = s->ssl_version;
-  v.core.session_id = s->id;
-  v.core.session_id_length = s->id_len;
-  v.core.sid_ctx = s->sid_ctx;
-  v.core.sid_ctx_length = s->sid_ctx_len;
-  v.core.master_key = s->master_key_bytes();
-  v.core.master_key_length = s->master_key_len;
-  v.core.time = s->time;
-  v.core.timeout = s->timeout;
-  v.fields = &s->fields;
+  SessionView v = session_view(s);
   bool complete;
   std::string text = der_print(v, &complete);
   if (!AppendText(env, a[0], fn, text)) return nullptr;

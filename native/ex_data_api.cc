@@ -17,16 +17,6 @@ struct IndexRecord {
   void* free_fn;
 };
 
-class HandleScope {
- public:
-  explicit HandleScope(napi_env env) : env_(env) { napi_open_handle_scope(env, &scope_); }
-  ~HandleScope() { napi_close_handle_scope(env_, scope_); }
-
- private:
-  napi_env env_;
-  napi_handle_scope scope_;
-};
-
 // new_func / free_func: (parent, ptr, ad, idx, argl, argp). `ad` has no JS
 // form and is passed as null.
 void CallIndexFn(void* fn, Object* parent, void* ptr, int idx, long argl, IndexRecord* rec) {

@@ -51,6 +51,20 @@ class CallScope {
   void* exception_ = nullptr;  // the first exception, held (HoldValue)
 };
 
+// A Node-API handle scope for the duration of a C++ scope: each callback
+// call gets one, so a flush of a million sessions does not pile up handles.
+class HandleScope {
+ public:
+  explicit HandleScope(napi_env env) : env_(env) { napi_open_handle_scope(env, &scope_); }
+  ~HandleScope() { napi_close_handle_scope(env_, scope_); }
+  HandleScope(const HandleScope&) = delete;
+  HandleScope& operator=(const HandleScope&) = delete;
+
+ private:
+  napi_env env_;
+  napi_handle_scope scope_;
+};
+
 // Calls a user callback. Returns false if it threw (the exception is kept by
 // the innermost CallScope) or if calling into JS is no longer possible.
 bool CallUser(Instance* inst, napi_value fn, size_t argc, const napi_value* argv, napi_value* result);

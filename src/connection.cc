@@ -105,13 +105,7 @@ Context* ssl_set_ssl_ctx(Connection* ssl, Context* ctx) {
 }
 
 int ssl_set_session_id_context(Connection* ssl, const uint8_t* sid_ctx, unsigned len) {
-  if (len > kMaxSidCtxLength) {
-    err_push(kErrLibSsl, kReasonSessionIdContextTooLong);
-    return 0;
-  }
-  ssl->sid_ctx_len = static_cast<uint8_t>(len);
-  if (len) memmove(ssl->sid_ctx, sid_ctx, len);
-  return 1;
+  return set_sid_ctx(ssl->sid_ctx, &ssl->sid_ctx_len, sid_ctx, len);
 }
 
 void ssl_set_accept_state(Connection* ssl) {

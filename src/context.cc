@@ -273,14 +273,18 @@ long ctx_set_timeout(Context* ctx, long t) {
   return previous;
 }
 
-int ctx_set_session_id_context(Context* ctx, const uint8_t* sid_ctx, unsigned len) {
+int set_sid_ctx(uint8_t* dst, uint8_t* dst_len, const uint8_t* sid_ctx, unsigned len) {
   if (len > kMaxSidCtxLength) {
     err_push(kErrLibSsl, kReasonSessionIdContextTooLong);
     return 0;
   }
-  ctx->sid_ctx_len = static_cast<uint8_t>(len);
-  if (len) memcpy(ctx->sid_ctx, sid_ctx, len);
+  *dst_len = static_cast<uint8_t>(len);
+  if (len) memmove(dst, sid_ctx, len);
   return 1;
+}
+
+int ctx_set_session_id_context(Context* ctx, const uint8_t* sid_ctx, unsigned len) {
+  return set_sid_ctx(ctx->sid_ctx, &ctx->sid_ctx_len, sid_ctx, len);
 }
 
 int session_set1_id(Session* s, const uint8_t* id, unsigned len) {
@@ -293,13 +297,7 @@ int session_set1_id(Session* s, const uint8_t* id, unsigned len) {
 }
 
 int session_set1_id_context(Session* s, const uint8_t* sid_ctx, unsigned len) {
-  if (len > kMaxSidCtxLength) {
-    err_push(kErrLibSsl, kReasonSessionIdContextTooLong);
-    return 0;
-  }
-  s->sid_ctx_len = static_cast<uint8_t>(len);
-  if (len) memmove(s->sid_ctx, sid_ctx, len);
-  return 1;
+  return set_sid_ctx(s->sid_ctx, &s->sid_ctx_len, sid_ctx, len);
 }
 
 int session_set_protocol_version(Session* s, int version) {

@@ -116,7 +116,10 @@ enum CtrlCmd : int {
 long ctx_ctrl(Context* ctx, int cmd, long larg);
 // SSL_CTX_set_timeout: stores t, returns the previous value.
 long ctx_set_timeout(Context* ctx, long t);
-// SSL_CTX_set_session_id_context: 0 and SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG past 32 bytes.
+// Stores an id context (session, context or connection): 0 and
+// SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG past 32 bytes, as all three setters do.
+int set_sid_ctx(uint8_t* dst, uint8_t* dst_len, const uint8_t* sid_ctx, unsigned len);
+// SSL_CTX_set_session_id_context.
 int ctx_set_session_id_context(Context* ctx, const uint8_t* sid_ctx, unsigned len);
 
 // SSL_SESSION setters with OpenSSL's results.

@@ -19,32 +19,65 @@ const char* lib_name(int lib) {
   switch (lib) {
     case kErrLibSsl: return "SSL routines";
     case kErrLibAsn1: return "asn1 encoding routines";
+    case kErrLibPem: return "PEM routines";
     default: return nullptr;
   }
 }
 
+// OpenSSL's reason strings for every code this library raises; lib 0 holds
+// the reasons shared by all libraries (ERR_R_*).
+struct ReasonName {
+  int lib;
+  int reason;
+  const char* text;
+};
+constexpr ReasonName kReasons[] = {
+    {0, kReasonMallocFailure, "malloc failure"},
+    {0, kReasonInternalError, "internal error"},
+    {0, kReasonAsn1Lib, "ASN1 lib"},
+    {kErrLibSsl, kReasonSessionIdTooLong, "ssl session id too long"},
+    {kErrLibSsl, kReasonSessionIdContextTooLong, "ssl session id context too long"},
+    {kErrLibSsl, kReasonSessionIdContextUninitialized, "session id context uninitialized"},
+    {kErrLibSsl, kReasonSessionIdCallbackFailed, "ssl session id callback failed"},
+    {kErrLibSsl, kReasonSessionIdConflict, "ssl session id conflict"},
+    {kErrLibSsl, kReasonSessionIdHasBadLength, "ssl session id has bad length"},
+    {kErrLibSsl, kReasonConnectionTypeNotSet, "connection type not set"},
+    {kErrLibSsl, kReasonLengthMismatch, "length mismatch"},
+    {kErrLibSsl, kReasonSessionVersionMismatch, "ssl session version mismatch"},
+    {kErrLibSsl, kReasonUnsupportedSslVersion, "unsupported ssl version"},
+    {kErrLibSsl, kReasonReuseInDifferentContext, "attempt to reuse session in different context"},
+    {kErrLibSsl, kReasonUninitialized, "uninitialized"},
+    {kErrLibSsl, kReasonShutdownWhileInInit, "shutdown while in init"},
+    {kErrLibSsl, 137, "cipher code wrong length"},
+    {kErrLibSsl, 249, "unknown cipher type"},
+    {kErrLibSsl, 254, "unknown ssl version"},
+    {kErrLibSsl, 271, "bad length"},
+    {kErrLibSsl, 404, "length too long"},
+    {kErrLibAsn1, 119, "explicit length mismatch"},
+    {kErrLibAsn1, 120, "explicit tag not constructed"},
+    {kErrLibAsn1, 121, "field missing"},
+    {kErrLibAsn1, 123, "header too long"},
+    {kErrLibAsn1, 148, "sequence length mismatch"},
+    {kErrLibAsn1, 149, "sequence not constructed"},
+    {kErrLibAsn1, 155, "too long"},
+    {kErrLibAsn1, 159, "unexpected eoc"},
+    {kErrLibAsn1, 168, "wrong tag"},
+    {kErrLibAsn1, 195, "type not primitive"},
+    {kErrLibAsn1, 221, "illegal padding"},
+    {kErrLibAsn1, 223, "too large"},
+    {kErrLibAsn1, 224, "too small"},
+    {kErrLibAsn1, 226, "illegal negative value"},
+    {kErrLibPem, 100, "bad base64 decode"},
+    {kErrLibPem, 102, "bad end line"},
+    {kErrLibPem, 108, "no start line"},
+};
+
 const char* reason_name(int lib, int reason) {
-  switch (reason) {  // the reasons every library shares
-    case kReasonMallocFailure: return "malloc failure";
-    case kReasonInternalError: return "internal error";
+  bool common = (reason & (2 << 18)) != 0;  // ERR_RFLAG_COMMON
+  for (const ReasonName& r : kReasons) {
+    if (r.reason == reason && (common ? r.lib == 0 : r.lib == lib)) return r.text;
   }
-  if (lib != kErrLibSsl) return nullptr;
-  switch (reason) {
-    case kReasonSessionIdTooLong: return "ssl session id too long";
-    case kReasonSessionIdContextTooLong: return "ssl session id context too long";
-    case kReasonSessionIdContextUninitialized: return "session id context uninitialized";
-    case kReasonSessionIdCallbackFailed: return "ssl session id callback failed";
-    case kReasonSessionIdConflict: return "ssl session id conflict";
-    case kReasonSessionIdHasBadLength: return "ssl session id has bad length";
-    case kReasonConnectionTypeNotSet: return "connection type not set";
-    case kReasonLengthMismatch: return "length mismatch";
-    case kReasonSessionVersionMismatch: return "ssl session version mismatch";
-    case kReasonUnsupportedSslVersion: return "unsupported ssl version";
-    case kReasonReuseInDifferentContext: return "attempt to reuse session in different context";
-    case kReasonUninitialized: return "uninitialized";
-    case kReasonShutdownWhileInInit: return "shutdown while in init";
-    default: return nullptr;
-  }
+  return nullptr;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ namespace osc {
 
 constexpr int kErrLibSsl = 20;   // ERR_LIB_SSL
 constexpr int kErrLibAsn1 = 13;  // ERR_LIB_ASN1
+constexpr int kErrLibPem = 9;    // ERR_LIB_PEM
 
 // Reason codes (SSL_R_*) that the cache itself raises.
 constexpr int kReasonSessionIdTooLong = 408;
@@ -30,6 +31,7 @@ constexpr int kReasonShutdownWhileInInit = 407;
 constexpr int kReasonFlagsCommonFatal = 3 << 18;
 constexpr int kReasonMallocFailure = 256 | kReasonFlagsCommonFatal;  // ERR_R_MALLOC_FAILURE
 constexpr int kReasonInternalError = 259 | kReasonFlagsCommonFatal;  // ERR_R_INTERNAL_ERROR
+constexpr int kReasonAsn1Lib = kErrLibAsn1 | (2 << 18);              // ERR_R_ASN1_LIB
 
 // ERR_PACK(lib, 0, reason) as OpenSSL 3.0 packs it.
 constexpr unsigned long err_pack(int lib, int reason) {

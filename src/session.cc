@@ -107,9 +107,7 @@ Session* session_dup(const Session* src, void* (*retain)(void* value, void* arg)
   return d;
 }
 
-namespace {
-
-SessionView view_of(const Session* s) {
+SessionView session_view(const Session* s) {
   SessionView v;
   v.core.ssl_version = s->ssl_version;
   v.core.session_id = s->id;
@@ -123,6 +121,8 @@ SessionView view_of(const Session* s) {
   v.fields = &s->fields;
   return v;
 }
+
+namespace {
 
 // The reason d2i reports. OpenSSL pushes nothing for four of the checks; we
 // push the nearest SSL reason so that every null comes with an error.
@@ -138,10 +138,10 @@ DerReason d2i_reason(DerError e) {
 
 }  // namespace
 
-size_t session_der_length(const Session* s) { return der_encoded_length(view_of(s)); }
+size_t session_der_length(const Session* s) { return der_encoded_length(session_view(s)); }
 
 size_t session_to_der(const Session* s, uint8_t* out, size_t out_len) {
-  return der_encode(view_of(s), out, out_len);
+  return der_encode(session_view(s), out, out_len);
 }
 
 Session* session_from_der(Runtime* rt, Session* into, const uint8_t* in, size_t len,

@@ -99,6 +99,9 @@ Session* session_dup(const Session* src, void* (*retain)(void* value, void* arg)
 // i2d_SSL_SESSION: the length of s's DER form (0 when s has no cipher), and
 // the form itself written to out[0..out_len) (returns the bytes written: the
 // length, or 0 when s has no cipher or out_len is too small).
+// The codec's view of a session's fields (no copy; der.h defines it).
+struct SessionView;
+SessionView session_view(const Session* s);
 size_t session_der_length(const Session* s);
 size_t session_to_der(const Session* s, uint8_t* out, size_t out_len);
 // d2i_SSL_SESSION: decodes one DER session from in[0..len). On success

@@ -43,7 +43,6 @@ export interface RedisCommandClient {
 /** The per-command options the store passes (node-redis's CommandOptions subset). */
 export interface RedisCommandOptions {
   typeMapping?: Record<number, unknown>;
-  abortSignal?: AbortSignal;
 }
 
 export interface RedisSessionStoreOptions {
@@ -285,7 +284,6 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
     const k = key(id.subarray(0, len));
     return new Promise<SSL_SESSION | null>((resolve) => {
       let done = false;
-      const abort = new AbortController();
       const finish = (s: SSL_SESSION | null): void => {
         done = true;
         clearTimeout(timer);
@@ -294,10 +292,9 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
       const timer = setTimeout(() => {
         if (done) return;
         c.timeouts++;
-        abort.abort();  // an unsent command leaves the client's queue
         finish(null);
       }, timeoutMs);
-      const sent = send(['GET', k], { typeMapping: BUFFER_REPLIES, abortSignal: abort.signal }, (reply) => {
+      const sent = send(['GET', k], { typeMapping: BUFFER_REPLIES }, (reply) => {
         if (done) return;
         if (reply === null || reply === undefined) {
           c.misses++;
@@ -323,8 +320,7 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
         c.hits++;
         finish(s);
       }, (err) => {
-        if (done) return;
-        // An abort after our timeout is not a second failure.
+        if (done) return;  // after a timeout, already counted
         commandFailed(err);
         finish(null);
       });

@@ -206,12 +206,56 @@ napi_value Bench(napi_env env, napi_callback_info info) {
   return o;
 }
 
+// Per-call forms for timing from JS (one N-API call per operation, as ours):
+//   parse(bytes) -> an external holding d2i(bytes) (freed by the GC)
+//   i2dInto(external, out) -> i2d_SSL_SESSION(s, &p) into `out`
+//   d2iFree(bytes) -> d2i then SSL_SESSION_free; 1 or 0
+void FreeSession(napi_env, void* data, void*) { SSL_SESSION_free(static_cast<SSL_SESSION*>(data)); }
+
+napi_value Parse(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  std::vector<unsigned char> in = Arg(env, argv[0]);
+  const unsigned char* p = in.data();
+  SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(in.size()));
+  if (!s) return Null(env);
+  napi_value v;
+  napi_create_external(env, s, FreeSession, nullptr, &v);
+  return v;
+}
+
+napi_value I2dInto(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  void* s; napi_get_value_external(env, argv[0], &s);
+  void* data; size_t n; napi_typedarray_type t;
+  napi_get_typedarray_info(env, argv[1], &t, &n, &data, nullptr, nullptr);
+  SSL_SESSION* ss = static_cast<SSL_SESSION*>(s);
+  if (static_cast<size_t>(i2d_SSL_SESSION(ss, nullptr)) > n) return Num(env, -1);
+  unsigned char* p = static_cast<unsigned char*>(data);
+  return Num(env, i2d_SSL_SESSION(ss, &p));
+}
+
+napi_value D2iFree(napi_env env, napi_callback_info info) {
+  size_t argc = 1; napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  void* data; size_t n; napi_typedarray_type t;
+  napi_get_typedarray_info(env, argv[0], &t, &n, &data, nullptr, nullptr);
+  const unsigned char* p = static_cast<const unsigned char*>(data);
+  SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(n));
+  SSL_SESSION_free(s);
+  return Num(env, s ? 1 : 0);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor d[] = {
       {"decode", nullptr, Decode, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"encode", nullptr, Encode, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dup", nullptr, Dup, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"bench", nullptr, Bench, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"parse", nullptr, Parse, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"i2dInto", nullptr, I2dInto, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"d2iFree", nullptr, D2iFree, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

@@ -910,6 +910,27 @@ static void bench() {
   }
   if (server) bench_one("TLS1.2 server session", *server);
   if (client) bench_one("client session (cert+ticket)", *client);
+  // DER_BENCH_FILES=name=path:name=path... (bench/der.js passes Node's sessions).
+  if (const char* env = std::getenv("DER_BENCH_FILES")) {
+    std::string all(env);
+    size_t start = 0;
+    while (start <= all.size()) {
+      size_t end = all.find(':', start);
+      if (end == std::string::npos) end = all.size();
+      std::string item = all.substr(start, end - start);
+      start = end + 1;
+      size_t eq = item.find('=');
+      if (eq == std::string::npos) continue;
+      std::string name = item.substr(0, eq);
+      FILE* f = std::fopen(item.substr(eq + 1).c_str(), "rb");
+      if (!f) continue;
+      Bytes b;
+      int c;
+      while ((c = std::fgetc(f)) != EOF) b.push_back(static_cast<uint8_t>(c));
+      std::fclose(f);
+      bench_one(name.c_str(), b);
+    }
+  }
 }
 
 int main(int argc, char** argv) {
