@@ -23,6 +23,22 @@ let sink = 0;
 function gc() {
   if (global.gc) { global.gc(); global.gc(); }
 }
+// Times body(s, e) over blocks of 1000 operations; the median per-operation
+// time of the blocks (a preemption spoils one block, not the result).
+function blocks(k, body) {
+  const per = [];
+  let total = 0;
+  for (let s = 0; s < k; s += 1000) {
+    const e = Math.min(k, s + 1000);
+    const t = hr();
+    body(s, e);
+    const dt = hr() - t;
+    total += dt;
+    per.push(dt / (e - s));
+  }
+  per.sort((a, b) => a - b);
+  return { total, median: per[(per.length - 1) >> 1] };
+}
 function result(totalNs, ops, extra = {}) {
   return { nsPerOp: ops ? totalNs / ops : 0, ops, totalNs, ...extra };
 }
@@ -137,19 +153,19 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
         const lookup = L.lookup_sess_in_cache;
         const free = L.SSL_SESSION_free;
         for (let j = 0; j < warm; j++) { const s = lookup(ssl, keys[j]); if (s !== null) free(s); }
-        t = hr();
-        for (let j = 0; j < OPS; j++) {
-          const s = lookup(ssl, keys[j]);
-          if (s !== null) { found++; free(s); }
-        }
+        t = blocks(OPS, (a, e) => {
+          for (let j = a; j < e; j++) {
+            const s = lookup(ssl, keys[j]);
+            if (s !== null) { found++; free(s); }
+          }
+        });
       } else {
         const has = L.SSL_has_matching_session_id;
         for (let j = 0; j < warm; j++) sink += has(ssl, keys[j]);
-        t = hr();
-        for (let j = 0; j < OPS; j++) found += has(ssl, keys[j]);
+        t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) found += has(ssl, keys[j]); });
       }
-      const total = hr() - t;
-      const r = result(total, OPS, { hits: found });
+      const r = result(t.total, OPS, { hits: found });
+      r.nsPerOp = t.median;
       if (found !== (hit ? OPS : 0)) r.error = `lookup found ${found} of ${OPS}`;
       return r;
     }
@@ -202,10 +218,9 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
       const base = t0 + TIMEOUT;
       if (scenario === 'flush0') {
         for (let j = 0; j < Math.min(OPS, 20000); j++) L.SSL_CTX_flush_sessions(ctx, base);
-        const t = hr();
-        for (let j = 0; j < OPS; j++) L.SSL_CTX_flush_sessions(ctx, base);
-        const total = hr() - t;
-        return result(total, OPS, { removed: n - number() });
+        const flush = L.SSL_CTX_flush_sessions;
+        const t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) flush(ctx, base); });
+        return { ...result(t.total, OPS, { removed: n - number() }), nsPerOp: t.median };
       }
       const at = scenario === 'flush10' ? base + SPAN / 10 : base + SPAN + 1;
       const t = hr();
@@ -316,10 +331,9 @@ function runStore(kind) {
       let found = 0;
       for (let j = 0; j < Math.min(OPS, 20000); j++) sink += store.get(keys[j].toString('hex')) === undefined ? 0 : 1;
       // Node's documented resumeSession handler: store[id.toString('hex')].
-      const t = hr();
-      for (let j = 0; j < OPS; j++) if (store.get(keys[j].toString('hex')) !== undefined) found++;
-      const total = hr() - t;
-      const r = result(total, OPS, { hits: found });
+      const t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) if (store.get(keys[j].toString('hex')) !== undefined) found++; });
+      const r = result(t.total, OPS, { hits: found });
+      r.nsPerOp = t.median;
       if (found !== (hit ? OPS : 0)) r.error = `lookup found ${found} of ${OPS}`;
       return r;
     }
@@ -420,23 +434,20 @@ function runFloor() {
   if (scenario === 'floor_empty') {
     const noop = m.noop;
     for (let j = 0; j < 100000; j++) noop();
-    t = hr();
-    for (let j = 0; j < OPS; j++) noop();
+    t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) noop(); });
   } else if (scenario === 'floor_handle') {
     const noopHandle = m.noopHandle;
     const h = m.makeHandle();
     for (let j = 0; j < 100000; j++) noopHandle(h);
-    t = hr();
-    for (let j = 0; j < OPS; j++) noopHandle(h);
+    t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) noopHandle(h); });
   } else if (fn) {
     const noopBuf = m.noopBuf;
     for (let j = 0; j < 100000; j++) sink += noopBuf(buf);
-    t = hr();
-    for (let j = 0; j < OPS; j++) sink += noopBuf(buf);
+    t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) sink += noopBuf(buf); });
   } else {
     throw new Error('n/a');
   }
-  return result(hr() - t, OPS);
+  return { ...result(t.total, OPS), nsPerOp: t.median };
 }
 
 function main() {

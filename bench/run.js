@@ -121,10 +121,11 @@ function runChild(impl, sc, size) {
   return JSON.parse(line);
 }
 
+// The median; of an even count the lower middle (of two repetitions, the
+// faster: a burst of load on the shared machine only ever slows a run down).
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return s[(s.length - 1) >> 1];
 }
 
 function machine() {
@@ -319,9 +320,10 @@ function markdown(doc) {
   lines.push(`${doc.date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, ${m.openssl}, lru-cache ${m.lruCache}. ` +
     `Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')}. The run took ${doc.seconds} s.`);
   lines.push('');
-  lines.push('Every cell is one implementation × scenario × size, each repetition in a fresh child process: the median ' +
+  lines.push('Every cell is one implementation × scenario × size, each repetition in a fresh child process: the median (of two, the lower) ' +
     'in ns per operation (memory: bytes per cached session), ± half the spread between the fastest and the slowest ' +
-    'repetition, relative to the median (no ± where one repetition ran). Empty: not applicable. ' +
+    'repetition, relative to the median (no ± where one repetition ran). Loops of cheap calls (lookups, flush 0%, the floor) ' +
+    'are timed in blocks of 1,000 and report the median block. Empty: not applicable. ' +
     'Reproduce with `npm run bench` (full) or `npm run bench:short`.');
   lines.push('');
   lines.push('## Goals (ratios from this run)');

@@ -149,6 +149,31 @@ napi_value tls_finish_handshake_js(napi_env env, napi_callback_info info) {
   return scope.Rethrow() ? nullptr : Int(env, 1);
 }
 
+// tls_process_server_hello(ssl, resumed, version, serverId?): 1, or 0 with the reason queued.
+napi_value tls_process_server_hello_js(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  const char* fn = "tls_process_server_hello";
+  Connection* ssl = StepSsl(a.inst, a[0], fn);
+  int32_t resumed, version;
+  if (!ssl || !GetInt32(env, a[1], fn, &resumed) || !GetInt32(env, a[2], fn, &version)) return nullptr;
+  Bytes id;
+  napi_valuetype t;
+  napi_typeof(env, a[3], &t);
+  bool has_id = t != napi_undefined && t != napi_null;
+  if (has_id && !GetBytes(env, a[3], nullptr, fn, &id)) return nullptr;
+  if (id.length > kMaxSessionIdLength) {
+    ThrowRange(env, fn, "a session id has at most 32 bytes");
+    return nullptr;
+  }
+  CallScope scope(a.inst);
+  int r;
+  {
+    Step step(ssl);
+    r = tls_process_server_hello(ssl, resumed != 0, version, has_id ? id.data : nullptr, id.length);
+  }
+  return scope.Rethrow() ? nullptr : Int(env, r);
+}
+
 bool GetProp(napi_env env, napi_value obj, const char* name, napi_value* out) {
   bool has = false;
   napi_has_named_property(env, obj, name, &has);
@@ -328,6 +353,7 @@ const Export handshake_exports[] = {
     {"tls_setup_handshake", tls_setup_handshake_js},
     {"final_server_name", final_server_name_js},
     {"tls_construct_server_hello", tls_construct_server_hello_js},
+    {"tls_process_server_hello", tls_process_server_hello_js},
     {"tls_finish_handshake", tls_finish_handshake_js},
     {"simulateServerHandshake", simulateServerHandshake},
     {"simulateClientHandshake", simulateClientHandshake},

@@ -351,6 +351,38 @@ HandshakeResult simulate_server_handshake(Connection* ssl, const ServerHello& he
   return result;
 }
 
+int tls_process_server_hello(Connection* ssl, bool resumed, int version, const uint8_t* server_id,
+                             size_t server_id_len) {
+  HoldSsl hold(ssl);
+  ssl->version = version;
+  if (ssl->session == nullptr) {
+    fatal(ssl, kReasonInternalError);
+    return 0;
+  }
+  if (resumed && ssl->session->id_len > 0) {
+    if (!same_sid_ctx(ssl->session, ssl)) {
+      fatal(ssl, kReasonReuseInDifferentContext);
+      return 0;
+    }
+    ssl->hit = true;
+  } else {
+    // The server did not take the proposed session: a miss, and a fresh one.
+    if (ssl->session->id_len > 0) {
+      ssl->session_ctx->stats.misses++;
+      if (!ssl_get_new_session(ssl, 0) || ssl->session == nullptr) {
+        if (ssl->fatal_reason == 0) fatal(ssl, kReasonInternalError);
+        return 0;
+      }
+    }
+    if (server_id != nullptr) session_set_key(ssl->session, version, server_id, static_cast<unsigned>(server_id_len));
+  }
+  if (ssl->session->ssl_version != ssl->version) {
+    fatal(ssl, kReasonSessionVersionMismatch);
+    return 0;
+  }
+  return 1;
+}
+
 HandshakeResult simulate_client_handshake(Connection* ssl, const ServerReply& reply) {
   HoldSsl hold(ssl);
   HandshakeResult result;
@@ -373,40 +405,22 @@ HandshakeResult simulate_client_handshake(Connection* ssl, const ServerReply& re
     if (!ssl_get_new_session(ssl, 0) && failed(false)) return result;
   }
   if (failed(true)) return result;
-  uint8_t proposed[kMaxSessionIdLength];
   unsigned proposed_len = ssl->session->id_len;
-  memcpy(proposed, ssl->session->id, proposed_len);
   int proposed_version = ssl->session->ssl_version;
 
   // ServerHello.
   bool echoed = reply.resumed && proposed_len > 0;
-  ssl->version = reply.version != 0 ? reply.version : echoed ? proposed_version : kTls12Version;
-  if (echoed) {
-    if (!same_sid_ctx(ssl->session, ssl)) {
-      fatal(ssl, kReasonReuseInDifferentContext);
-      failed(false);
-      return result;
-    }
-    ssl->hit = true;
+  int version = reply.version != 0 ? reply.version : echoed ? proposed_version : kTls12Version;
+  uint8_t id[kMaxSessionIdLength];
+  size_t len = kMaxSessionIdLength;
+  if (reply.session_id != nullptr) {
+    len = reply.session_id_len > kMaxSessionIdLength ? kMaxSessionIdLength : reply.session_id_len;
+    if (len) memcpy(id, reply.session_id, len);
   } else {
-    if (ssl->session->id_len > 0) {
-      ssl->session_ctx->stats.misses++;
-      if (!ssl_get_new_session(ssl, 0) && failed(false)) return result;
-      if (failed(true)) return result;
-    }
-    uint8_t id[kMaxSessionIdLength];
-    size_t len = kMaxSessionIdLength;
-    if (reply.session_id != nullptr) {
-      len = reply.session_id_len > kMaxSessionIdLength ? kMaxSessionIdLength : reply.session_id_len;
-      if (len) memcpy(id, reply.session_id, len);
-    } else {
-      random_bytes(ssl->rt, id, len);
-    }
-    session_set_key(ssl->session, ssl->version, id, static_cast<unsigned>(len));
+    random_bytes(ssl->rt, id, len);
   }
-  if (ssl->session->ssl_version != ssl->version) {
-    fatal(ssl, kReasonSessionVersionMismatch);
-    failed(false);
+  if (!tls_process_server_hello(ssl, echoed, version, id, len)) {
+    failed(true);
     return result;
   }
   tls_finish_handshake(ssl);

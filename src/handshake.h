@@ -63,6 +63,14 @@ void tls_construct_server_hello(Connection* ssl);
 // there (so accept_good never exceeds accept on the new context).
 void final_server_name(Connection* ssl);
 
+// The cache part of a client's ServerHello (TLS <= 1.2, tls_process_server_hello):
+// `resumed` when the server echoed the proposed id (the id contexts must
+// match); otherwise a proposed id counts one `misses` and the connection
+// starts a fresh session, keyed by the server's id when one is given.
+// Returns 1, or 0 with the fatal reason on the connection.
+int tls_process_server_hello(Connection* ssl, bool resumed, int version, const uint8_t* server_id,
+                             size_t server_id_len);
+
 // tls_finish_handshake: server: ssl_update_cache(SERVER), then
 // ctx->accept_good += 1 (the current ctx, not session_ctx, as OpenSSL);
 // client: ssl_update_cache(CLIENT), then `hits` if resumed and

@@ -66,6 +66,14 @@ export const final_server_name: (ssl: SSL) => void = binding.final_server_name;
  */
 export const tls_construct_server_hello: (ssl: SSL) => void = binding.tls_construct_server_hello;
 /**
+ * tls_process_server_hello is the cache part of a client's ServerHello (TLS <= 1.2): `resumed`
+ * non-zero when the server echoed the proposed id (the id contexts must match, else 0 with
+ * SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT); otherwise a proposed id counts one
+ * `misses` and the connection starts a fresh session, keyed by `serverId` when given. The hit
+ * itself is counted by tls_finish_handshake. Returns 1, or 0 with the reason queued.
+ */
+export const tls_process_server_hello: (ssl: SSL, resumed: number, version: number, serverId?: Uint8Array | null) => number = binding.tls_process_server_hello;
+/**
  * tls_finish_handshake ends a handshake: server: ssl_update_cache(ssl, SSL_SESS_CACHE_SERVER),
  * then `accept_good` += 1 on the connection's current context; client:
  * ssl_update_cache(ssl, SSL_SESS_CACHE_CLIENT), then `hits` += 1 if resumed and `connect_good`

@@ -12,12 +12,12 @@
 //
 // How each statistic follows a client connection:
 //   connect       connect() (tls_setup_handshake)
-//   connect_good  'secureConnect' (TLS 1.2 full handshakes: just after the 'session' event, so
-//                 auto-clear reads the count before this handshake's increment, as in OpenSSL)
-//   number, cache_full, auto-clear, the new callback
-//                 'session' (ssl_update_cache with SSL_SESS_CACHE_CLIENT)
-//   hits, misses  not counted: this package has no step for the client's ServerHello yet
-//                 (socket.isSessionReused() tells; 'handshake' events report it)
+//   misses        'secureConnect' when an offered session was not resumed (tls_process_server_hello)
+//   hits, connect_good, and for TLS <= 1.2 the store, new callback and auto-clear
+//                 'secureConnect' (tls_finish_handshake on the connection; a TLS 1.2 full
+//                 handshake's 'session' event is taken first, so the new session is stored)
+//   TLS 1.3 tickets 'session' after the handshake (ssl_update_cache, as OpenSSL does for a
+//                 NewSessionTicket)
 // A connection closed with an error (Node's 'close' with hadError) loses its session from the
 // cache (SSL_CTX_remove_session, remove callback included), as OpenSSL's SSL_free does for a
 // connection that finished its handshake and sent no close_notify.
@@ -27,7 +27,7 @@ import * as tls from 'node:tls';
 import { SSL_CTX_free, SSL_CTX_get_session_cache_mode, SSL_CTX_remove_session, SSL_CTX_set_session_cache_mode, SSL_CTX_up_ref } from './ctx';
 import { SSL_RECEIVED_SHUTDOWN, SSL_SENT_SHUTDOWN, SSL_SESS_CACHE_CLIENT, TLS1_2_VERSION, TLS1_3_VERSION } from './constants';
 import { sessionFromDer, sessionToDer } from './der';
-import { setNegotiatedVersion, ssl_update_cache, tls_finish_handshake, tls_setup_handshake } from './handshake';
+import { ssl_get_new_session, ssl_update_cache, tls_finish_handshake, tls_process_server_hello, tls_setup_handshake } from './handshake';
 import {
   SSL_SESSION_free, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version, SSL_SESSION_get_time, SSL_SESSION_get_timeout,
   SSL_SESSION_is_resumable, SSL_SESSION_up_ref,
@@ -59,6 +59,10 @@ export interface ClientHandshakeInfo {
   protocol: string | null;
 }
 
+const PROTOCOL_VERSIONS: Record<string, number> = {
+  TLSv1: 0x0301, 'TLSv1.1': 0x0302, 'TLSv1.2': TLS1_2_VERSION, 'TLSv1.3': TLS1_3_VERSION,
+};
+
 function defaultPeerKey(o: { host: string; port: number; servername?: string }): string {
   const base = `${o.host}:${o.port}`;
   return o.servername && o.servername !== o.host ? `${base}/${o.servername}` : base;
@@ -76,7 +80,6 @@ export class ClientSessionCache extends EventEmitter {
   private readonly maxPerPeer: number;
   private readonly onError: ((err: SessionCacheError) => void) | undefined;
   private readonly guard: CallbackGuard;
-  private readonly finishSsl: SSL;
   private closed = false;
 
   constructor(ctx: SSL_CTX, options: ClientSessionCacheOptions = {}) {
@@ -89,11 +92,6 @@ export class ClientSessionCache extends EventEmitter {
     SSL_CTX_up_ref(ctx);
     const mode = SSL_CTX_get_session_cache_mode(ctx);
     if (!(mode & SSL_SESS_CACHE_CLIENT)) SSL_CTX_set_session_cache_mode(ctx, mode | SSL_SESS_CACHE_CLIENT);
-    // connect_good goes through a connection object without a session (its cache step then has
-    // nothing to store).
-    this.finishSsl = SSL_new(ctx);
-    SSL_set_connect_state(this.finishSsl);
-    setNegotiatedVersion(this.finishSsl, TLS1_2_VERSION);
   }
 
   private report(e: SessionCacheError): void {
@@ -175,31 +173,26 @@ export class ClientSessionCache extends EventEmitter {
         if (!der) { drainErrorQueue(); offered = null; }
       }
     }
+    // A ClientHello without a session to resume carries an empty one.
+    if (!offered) this.guard.run(() => ssl_get_new_session(ssl, 0), null, () => 0);
     const socket = tls.connect(der ? { ...options, session: asBuffer(der) } : options, secureConnectListener);
     let finished = false;
-    socket.on('session', (d: Buffer) => this.onSession(ssl, peer, d));
+    socket.on('session', (d: Buffer) => this.onSession(ssl, peer, d, finished));
     socket.once('secureConnect', () => {
       const reused = socket.isSessionReused();
       const protocol = socket.getProtocol();
-      try {
-        if (!reused) {
-          this.replaceSession(ssl, null); // the offered session was not taken
-        } else if (protocol === 'TLSv1.3' && offered && (SSL_CTX_get_session_cache_mode(this.ctx) & SSL_SESS_CACHE_CLIENT)) {
-          const s = offered;
-          this.guard.run(() => SSL_CTX_remove_session(this.ctx, s), null, () => 0); // a ticket is used once
-        }
-      } catch (e) {
-        this.report(toError('internal', 'secureConnect', e));
-      }
+      const version = PROTOCOL_VERSIONS[protocol ?? ''] ?? TLS1_2_VERSION;
+      this.guard.run(() => tls_process_server_hello(ssl, reused ? 1 : 0, version, null), null, () => 0);
       const finish = (): void => {
         finished = true;
         try {
-          this.guard.run(() => tls_finish_handshake(this.finishSsl), null, () => 1);
+          this.guard.run(() => tls_finish_handshake(ssl), null, () => 1);
+          this.fileIfCached(ssl, peer);
         } catch (e) {
           this.report(toError('internal', 'tls_finish_handshake', e));
         }
       };
-      // A TLS 1.2 full handshake's 'session' follows in this same tick: store first, then count.
+      // A TLS 1.2 full handshake's 'session' follows in this same tick: take it first.
       if (!reused && protocol !== 'TLSv1.3') process.nextTick(finish);
       else finish();
       this.emit('handshake', { peer, offered: offered !== null, reused, protocol } satisfies ClientHandshakeInfo);
@@ -217,7 +210,9 @@ export class ClientSessionCache extends EventEmitter {
     return socket;
   }
 
-  private onSession(ssl: SSL, peer: string, d: Buffer): void {
+  // Node's 'session': during a TLS <= 1.2 handshake the connection's new session (stored by
+  // tls_finish_handshake); after a handshake a TLS 1.3 ticket, stored at once.
+  private onSession(ssl: SSL, peer: string, d: Buffer, finished: boolean): void {
     if (this.closed) return;
     try {
       const s = sessionFromDer(d);
@@ -225,18 +220,28 @@ export class ClientSessionCache extends EventEmitter {
         this.report(new SessionCacheError('der', `client 'session': Node's session does not decode (${drainErrorQueue()})`));
         return;
       }
-      setNegotiatedVersion(ssl, SSL_SESSION_get_protocol_version(s));
       this.replaceSession(ssl, s);
       SSL_SESSION_free(s); // the connection holds it
+      if (!finished) return;
       this.guard.run(() => ssl_update_cache(ssl, SSL_SESS_CACHE_CLIENT), null, () => undefined);
-      // Filed for the peer only if the cache holds it (not with NO_INTERNAL_STORE, nor when the
-      // mode lost SSL_SESS_CACHE_CLIENT): the cache decides what is resumable.
-      const len = { value: 0 };
-      const id = SSL_SESSION_get_id(s, len);
-      if (len.value > 0 && SSL_has_matching_session_id(ssl, id, len.value) === 1) this.file(peer, s);
+      this.fileIfCached(ssl, peer);
     } catch (e) {
       this.report(toError('internal', "client 'session'", e));
     }
+  }
+
+  // Files the connection's session for the peer if the cache holds it (not with
+  // NO_INTERNAL_STORE, nor when the mode lost SSL_SESS_CACHE_CLIENT): the cache decides.
+  private fileIfCached(ssl: SSL, peer: string): void {
+    const s = SSL_get0_session(ssl);
+    if (s === null) return;
+    const len = { value: 0 };
+    const id = SSL_SESSION_get_id(s, len);
+    if (len.value > 0 && SSL_has_matching_session_id(ssl, id, len.value) === 1 && !this.isFiled(peer, s)) this.file(peer, s);
+  }
+
+  private isFiled(peer: string, s: SSL_SESSION): boolean {
+    return (this.byPeer.get(peer) ?? []).includes(s);
   }
 
   /**
@@ -267,8 +272,6 @@ export class ClientSessionCache extends EventEmitter {
     this.closed = true;
     for (const list of this.byPeer.values()) for (const s of list) SSL_SESSION_free(s);
     this.byPeer.clear();
-    SSL_set_shutdown(this.finishSsl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    SSL_free(this.finishSsl);
     SSL_CTX_free(this.ctx);
   }
 }
