@@ -2,7 +2,6 @@
 // the two whole-handshake simulations, and the test hook for the default
 // session-id generator.
 #include <string>
-#include <vector>
 
 #include "../src/error_queue.h"
 #include "../src/handshake.h"
@@ -47,11 +46,21 @@ Connection* StepSsl(Instance* inst, napi_value v, const char* fn) {
   return ssl;
 }
 
-// A copy of an id argument: callbacks may change the array under the step.
-bool GetId(napi_env env, napi_value array, napi_value length, const char* fn, std::vector<uint8_t>* out) {
+// A copy of an id argument (callbacks may change the array under the step),
+// on the stack: a session id field on the wire holds at most 255 bytes.
+struct IdCopy {
+  uint8_t bytes[255];
+  size_t len = 0;
+  const uint8_t* data() const { return bytes; }
+  size_t size() const { return len; }
+};
+
+bool GetId(napi_env env, napi_value array, napi_value length, const char* fn, IdCopy* out) {
   Bytes b;
   if (!GetBytes(env, array, length, fn, &b)) return false;
-  out->assign(b.data, b.data + b.length);
+  if (b.length > sizeof out->bytes) return ThrowRange(env, fn, "a session id field holds at most 255 bytes");
+  if (b.length) memcpy(out->bytes, b.data, b.length);
+  out->len = b.length;
   return true;
 }
 
@@ -72,7 +81,7 @@ napi_value ssl_get_new_session_js(napi_env env, napi_callback_info info) {
 napi_value ssl_get_prev_session_js(napi_env env, napi_callback_info info) {
   Args<3> a(env, info);
   Connection* ssl = StepSsl(a.inst, a[0], "ssl_get_prev_session");
-  std::vector<uint8_t> id;
+  IdCopy id;
   if (!ssl || !GetId(env, a[1], a[2], "ssl_get_prev_session", &id)) return nullptr;
   CallScope scope(a.inst);
   int r;
@@ -87,7 +96,7 @@ napi_value ssl_get_prev_session_js(napi_env env, napi_callback_info info) {
 napi_value lookup_sess_in_cache_js(napi_env env, napi_callback_info info) {
   Args<3> a(env, info);
   Connection* ssl = StepSsl(a.inst, a[0], "lookup_sess_in_cache");
-  std::vector<uint8_t> id;
+  IdCopy id;
   if (!ssl || !GetId(env, a[1], a[2], "lookup_sess_in_cache", &id)) return nullptr;
   CallScope scope(a.inst);
   Session* s;
@@ -258,7 +267,7 @@ napi_value simulateServerHandshake(napi_env env, napi_callback_info info) {
   napi_value opts, v;
   if (!ssl || !GetOptions(env, a[1], kFn, &opts) || !CheckFresh(env, ssl, true, kFn)) return nullptr;
   ServerHello hello;
-  std::vector<uint8_t> id;
+  IdCopy id;
   if (GetProp(env, opts, "sessionId", &v)) {
     if (!GetId(env, v, nullptr, kFn, &id)) return nullptr;
     hello.session_id = id.data();
@@ -293,7 +302,7 @@ napi_value simulateClientHandshake(napi_env env, napi_callback_info info) {
   napi_value opts, v;
   if (!ssl || !GetOptions(env, a[1], kFn, &opts) || !CheckFresh(env, ssl, false, kFn)) return nullptr;
   ServerReply reply;
-  std::vector<uint8_t> id;
+  IdCopy id;
   if (!GetBoolProp(env, opts, "serverResumed", kFn, &reply.resumed)) return nullptr;
   if (GetProp(env, opts, "serverSessionId", &v)) {
     if (!GetId(env, v, nullptr, kFn, &id)) return nullptr;
