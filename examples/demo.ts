@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     ['', 'accept', 'accept_good', 'hits', 'misses', 'cb_hits', 'timeouts', 'number', 'connect', 'connect_good'],
     ['server SSL_CTX', String(s.accept), String(s.accept_good), String(s.hits), String(s.misses), String(s.cb_hits),
       String(s.timeouts), String(s.number), '-', '-'],
-    ['client SSL_CTX', '-', '-', '-', '-', '-', String(c.timeouts), String(c.number), String(c.connect), String(c.connect_good)],
+    ['client SSL_CTX', '-', '-', String(c.hits), String(c.misses), String(c.cb_hits), String(c.timeouts), String(c.number), String(c.connect), String(c.connect_good)],
   ], 0);
   console.log('\nThe first request has nothing to offer; Node\'s client still sends a random 32-byte id (TLS 1.3');
   console.log('middlebox compatibility), which the server looks up: one miss. The flush empties the server');
