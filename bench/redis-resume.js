@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// node bench/redis-resume.js [--sessions=N] [--seconds=S] [--concurrency=C]
+// node bench/redis-resume.js [--sessions=N] [--seconds=S] [--concurrency=C] [--tls-concurrency=C]
 //
 // Resumed server handshakes per second with the Redis session store
 // (openssl-session-cache/redis) beside the in-process cache, on one machine,
@@ -11,12 +11,13 @@
 //    ssl_get_prev_session, final_server_name, tls_finish_handshake) without
 //    cryptography, so the number is the cost of finding the session:
 //      - in-process: the internal cache answers (SSL_SESS_CACHE_SERVER);
-//      - Redis only (SERVER | NO_INTERNAL): every lookup is a GET + d2i,
+//      - Redis only (SERVER + NO_INTERNAL): every lookup is a GET + d2i,
 //        one handshake at a time (latency bound) and C at a time (throughput).
 // 2. Real TLS 1.2 over loopback, when the TLS adapter (dist/tls.js,
 //    attachSessionCache) is built: a node:tls server resuming session ids
-//    from the in-process cache, then from Redis only. Includes the
-//    cryptography and the sockets, so it is what a server would see.
+//    from the in-process cache, then from Redis only, with the client in
+//    a child process. Includes the cryptography and the sockets, so it is
+//    what a server would see.
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -32,6 +33,9 @@ const opt = (name, dflt) => {
 const SESSIONS = opt('sessions', 10000);
 const SECONDS = opt('seconds', 2);
 const CONCURRENCY = opt('concurrency', 32);
+const TLS_CONCURRENCY = opt('tls-concurrency', 8);
+const TLS_CLIENT_PORT = opt('tls-client', 0);
+const TLS_FULL = args.includes('--tls-full');
 
 const osc = require(root);
 const { createRedisSessionStore } = require(path.join(root, 'dist', 'redis-store.js'));
@@ -162,9 +166,9 @@ async function cachePath(client) {
   osc.SSL_CTX_set_session_cache_mode(reader, mode);
   const rs = createRedisSessionStore(reader, { client, idContext: 'bench', prefix: 'bench:', timeoutMs: 1000, maxPending: 8192 });
   const m2 = await measure(SECONDS, 1, (k) => handshake(reader, ids[k % SESSIONS]));
-  rows.push(['cache path', 'Redis only (SERVER | NO_INTERNAL)', 1, m2]);
+  rows.push(['cache path', 'Redis only (SERVER + NO_INTERNAL)', 1, m2]);
   const m3 = await measure(SECONDS, CONCURRENCY, (k) => handshake(reader, ids[k % SESSIONS]));
-  rows.push(['cache path', 'Redis only (SERVER | NO_INTERNAL)', CONCURRENCY, m3]);
+  rows.push(['cache path', 'Redis only (SERVER + NO_INTERNAL)', CONCURRENCY, m3]);
   const st = rs.stats();
   rs.detach();
   ws.detach();
@@ -174,22 +178,50 @@ async function cachePath(client) {
 
 // ---- real TLS ---------------------------------------------------------------
 
+// The client side runs in a child process (`--tls-client=PORT`), so the server has a CPU of its own.
+function tlsConnect(tls, port, session) {
+  return new Promise((resolve) => {
+    const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, session, maxVersion: 'TLSv1.2' });
+    let sess = null;
+    s.on('session', (x) => { sess = x; });
+    s.on('data', () => {});
+    s.on('end', () => {
+      const resumed = s.isSessionReused();
+      s.destroy();
+      resolve({ resumed, session: sess || s.getSession() });
+    });
+    s.on('error', () => resolve({ resumed: false, session: null }));
+  });
+}
+
+async function tlsClient(port) {
+  const tls = require('node:tls');
+  const seed = [];
+  for (let k = 0; k < 16; k++) seed.push((await tlsConnect(tls, port, undefined)).session);
+  // Let the server's store writes land before the timed part.
+  await new Promise((r) => setTimeout(r, 200));
+  const m = await measure(SECONDS, TLS_CONCURRENCY, (k) => tlsConnect(tls, port, TLS_FULL ? undefined : seed[k % seed.length]));
+  process.send(m);
+}
+
 async function realTls(port) {
   const tlsAdapter = path.join(root, 'dist', 'tls.js');
   if (!fs.existsSync(tlsAdapter)) return { rows: [], note: 'real TLS skipped: dist/tls.js (the TLS adapter) is not built' };
   const { attachSessionCache } = require(tlsAdapter);
   const tls = require('node:tls');
+  const crypto = require('node:crypto');
+  const { fork } = require('node:child_process');
   const fixtures = path.join(root, 'test', 'fixtures');
   const key = fs.readFileSync(path.join(fixtures, 'der-server-key.pem'));
   const cert = fs.readFileSync(path.join(fixtures, 'der-server-cert.pem'));
   const rows = [];
 
-  async function run(label, useRedis) {
+  async function run(label, useRedis, full = false) {
     const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
     let store = null;
     let client = null;
-    const server = tls.createServer({ key, cert, maxVersion: 'TLSv1.2', minVersion: 'TLSv1.2', sessionIdContext: 'bench' },
-      (sock) => sock.end());
+    const server = tls.createServer({ key, cert, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', secureOptions: crypto.constants.SSL_OP_NO_TICKET },
+      (sock) => sock.end('.'));
     server.on('error', () => {});
     if (useRedis) {
       client = redisClient(port);
@@ -197,38 +229,34 @@ async function realTls(port) {
       osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_NO_INTERNAL);
       store = createRedisSessionStore(ctx, { client, idContext: 'bench', prefix: 'benchtls:', timeoutMs: 1000 });
     }
-    attachSessionCache(server, ctx, { sessionIdContext: 'bench' });
+    const adapter = attachSessionCache(server, ctx, { sessionIdContext: 'bench' });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    const sport = server.address().port;
-    const connect = (session) => new Promise((resolve) => {
-      const s = tls.connect({ host: '127.0.0.1', port: sport, rejectUnauthorized: false, session, maxVersion: 'TLSv1.2' });
-      let sess = null;
-      s.on('session', (x) => { sess = x; });
-      s.on('secureConnect', () => {
-        const reused = s.isSessionReused();
-        s.on('close', () => resolve({ resumed: reused, session: sess || s.getSession() }));
-        s.end();
-      });
-      s.on('error', () => resolve({ resumed: false, session: null }));
+    const child = fork(__filename, [`--tls-client=${server.address().port}`, `--seconds=${SECONDS}`, `--tls-concurrency=${TLS_CONCURRENCY}`, ...(full ? ['--tls-full'] : [])]);
+    const m = await new Promise((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`TLS client exited (${code})`)));
     });
-    const seed = [];
-    for (let k = 0; k < 16; k++) seed.push((await connect(undefined)).session);
-    if (store) await store.drain();
-    const m = await measure(SECONDS, 16, (k) => connect(seed[k % seed.length]));
-    rows.push(['real TLS 1.2', label, 16, m]);
+    child.kill();
+    rows.push(['real TLS 1.2', label, TLS_CONCURRENCY, m]);
     await new Promise((r) => server.close(r));
+    adapter.detach();
     if (store) store.detach();
     if (client) client.destroy();
     osc.SSL_CTX_free(ctx);
   }
   await run('in-process cache (SSL_SESS_CACHE_SERVER)', false);
-  await run('Redis only (SERVER | NO_INTERNAL)', true);
+  await run('Redis only (SERVER + NO_INTERNAL)', true);
+  await run('(for reference) full handshakes: no session offered', false, true);
   return { rows, note: null };
 }
 
 // ---- main -------------------------------------------------------------------
 
 (async () => {
+  if (TLS_CLIENT_PORT) {
+    await tlsClient(TLS_CLIENT_PORT);
+    return;
+  }
   const redis = await startRedis();
   const client = redisClient(redis.port);
   await client.connect();
@@ -243,7 +271,7 @@ async function realTls(port) {
   lines.push(`${os.cpus()[0].model}, ${os.cpus().length} CPUs; Node ${process.version}; ${redis.version.split(' ').slice(0, 3).join(' ')} on loopback; ` +
     `${SESSIONS} sessions, ${SECONDS} s per row, one run.`);
   lines.push('');
-  lines.push('| path | store | in flight | resumed handshakes/s | resumed share |');
+  lines.push('| path | store | in flight | handshakes/s | resumed share |');
   lines.push('| --- | --- | ---: | ---: | ---: |');
   for (const [what, label, conc, m] of [...cp.rows, ...tl.rows]) {
     lines.push(`| ${what} | ${label} | ${conc} | ${Math.round(m.perSec).toLocaleString('en-US')} | ${(m.resumedShare * 100).toFixed(1)}% |`);

@@ -3,6 +3,8 @@
 // contexts, TTLs that follow session lifetimes, removal, the id context in the key, every
 // cache mode, and Redis stalled, killed and restarted. No redis-server: the file fails.
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as osc from '..';
 import type { SSL_CTX } from '..';
 import { createRedisSessionStore, remainingMs, type RedisSessionStore } from 'openssl-session-cache/redis';
@@ -325,4 +327,24 @@ t.test('a killed Redis: misses and full handshakes at once, sharing resumes afte
   for (const s of [before, after, r]) osc.SSL_SESSION_free(s.session);
   done(a.ctx, a.store);
   done(b.ctx, b.store);
+});
+
+t.test('entry points: the package and its /redis subpath, from require and from import', async (t) => {
+  const pkg = path.join(__dirname, '..');
+  const run = (args: string[]) => spawnSync(process.execPath, args, { cwd: pkg, encoding: 'utf8', timeout: 30_000 });
+  const cjs = run(['-e', `
+    const osc = require('openssl-session-cache');
+    const r = require('openssl-session-cache/redis');
+    console.log([typeof osc.SSL_CTX_new, typeof osc.attachSessionCache, typeof r.createRedisSessionStore,
+      'createRedisSessionStore' in osc, require('openssl-session-cache/package.json').name].join(' '));`]);
+  t.equal(cjs.stdout.trim(), 'function function function false openssl-session-cache', `require: ${cjs.stderr}`);
+  const esm = run(['--input-type=module', '-e', `
+    import osc, { SSL_CTX_new } from 'openssl-session-cache';
+    import { createRedisSessionStore } from 'openssl-session-cache/redis';
+    console.log([typeof SSL_CTX_new, typeof osc.SSL_CTX_free, typeof createRedisSessionStore].join(' '));`]);
+  t.equal(esm.stdout.trim(), 'function function function', `import: ${esm.stderr}`);
+  // The main entry never loads a Redis client (it is an optional peer dependency).
+  const lazy = run(['-e', `require('openssl-session-cache'); require('openssl-session-cache/redis');
+    console.log(Object.keys(require.cache).some((f) => /node_modules[\\\\/](redis|@redis)[\\\\/]/.test(f)))`]);
+  t.equal(lazy.stdout.trim(), 'false', `no Redis client loaded: ${lazy.stderr}`);
 });

@@ -29,8 +29,8 @@ import type { Out, SSL, SSL_CTX, SSL_SESSION } from './types';
 
 /**
  * What the store needs of a Redis client: node-redis's (`createClient()` from the `redis`
- * package, v5) `sendCommand`, `isReady` and `on('error')`. Replies must honour
- * `typeMapping` so that bulk strings come back as Buffers (node-redis v5 does).
+ * package, v5 or v6) `sendCommand`, `isReady` and `on('error')`. Replies must honour
+ * `typeMapping` so that bulk strings come back as Buffers (node-redis v5 and v6 do).
  */
 export interface RedisCommandClient {
   sendCommand(args: Array<string | Buffer>, options?: RedisCommandOptions): Promise<unknown>;
@@ -49,7 +49,7 @@ export interface RedisSessionStoreOptions {
   /** A node-redis client; see README "Across workers and hosts" for the settings that fail fast. */
   client: RedisCommandClient;
   /**
-   * The session id context (1 to 32 bytes; a string is taken as UTF-8). Every process that
+   * The session id context (up to 32 bytes; a string is taken as UTF-8). Every process that
    * shares the store must use the same one: the store sets it on the context with
    * SSL_CTX_set_session_id_context, and it is part of every key. (Node's own default is a hash
    * of process.argv, which differs between programs and hosts.)
@@ -302,7 +302,7 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
           return;
         }
         if (!(reply instanceof Uint8Array)) {
-          commandFailed(new TypeError('GET replied with text: the client ignored typeMapping (node-redis v5 is needed)'));
+          commandFailed(new TypeError('GET replied with text: the client ignored typeMapping (node-redis v5 or later is needed)'));
           finish(null);
           return;
         }

@@ -1,0 +1,151 @@
+// End to end: node:cluster workers, each a TLS 1.2 server with its own SSL_CTX cache
+// (attachSessionCache), behind the primary's round-robin balancer on loopback. A client makes a
+// full handshake, then reconnects with that session; the cluster hands the reconnection to
+// another worker. With the Redis store behind every worker's cache those reconnections resume
+// (isSessionReused()); without it they cannot. Both rates are printed.
+import t from 'tap';
+import cluster, { type Worker } from 'node:cluster';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { RedisServer } from './redis/harness';
+
+const WORKERS = 3;
+const CLIENTS = 30;
+
+interface Outcome { first: string; second: string; reused: boolean }
+
+let redis: RedisServer;
+t.before(async () => { redis = await RedisServer.start(); });
+t.teardown(async () => { await redis?.kill(); });
+
+async function startCluster(redisUrl: string | null): Promise<{ port: number; workers: Worker[]; errors: string[] }> {
+  // Plain node for the workers: not the test runner's TypeScript loader.
+  cluster.setupPrimary({ exec: path.join(__dirname, 'redis', 'cluster-worker.js'), execArgv: [], silent: false });
+  // Round-robin is the default on Linux; say so for other platforms' defaults.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
+  const errors: string[] = [];
+  const workers: Worker[] = [];
+  const ports: number[] = [];
+  for (let i = 0; i < WORKERS; i++) {
+    const w = cluster.fork(redisUrl ? { OSC_REDIS_URL: redisUrl } : { OSC_REDIS_URL: '' });
+    workers.push(w);
+    ports.push(await new Promise<number>((resolve, reject) => {
+      const onMsg = (m: { listening?: number; error?: string }) => {
+        if (m.listening) { w.off('message', onMsg); resolve(m.listening); }
+        if (m.error) reject(new Error(`worker ${w.id}: ${m.error}`));
+      };
+      w.on('message', onMsg);
+      w.once('exit', (code) => reject(new Error(`worker ${w.id} exited (${code}) before listening`)));
+    }));
+    w.on('message', (m: { error?: string }) => { if (m.error) errors.push(m.error); });
+  }
+  if (new Set(ports).size !== 1) throw new Error(`workers listen on different ports: ${ports}`);
+  return { port: ports[0], workers, errors };
+}
+
+async function stopCluster(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
+    if (w.isDead()) { resolve(); return; }
+    w.once('exit', () => resolve());
+    w.kill('SIGKILL');
+  })));
+}
+
+function stats(w: Worker): Promise<{ adapter: Record<string, number>; store: Record<string, number> | null }> {
+  return new Promise((resolve) => {
+    const onMsg = (m: { stats?: { adapter: Record<string, number>; store: Record<string, number> | null } }) => {
+      if (m.stats) { w.off('message', onMsg); resolve(m.stats); }
+    };
+    w.on('message', onMsg);
+    w.send('stats');
+  });
+}
+
+/** One TLS 1.2 connection; resolves with the worker that answered, the session and isSessionReused(). */
+function connect(port: number, session?: Buffer): Promise<{ worker: string; session: Buffer | null; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, maxVersion: 'TLSv1.2', session });
+    let got: Buffer | null = null;
+    let data = '';
+    s.on('session', (x: Buffer) => { got = x; });
+    s.on('data', (d: Buffer) => { data += d.toString(); });
+    s.on('error', reject);
+    s.on('end', () => {
+      const reused = s.isSessionReused();
+      s.end();
+      resolve({ worker: data, session: got ?? s.getSession() ?? null, reused });
+    });
+  });
+}
+
+async function run(port: number, clients = CLIENTS): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  for (let i = 0; i < clients; i++) {
+    const a = await connect(port);
+    if (!a.session) throw new Error('no session from the first handshake');
+    const b = await connect(port, a.session);
+    out.push({ first: a.worker, second: b.worker, reused: b.reused });
+  }
+  return out;
+}
+
+function rate(outcomes: Outcome[]): { moved: number; resumed: number; rate: number } {
+  const moved = outcomes.filter((o) => o.first !== o.second);
+  const resumed = moved.filter((o) => o.reused).length;
+  return { moved: moved.length, resumed, rate: moved.length ? resumed / moved.length : 0 };
+}
+
+t.test('reconnections that land on another worker resume only with the shared store', async (t) => {
+  const pct = (r: { rate: number }) => `${(r.rate * 100).toFixed(0)}%`;
+
+  const plain = await startCluster(null);
+  let without: ReturnType<typeof rate>;
+  try {
+    without = rate(await run(plain.port));
+  } finally {
+    await stopCluster(plain.workers);
+  }
+
+  const shared = await startCluster(redis.url);
+  let withStore: ReturnType<typeof rate>;
+  let st: Awaited<ReturnType<typeof stats>>[];
+  let down: ReturnType<typeof rate>;
+  let downMs: number;
+  let back: ReturnType<typeof rate>;
+  try {
+    withStore = rate(await run(shared.port));
+    st = await Promise.all(shared.workers.map(stats));
+
+    // Redis dies: every handshake still completes, as a full one, without waiting out timeouts.
+    await redis.kill();
+    const t0 = Date.now();
+    down = rate(await run(shared.port, 6));
+    downMs = (Date.now() - t0) / 12;
+    // Redis comes back (empty, same port): the workers' clients reconnect by themselves.
+    await redis.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    back = rate(await run(shared.port, 6));
+  } finally {
+    await stopCluster(shared.workers);
+  }
+
+  const line = `cross-worker resumption over ${WORKERS} workers: without the store ${without.resumed}/${without.moved} (${pct(without)}), ` +
+    `with the Redis store ${withStore.resumed}/${withStore.moved} (${pct(withStore)})`;
+  t.comment(line);
+  t.ok(without.moved >= CLIENTS / 2, `round robin moved ${without.moved} of ${CLIENTS} reconnections`);
+  t.ok(withStore.moved >= CLIENTS / 2, `round robin moved ${withStore.moved} of ${CLIENTS} reconnections`);
+  t.equal(without.resumed, 0, 'without a shared store a reconnection to another worker never resumes');
+  t.ok(withStore.rate >= 0.9, `with the store at least 90% resume (${pct(withStore)})`);
+  t.same(shared.errors, [], 'no adapter errors in the workers');
+
+  const sum = (f: (s: (typeof st)[number]) => number) => st.reduce((n, s) => n + f(s), 0);
+  t.equal(sum((s) => s.store!.errors + s.store!.timeouts + s.store!.wrongContext), 0, 'no store errors, timeouts or context mismatches');
+  t.ok(sum((s) => s.store!.stores) >= CLIENTS, 'every new session was written');
+  t.equal(sum((s) => s.adapter.cb_hits), withStore.resumed, 'each cross-worker resumption was an external-cache hit (cb_hits)');
+
+  t.comment(`Redis killed: ${down.resumed}/${down.moved} resumed, ${downMs.toFixed(1)} ms per handshake; ` +
+    `restarted: ${back.resumed}/${back.moved} resumed`);
+  t.equal(down.resumed, 0, 'Redis down: reconnections to another worker make full handshakes');
+  t.ok(downMs < 250, `and do not wait for the store (${downMs.toFixed(1)} ms per handshake, timeoutMs 500)`);
+  t.ok(back.moved > 0 && back.rate >= 0.8, `Redis back: sharing resumed by itself (${pct(back)})`);
+});
