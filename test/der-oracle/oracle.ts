@@ -1,9 +1,8 @@
 // Loads the test-only DER oracle addon (real OpenSSL's i2d/d2i and session
 // accessors, from the node binary), building it on first use under a lock
 // (test files run in parallel).
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadTestAddon } from '../test-addon';
 
 /** What OpenSSL reports for one DER input. */
 export interface OracleDecoded {
@@ -60,32 +59,7 @@ export interface DerOracle {
 const dir = __dirname;
 const file = path.join(dir, 'build', 'Release', 'der_oracle.node');
 let addon: DerOracle | null = null;
-const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
 export function derOracle(): DerOracle {
-  if (addon !== null) return addon;
-  const lock = path.join(dir, '.build.lock');
-  for (let waited = 0; !fs.existsSync(file); waited += 200) {
-    try {
-      fs.mkdirSync(lock);
-    } catch {
-      if (waited > 300_000) throw new Error(`waited 5 minutes for ${lock} (remove it if no build is running)`);
-      sleep(200);
-      continue;
-    }
-    try {
-      if (!fs.existsSync(file)) {
-        execFileSync('npx', ['--no-install', 'node-gyp', 'rebuild', '--directory', dir],
-          { cwd: path.join(dir, '..', '..'), stdio: 'pipe', encoding: 'utf8' });
-      }
-    } catch (e) {
-      const { stdout, stderr } = e as { stdout?: string; stderr?: string };
-      throw new Error(`building test/der-oracle failed:\n${stdout ?? ''}${stderr ?? ''}`);
-    } finally {
-      fs.rmdirSync(lock);
-    }
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  addon = require(file) as DerOracle;
+  addon ??= loadTestAddon<DerOracle>(dir, file, ['npx', '--no-install', 'node-gyp', 'rebuild', '--directory', dir], 'test/der-oracle');
   return addon;
 }
