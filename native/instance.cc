@@ -18,10 +18,10 @@ void MaybeDeleteInstance(Instance* inst) {
 void Cleanup(void* arg) {
   Instance* inst = static_cast<Instance*>(arg);
   inst->runtime->silent = true;
-  for (Object* o = inst->runtime->live; o != nullptr; o = o->live_next) {
+  for_each_live(inst->runtime, [inst](Object* o) {
     if (o->handle) napi_delete_reference(inst->env, static_cast<napi_ref>(o->handle));
     o->handle = nullptr;
-  }
+  });
   delete inst->runtime;  // releases held values through ReleaseHeld
   ReleaseIndexRecords(inst);
   inst->runtime = nullptr;
@@ -150,23 +150,40 @@ napi_value Surface(Instance* inst, Object* o) {
 Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bool nullable,
                      bool* was_null) {
   napi_env env = inst->env;
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
   if (was_null) *was_null = false;
-  if (t == napi_null && nullable) {
-    *was_null = true;
-    return nullptr;
-  }
+  // The common path in two calls: is it an external (napi_get_value_external
+  // only reads the pointer, it dereferences nothing), and does it carry this
+  // instance's (random, per load) tag for the kind; only then is the pointer
+  // ours to use. typeof runs only on the error path (null, wrong types).
+  //
+  // Sessions skip the tag check (the costlier call): their memory comes from
+  // this instance's pool, so an external's pointer that is the start of one
+  // of the pool's slots (decided from the address alone, see
+  // SessionPool::owns_slot) and whose slot holds a session is one of ours;
+  // any other pointer (another addon's, another copy's, a context's) is
+  // never dereferenced. Contexts and connections keep the type tags.
+  void* data = nullptr;
   bool tagged = false;
-  if (t == napi_external) napi_check_object_type_tag(env, v, &inst->tags[static_cast<int>(kind)], &tagged);
-  if (!tagged) {
+  if (napi_get_value_external(env, v, &data) == napi_ok) {
+    if (kind == Kind::Session) {
+      tagged = inst->runtime != nullptr && inst->runtime->sessions.owns_slot(data) &&
+               static_cast<Object*>(data)->kind == Kind::Session;
+    } else {
+      napi_check_object_type_tag(env, v, &inst->tags[static_cast<int>(kind)], &tagged);
+    }
+  }
+  if (!tagged || data == nullptr) {
+    napi_valuetype t;
+    napi_typeof(env, v, &t);
+    if (t == napi_null && nullable) {
+      *was_null = true;
+      return nullptr;
+    }
     std::string msg = std::string(fn) + ": expected an " + KindName(kind) + " handle";
     if (t == napi_null || t == napi_undefined) msg += ", got " + std::string(t == napi_null ? "null" : "undefined");
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg.c_str());
     return nullptr;
   }
-  void* data;
-  napi_get_value_external(env, v, &data);
   Object* o = static_cast<Object*>(data);
   if (o->destroyed) {
     std::string msg = std::string(fn) + ": " + KindName(kind) + " used after free";

@@ -21,23 +21,51 @@ struct Object {
   Object(const Object&) = delete;
   Object& operator=(const Object&) = delete;
 
+  // Contexts and connections are allocated with the runtime's teardown-list
+  // links in front of them; sessions come from Runtime::sessions instead
+  // (see session.cc) and have no links.
+  static void* operator new(size_t n);
+  static void operator delete(void* p);
+
+  // Layout: 40 bytes, the reference count and flags last, so that a
+  // session's hash link and key follow them in the same cache line.
   Runtime* rt;
-  Object* live_prev = nullptr;  // Runtime::live, for teardown
-  Object* live_next = nullptr;
+  void* handle = nullptr;  // the glue's record of the current JS handle
   ExData ex;
-  int references = 1;
   // References held by the core's own structures (a cache entry, a
   // connection's current session, a connection's context). Freeing one of
   // those from outside would be a use-after-free in C; the API refuses it.
   int internal_refs = 0;
   uint32_t handles = 0;    // live JS handles; owned by the addon glue
-  void* handle = nullptr;  // the glue's record of the current JS handle
+  int references = 1;
   Kind kind;
   bool dying = false;      // last reference gone; ex_data free callbacks are running
   bool destroyed = false;  // OpenSSL would have freed it; only the memory remains
 
   bool alive() const { return !dying && !destroyed; }
 };
+
+inline Runtime::LiveLinks* links_of(Object* o) {
+  return reinterpret_cast<Runtime::LiveLinks*>(reinterpret_cast<uint8_t*>(o) - sizeof(Runtime::LiveLinks));
+}
+inline Object* object_of(Runtime::LiveLinks* l) {
+  return reinterpret_cast<Object*>(reinterpret_cast<uint8_t*>(l) + sizeof(Runtime::LiveLinks));
+}
+
+// Calls f(Object*) for every object of rt whose memory is still allocated.
+// f may not free objects other than the one it is given.
+template <typename F>
+void for_each_live(Runtime* rt, F f) {
+  for (Runtime::LiveLinks* l = rt->others; l != nullptr;) {
+    Runtime::LiveLinks* next = l->next;
+    f(object_of(l));
+    l = next;
+  }
+  rt->sessions.for_each_allocated([&](void* p) { f(static_cast<Object*>(p)); });
+}
+
+// Frees the memory of an object (its destructor, then its allocation).
+void destroy_object(Object* o);
 
 // Process-wide count of core objects whose memory is still allocated, for
 // leak tests (worker teardown, GC).

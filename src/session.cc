@@ -13,12 +13,29 @@ Session::Session(Runtime* r) : Object(r, Kind::Session) {
 
 Session::~Session() { wipe_master_key(); }  // fields wipe their own block
 
+namespace {
+
+// OPENSSL_cleanse: zeroes n bytes; the barrier keeps the compiler from
+// dropping the stores (memset is far faster than a volatile byte loop).
+inline void wipe(void* p, size_t n) {
+  memset(p, 0, n);
+  __asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
+Session* session_alloc(Runtime* rt) { return new (rt->sessions.allocate()) Session(rt); }
+
+}  // namespace
+
 void Session::wipe_master_key() {
-  cleanse(master_key, sizeof master_key);
+  // Only session_set1_master_key writes the key (its first master_key_len
+  // bytes, after wiping the old key): nothing else there is secret.
+  if (master_key_len == 0) return;
   if (long_master_key) {
-    cleanse(long_master_key, master_key_len);
+    wipe(long_master_key, master_key_len);
     delete[] long_master_key;
     long_master_key = nullptr;
+  } else {
+    wipe(master_key, master_key_len);
   }
   master_key_len = 0;
 }
@@ -40,7 +57,7 @@ void Session::calculate_expiry() {
 }
 
 Session* session_new(Runtime* rt) {
-  Session* s = new Session(rt);
+  Session* s = session_alloc(rt);
   ex_data_new(s);
   return s;
 }
@@ -59,7 +76,7 @@ void session_free(Session* s) {
 
 Session* session_dup(const Session* src, void* (*retain)(void* value, void* arg), void* retain_arg) {
   Runtime* rt = src->rt;
-  Session* d = new Session(rt);  // one reference; not cached, no links
+  Session* d = session_alloc(rt);  // one reference; not cached, no links
   d->ssl_version = src->ssl_version;
   d->id_len = src->id_len;
   memcpy(d->id, src->id, sizeof d->id);
@@ -77,7 +94,7 @@ Session* session_dup(const Session* src, void* (*retain)(void* value, void* arg)
   bool ok = copied;
   if (ok && !rt->silent) {
     const size_t n = rt->ex_indexes(Kind::Session).size();
-    for (size_t i = 0; i < n && static_cast<int>(i) < src->ex.count; i++) {
+    for (size_t i = 0; i < n && static_cast<int>(i) < src->ex.count(); i++) {
       // A callback may register indexes; read the entry afresh each time.
       const ExIndex e = rt->ex_indexes(Kind::Session)[i];
       void* ptr = src->ex.get(static_cast<int>(i));

@@ -26,13 +26,32 @@ struct Session : Object {
   explicit Session(Runtime* rt);
   ~Session();
 
+  // Sessions live in their runtime's pool (session.cc allocates them with
+  // this placement form; destroy_object frees them).
+  static void* operator new(size_t, void* slot) noexcept { return slot; }
+  static void operator delete(void*, void*) noexcept {}
+  static void* operator new(size_t) = delete;
+  static void operator delete(void*) = delete;
+
+  // Layout (offsets in a pool slot, which sits at 32 mod 64): the reference
+  // count and flags (Object, 32..39), the hash chain link, the hash and the
+  // whole key (40..88) share one cache line, so a lookup hit touches one
+  // line per session it compares. The rest is ordered to leave no padding:
+  // sizeof(Session) == 320, five cache lines.
+
+  // SessionTable chain.
+  Session* hash_next = nullptr;
+  uint32_t hash = 0;
   // The cache key: (ssl_version, id_len, id).
   int ssl_version = 0;
   uint8_t id_len = 0;
-  uint8_t sid_ctx_len = 0;
-  bool not_resumable = false;
-  uint16_t master_key_len = 0;
   uint8_t id[kMaxSessionIdLength];
+  uint8_t sid_ctx_len = 0;
+  uint16_t master_key_len = 0;
+  uint32_t index_priority = 0;  // TimeoutList (below)
+  bool not_resumable = false;
+  bool linked = false;          // TimeoutList (below)
+  bool group_head = false;
   uint8_t sid_ctx[kMaxSidCtxLength];
   // OpenSSL 3.0 accepts master keys up to 512 bytes (a TLS 1.3 resumption
   // PSK); the usual 48 live inline, longer ones on the heap.
@@ -52,20 +71,14 @@ struct Session : Object {
   // sits in owner's table and list; cleared when it leaves them.
   Context* owner = nullptr;
 
-  // SessionTable chain.
-  Session* hash_next = nullptr;
-  uint32_t hash = 0;
-
   // TimeoutList: the doubly linked list in expiry order, plus the links of
-  // the ordered index over expiry groups (used only while group_head).
+  // the ordered index over expiry groups (used only while group_head;
+  // index_priority, linked and group_head sit above).
   Session* prev = nullptr;
   Session* next = nullptr;
   Session* index_left = nullptr;
   Session* index_right = nullptr;
   Session* index_parent = nullptr;
-  uint32_t index_priority = 0;
-  bool linked = false;
-  bool group_head = false;
 
   bool same_key(int version, const uint8_t* key_id, unsigned len) const {
     return ssl_version == version && id_len == len && memcmp(id, key_id, len) == 0;
