@@ -88,7 +88,8 @@ int GenerateSessionIdTrampoline(Connection* ssl, uint8_t* id, unsigned* len, voi
   size_t n;
   napi_get_typedarray_info(env, buf, nullptr, &n, &data, nullptr, nullptr);
   // A length above what was offered is rejected by the caller (bad length).
-  memcpy(id, data, n < *len ? n : *len);
+  size_t copy = n < *len ? n : *len;
+  if (copy) memcpy(id, data, copy);
   *len = l > 0xFFFF ? 0xFFFF : static_cast<unsigned>(l);
   return r;
 }

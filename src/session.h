@@ -81,7 +81,7 @@ struct Session : Object {
   Session* index_parent = nullptr;
 
   bool same_key(int version, const uint8_t* key_id, unsigned len) const {
-    return ssl_version == version && id_len == len && memcmp(id, key_id, len) == 0;
+    return ssl_version == version && id_len == len && (len == 0 || memcmp(id, key_id, len) == 0);
   }
   const uint8_t* master_key_bytes() const { return long_master_key ? long_master_key : master_key; }
   // Overwrites the secret bytes and forgets the key.
