@@ -38,4 +38,5 @@ if (typecheck.status !== 0) failed++;
 else passed++;
 if (tap.status !== 0 && failed === 0) failed++;
 console.log(`tests: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+// exitCode, not exit(): a piped stdout must drain first.
+process.exitCode = failed === 0 ? 0 : 1;

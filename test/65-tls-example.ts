@@ -40,7 +40,8 @@ if (which.error || which.status !== 0) {
         input: '', encoding: 'utf8', timeout: 20000,
       });
       const lines = (client.stdout || '').split('\n').filter((l) => /^(New|Reused), /.test(l));
-      t.equal(lines.length, 6, `s_client made 6 connections:\n${client.stdout}${client.stderr}`);
+      // s_client's whole output only when it fails (it is long).
+      t.equal(lines.length, 6, 's_client made 6 connections', lines.length === 6 ? {} : { output: `${client.stdout}${client.stderr}` });
       t.match(lines[0], /^New, TLSv1\.2/, 'the first is a full handshake');
       t.equal(lines.slice(1).filter((l) => /^Reused, TLSv1\.2/.test(l)).length, 5, 'its 5 reconnections report Reused');
       const timer = setTimeout(() => server.kill('SIGTERM'), 10000);
