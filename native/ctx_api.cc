@@ -57,20 +57,8 @@ napi_value SSL_CTX_up_ref(napi_env env, napi_callback_info info) {
 }
 
 napi_value SSL_CTX_free(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  bool is_null;
-  Context* ctx = UnwrapNullable<Context>(a.inst, a[0], "SSL_CTX_free", &is_null);
-  if (is_null) return Undefined(env);
-  if (!ctx) return nullptr;
-  if (!ctx->alive() || ctx->references <= ctx->internal_refs) {
-    napi_throw_error(env, "ERR_REFCOUNT",
-                     "SSL_CTX_free: no reference left to free (the rest belong to its SSL objects)");
-    return nullptr;
-  }
-  CallScope scope(a.inst);
-  ctx_free(ctx);
-  scope.Rethrow();
-  return Undefined(env);
+  return FreeObject<Context>(env, info, "SSL_CTX_free", ctx_free,
+                             "SSL_CTX_free: no reference left to free (the rest belong to its SSL objects)");
 }
 
 // The cache settings, through SSL_CTX_ctrl as OpenSSL's macros do.

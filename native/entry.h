@@ -20,6 +20,28 @@ struct Args {
   napi_value argv[N == 0 ? 1 : N];
 };
 
+// The body of SSL_free, SSL_CTX_free and SSL_SESSION_free: null does
+// nothing; dropping a reference the caller does not hold (the object is
+// freed, or what is left belongs to the core: a cache, a connection) throws
+// ERR_REFCOUNT, where C would free memory still in use.
+template <typename T>
+napi_value FreeObject(napi_env env, napi_callback_info info, const char* fn, void (*free_fn)(T*),
+                      const char* refusal) {
+  Args<1> a(env, info);
+  bool is_null;
+  T* o = UnwrapNullable<T>(a.inst, a[0], fn, &is_null);
+  if (is_null) return Undefined(env);
+  if (!o) return nullptr;
+  if (!o->alive() || o->references <= o->internal_refs) {
+    napi_throw_error(env, "ERR_REFCOUNT", refusal);
+    return nullptr;
+  }
+  CallScope scope(a.inst);
+  free_fn(o);
+  scope.Rethrow();
+  return Undefined(env);
+}
+
 struct Export {
   const char* name;
   napi_callback fn;

@@ -25,20 +25,8 @@ napi_value SSL_SESSION_up_ref(napi_env env, napi_callback_info info) {
 }
 
 napi_value SSL_SESSION_free(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  bool is_null;
-  Session* s = UnwrapNullable<Session>(a.inst, a[0], "SSL_SESSION_free", &is_null);
-  if (is_null) return Undefined(env);
-  if (!s) return nullptr;
-  if (!s->alive() || s->references <= s->internal_refs) {
-    napi_throw_error(env, "ERR_REFCOUNT",
-                     "SSL_SESSION_free: no reference left to free (the rest belong to a cache or an SSL)");
-    return nullptr;
-  }
-  CallScope scope(a.inst);
-  session_free(s);
-  scope.Rethrow();
-  return Undefined(env);
+  return FreeObject<Session>(env, info, "SSL_SESSION_free", session_free,
+                             "SSL_SESSION_free: no reference left to free (the rest belong to a cache or an SSL)");
 }
 
 napi_value SSL_SESSION_set1_id(napi_env env, napi_callback_info info) {

@@ -65,19 +65,7 @@ napi_value SSL_up_ref(napi_env env, napi_callback_info info) {
 }
 
 napi_value SSL_free(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  bool is_null;
-  Connection* ssl = UnwrapNullable<Connection>(a.inst, a[0], "SSL_free", &is_null);
-  if (is_null) return Undefined(env);
-  if (!ssl) return nullptr;
-  if (!ssl->alive() || ssl->references <= ssl->internal_refs) {
-    napi_throw_error(env, "ERR_REFCOUNT", "SSL_free: no reference left to free");
-    return nullptr;
-  }
-  CallScope scope(a.inst);
-  ssl_free(ssl);
-  scope.Rethrow();
-  return Undefined(env);
+  return FreeObject<Connection>(env, info, "SSL_free", ssl_free, "SSL_free: no reference left to free");
 }
 
 napi_value SSL_clear(napi_env env, napi_callback_info info) {
