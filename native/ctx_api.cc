@@ -46,12 +46,8 @@ napi_value SSL_CTX_new(napi_env env, napi_callback_info info) {
 
 napi_value SSL_CTX_up_ref(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_up_ref");
+  Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_CTX_up_ref");
   if (!ctx) return nullptr;
-  if (!ctx->alive()) {
-    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_CTX_up_ref: SSL_CTX is being freed");
-    return nullptr;
-  }
   ctx_up_ref(ctx);
   return Int(env, 1);
 }

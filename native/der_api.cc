@@ -543,12 +543,8 @@ void* Retain(void* held, void* arg) {
 // error) if a dup callback failed.
 napi_value SSL_SESSION_dup(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_dup");
+  Session* s = UnwrapLive<Session>(a.inst, a[0], "SSL_SESSION_dup");
   if (!s) return nullptr;
-  if (!s->alive()) {
-    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_SESSION_dup: SSL_SESSION is being freed");
-    return nullptr;
-  }
   CallScope scope(a.inst);  // new, dup (and on failure free) callbacks
   Session* d = session_dup(s, Retain, a.inst);
   napi_value h = SurfaceOrNull(a.inst, d);

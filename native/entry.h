@@ -20,6 +20,22 @@ struct Args {
   napi_value argv[N == 0 ? 1 : N];
 };
 
+// C's `unsigned int` length from a byte argument's length (capped: every
+// setter refuses far shorter inputs anyway).
+inline unsigned CLength(size_t n) { return n > 0xFFFF ? 0xFFFF : static_cast<unsigned>(n); }
+
+// The body of SSL_SESSION_set1_id_context, SSL_CTX_set_session_id_context
+// and SSL_set_session_id_context(obj, bytes, len?): all three store through
+// set_sid_ctx (0 and SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG past 32 bytes).
+template <typename T>
+napi_value SetIdContext(napi_env env, napi_callback_info info, const char* fn) {
+  Args<3> a(env, info);
+  T* o = Unwrap<T>(a.inst, a[0], fn);
+  Bytes b;
+  if (!o || !GetBytes(env, a[1], a[2], fn, &b)) return nullptr;
+  return Int(env, set_sid_ctx(o->sid_ctx, &o->sid_ctx_len, b.data, CLength(b.length)));
+}
+
 // The body of SSL_free, SSL_CTX_free and SSL_SESSION_free: null does
 // nothing; dropping a reference the caller does not hold (the object is
 // freed, or what is left belongs to the core: a cache, a connection) throws

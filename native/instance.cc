@@ -193,6 +193,16 @@ Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bo
   return o;
 }
 
+Object* UnwrapLiveObject(Instance* inst, napi_value v, Kind kind, const char* fn) {
+  Object* o = UnwrapObject(inst, v, kind, fn, false, nullptr);
+  if (o && !o->alive()) {
+    std::string msg = std::string(fn) + ": " + KindName(kind) + " is being freed";
+    napi_throw_error(inst->env, "ERR_USE_AFTER_FREE", msg.c_str());
+    return nullptr;
+  }
+  return o;
+}
+
 // Node-API references only hold objects, so any value is kept in a holder
 // object { v }.
 void* HoldValue(Instance* inst, napi_value v) {

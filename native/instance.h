@@ -96,6 +96,16 @@ T* Unwrap(Instance* inst, napi_value v, const char* fn) {
   return static_cast<T*>(UnwrapObject(inst, v, KindOf<T>::value, fn, false, nullptr));
 }
 
+// Like Unwrap, and also refuses an object whose last reference is going (its
+// ex_data free callbacks are running): ERR_USE_AFTER_FREE, "<fn>: <KIND> is
+// being freed". For entry points that would revive or change it.
+Object* UnwrapLiveObject(Instance* inst, napi_value v, Kind kind, const char* fn);
+
+template <typename T>
+T* UnwrapLive(Instance* inst, napi_value v, const char* fn) {
+  return static_cast<T*>(UnwrapLiveObject(inst, v, KindOf<T>::value, fn));
+}
+
 // Accepts null too: *is_null tells which; returns null after throwing otherwise.
 template <typename T>
 T* UnwrapNullable(Instance* inst, napi_value v, const char* fn, bool* is_null) {

@@ -14,12 +14,8 @@ napi_value SSL_SESSION_new(napi_env env, napi_callback_info info) {
 
 napi_value SSL_SESSION_up_ref(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_up_ref");
+  Session* s = UnwrapLive<Session>(a.inst, a[0], "SSL_SESSION_up_ref");
   if (!s) return nullptr;
-  if (!s->alive()) {
-    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_SESSION_up_ref: SSL_SESSION is being freed");
-    return nullptr;
-  }
   session_up_ref(s);
   return Int(env, 1);
 }
@@ -35,7 +31,7 @@ napi_value SSL_SESSION_set1_id(napi_env env, napi_callback_info info) {
   Bytes id;
   if (!s || !GetBytes(env, a[1], a[2], "SSL_SESSION_set1_id", &id)) return nullptr;
   CallScope scope(a.inst);  // re-keying may free a displaced session
-  int r = session_set1_id(s, id.data, static_cast<unsigned>(id.length > 0xFFFF ? 0xFFFF : id.length));
+  int r = session_set1_id(s, id.data, CLength(id.length));
   return scope.Rethrow() ? nullptr : Int(env, r);
 }
 
@@ -51,11 +47,7 @@ napi_value SSL_SESSION_get_id(napi_env env, napi_callback_info info) {
 }
 
 napi_value SSL_SESSION_set1_id_context(napi_env env, napi_callback_info info) {
-  Args<3> a(env, info);
-  Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set1_id_context");
-  Bytes b;
-  if (!s || !GetBytes(env, a[1], a[2], "SSL_SESSION_set1_id_context", &b)) return nullptr;
-  return Int(env, session_set1_id_context(s, b.data, static_cast<unsigned>(b.length > 0xFFFF ? 0xFFFF : b.length)));
+  return SetIdContext<Session>(env, info, "SSL_SESSION_set1_id_context");
 }
 
 napi_value SSL_SESSION_get0_id_context(napi_env env, napi_callback_info info) {

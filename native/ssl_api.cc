@@ -9,28 +9,6 @@
 namespace osc {
 namespace {
 
-// The connection behind argument i, refusing one whose last reference is
-// going (its ex_data free callbacks are running).
-Connection* LiveSsl(Instance* inst, napi_value v, const char* fn) {
-  Connection* ssl = Unwrap<Connection>(inst, v, fn);
-  if (ssl && !ssl->alive()) {
-    std::string msg = std::string(fn) + ": SSL is being freed";
-    napi_throw_error(inst->env, "ERR_USE_AFTER_FREE", msg.c_str());
-    return nullptr;
-  }
-  return ssl;
-}
-
-Context* LiveCtx(Instance* inst, napi_value v, const char* fn) {
-  Context* ctx = Unwrap<Context>(inst, v, fn);
-  if (ctx && !ctx->alive()) {
-    std::string msg = std::string(fn) + ": SSL_CTX is being freed";
-    napi_throw_error(inst->env, "ERR_USE_AFTER_FREE", msg.c_str());
-    return nullptr;
-  }
-  return ctx;
-}
-
 bool IsAbsent(napi_env env, napi_value v) {
   napi_valuetype t;
   napi_typeof(env, v, &t);
@@ -42,7 +20,7 @@ void* CopyHeld(Instance* inst, void* held) { return held ? HoldValue(inst, HeldV
 
 napi_value SSL_new(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Context* ctx = LiveCtx(a.inst, a[0], "SSL_new");
+  Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_new");
   if (!ctx) return nullptr;
   CallScope scope(a.inst);
   Connection* ssl = ssl_new(ctx);
@@ -58,7 +36,7 @@ napi_value SSL_new(napi_env env, napi_callback_info info) {
 
 napi_value SSL_up_ref(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_up_ref");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_up_ref");
   if (!ssl) return nullptr;
   ssl_up_ref(ssl);
   return Int(env, 1);
@@ -70,7 +48,7 @@ napi_value SSL_free(napi_env env, napi_callback_info info) {
 
 napi_value SSL_clear(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_clear");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_clear");
   if (!ssl) return nullptr;
   CallScope scope(a.inst);
   int r = ssl_clear(ssl);
@@ -79,7 +57,7 @@ napi_value SSL_clear(napi_env env, napi_callback_info info) {
 
 napi_value SSL_set_session(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_session");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_session");
   if (!ssl) return nullptr;
   bool is_null;
   Session* s = UnwrapNullable<Session>(a.inst, a[1], "SSL_set_session", &is_null);
@@ -102,7 +80,7 @@ napi_value SSL_get_session(napi_env env, napi_callback_info info) {
 
 napi_value SSL_get1_session(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_get1_session");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_get1_session");
   if (!ssl) return nullptr;
   if (ssl->session) session_up_ref(ssl->session);  // the caller's
   return SurfaceOrNull(a.inst, ssl->session);
@@ -116,25 +94,17 @@ napi_value SSL_session_reused(napi_env env, napi_callback_info info) {
 }
 
 napi_value SSL_set_session_id_context(napi_env env, napi_callback_info info) {
-  Args<3> a(env, info);
-  Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_set_session_id_context");
-  Bytes b;
-  if (!ssl || !GetBytes(env, a[1], a[2], "SSL_set_session_id_context", &b)) return nullptr;
-  return Int(env, ssl_set_session_id_context(ssl, b.data, static_cast<unsigned>(b.length > 0xFFFF ? 0xFFFF : b.length)));
+  return SetIdContext<Connection>(env, info, "SSL_set_session_id_context");
 }
 
 napi_value SSL_CTX_set_session_id_context(napi_env env, napi_callback_info info) {
-  Args<3> a(env, info);
-  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_set_session_id_context");
-  Bytes b;
-  if (!ctx || !GetBytes(env, a[1], a[2], "SSL_CTX_set_session_id_context", &b)) return nullptr;
-  return Int(env, ctx_set_session_id_context(ctx, b.data, static_cast<unsigned>(b.length > 0xFFFF ? 0xFFFF : b.length)));
+  return SetIdContext<Context>(env, info, "SSL_CTX_set_session_id_context");
 }
 
 // SSL_CTX_set_verify(ctx, mode, callback?): sets both; an absent callback unsets it.
 napi_value SSL_CTX_set_verify(napi_env env, napi_callback_info info) {
   Args<3> a(env, info);
-  Context* ctx = LiveCtx(a.inst, a[0], "SSL_CTX_set_verify");
+  Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_CTX_set_verify");
   int32_t mode;
   napi_value fn = nullptr;
   if (!ctx || !GetInt32(env, a[1], "SSL_CTX_set_verify", &mode)) return nullptr;
@@ -148,7 +118,7 @@ napi_value SSL_CTX_set_verify(napi_env env, napi_callback_info info) {
 // SSL_set_verify(ssl, mode, callback?): an absent callback keeps the current one.
 napi_value SSL_set_verify(napi_env env, napi_callback_info info) {
   Args<3> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_verify");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_verify");
   int32_t mode;
   napi_value fn = nullptr;
   if (!ssl || !GetInt32(env, a[1], "SSL_set_verify", &mode)) return nullptr;
@@ -196,7 +166,7 @@ napi_value SSL_get_SSL_CTX(napi_env env, napi_callback_info info) {
 
 napi_value SSL_set_SSL_CTX(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_SSL_CTX");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_SSL_CTX");
   if (!ssl) return nullptr;
   bool is_null;
   Context* ctx = UnwrapNullable<Context>(a.inst, a[1], "SSL_set_SSL_CTX", &is_null);
@@ -213,7 +183,7 @@ napi_value SSL_set_SSL_CTX(napi_env env, napi_callback_info info) {
 
 napi_value SSL_CTX_set_generate_session_id(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
-  Context* ctx = LiveCtx(a.inst, a[0], "SSL_CTX_set_generate_session_id");
+  Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_CTX_set_generate_session_id");
   napi_value fn;
   if (!ctx || !GetCallback(env, a[1], "SSL_CTX_set_generate_session_id", &fn)) return nullptr;
   SetCallback(a.inst, ctx->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline), fn);
@@ -222,7 +192,7 @@ napi_value SSL_CTX_set_generate_session_id(napi_env env, napi_callback_info info
 
 napi_value SSL_set_generate_session_id(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_generate_session_id");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_generate_session_id");
   napi_value fn;
   if (!ssl || !GetCallback(env, a[1], "SSL_set_generate_session_id", &fn)) return nullptr;
   SetCallback(a.inst, ssl->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline), fn);
@@ -234,13 +204,13 @@ napi_value SSL_has_matching_session_id(napi_env env, napi_callback_info info) {
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_has_matching_session_id");
   Bytes id;
   if (!ssl || !GetBytes(env, a[1], a[2], "SSL_has_matching_session_id", &id)) return nullptr;
-  unsigned len = static_cast<unsigned>(id.length > 0xFFFF ? 0xFFFF : id.length);
+  unsigned len = CLength(id.length);
   return Int(env, ssl_has_matching_session_id(ssl, id.data, len));
 }
 
 napi_value SSL_set_accept_state(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_accept_state");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_accept_state");
   if (!ssl) return nullptr;
   ssl_set_accept_state(ssl);
   return Undefined(env);
@@ -248,7 +218,7 @@ napi_value SSL_set_accept_state(napi_env env, napi_callback_info info) {
 
 napi_value SSL_set_connect_state(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_connect_state");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_connect_state");
   if (!ssl) return nullptr;
   ssl_set_connect_state(ssl);
   return Undefined(env);
@@ -262,7 +232,7 @@ napi_value SSL_is_server(napi_env env, napi_callback_info info) {
 
 napi_value SSL_shutdown(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_shutdown");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_shutdown");
   return ssl ? Int(env, ssl_shutdown(ssl)) : nullptr;
 }
 
@@ -274,7 +244,7 @@ napi_value SSL_get_shutdown(napi_env env, napi_callback_info info) {
 
 napi_value SSL_set_shutdown(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
-  Connection* ssl = LiveSsl(a.inst, a[0], "SSL_set_shutdown");
+  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_shutdown");
   int32_t mode;
   if (!ssl || !GetInt32(env, a[1], "SSL_set_shutdown", &mode)) return nullptr;
   ssl->shutdown = mode;

@@ -104,10 +104,6 @@ Context* ssl_set_ssl_ctx(Connection* ssl, Context* ctx) {
   return ssl->ctx;
 }
 
-int ssl_set_session_id_context(Connection* ssl, const uint8_t* sid_ctx, unsigned len) {
-  return set_sid_ctx(ssl->sid_ctx, &ssl->sid_ctx_len, sid_ctx, len);
-}
-
 void ssl_set_accept_state(Connection* ssl) {
   ssl->server = true;
   ssl->role_set = true;

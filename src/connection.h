@@ -65,8 +65,6 @@ int ssl_clear(Connection* ssl);
 // context's id context if the connection's matched the old one's. Keeps
 // session_ctx. Returns the connection's ctx afterwards.
 Context* ssl_set_ssl_ctx(Connection* ssl, Context* ctx);
-// SSL_set_session_id_context: 0 and SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG past 32 bytes.
-int ssl_set_session_id_context(Connection* ssl, const uint8_t* sid_ctx, unsigned len);
 // SSL_set_accept_state / SSL_set_connect_state: role, shutdown 0, back in init.
 void ssl_set_accept_state(Connection* ssl);
 void ssl_set_connect_state(Connection* ssl);

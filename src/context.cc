@@ -283,10 +283,6 @@ int set_sid_ctx(uint8_t* dst, uint8_t* dst_len, const uint8_t* sid_ctx, unsigned
   return 1;
 }
 
-int ctx_set_session_id_context(Context* ctx, const uint8_t* sid_ctx, unsigned len) {
-  return set_sid_ctx(ctx->sid_ctx, &ctx->sid_ctx_len, sid_ctx, len);
-}
-
 int session_set1_id(Session* s, const uint8_t* id, unsigned len) {
   if (len > kMaxSessionIdLength) {
     err_push(kErrLibSsl, kReasonSessionIdTooLong);
@@ -294,10 +290,6 @@ int session_set1_id(Session* s, const uint8_t* id, unsigned len) {
   }
   session_set_key(s, s->ssl_version, id, len);
   return 1;
-}
-
-int session_set1_id_context(Session* s, const uint8_t* sid_ctx, unsigned len) {
-  return set_sid_ctx(s->sid_ctx, &s->sid_ctx_len, sid_ctx, len);
 }
 
 int session_set_protocol_version(Session* s, int version) {

@@ -116,15 +116,13 @@ enum CtrlCmd : int {
 long ctx_ctrl(Context* ctx, int cmd, long larg);
 // SSL_CTX_set_timeout: stores t, returns the previous value.
 long ctx_set_timeout(Context* ctx, long t);
-// Stores an id context (session, context or connection): 0 and
+// Stores an id context (SSL_SESSION_set1_id_context, SSL_CTX_ and
+// SSL_set_session_id_context): 0 and
 // SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG past 32 bytes, as all three setters do.
 int set_sid_ctx(uint8_t* dst, uint8_t* dst_len, const uint8_t* sid_ctx, unsigned len);
-// SSL_CTX_set_session_id_context.
-int ctx_set_session_id_context(Context* ctx, const uint8_t* sid_ctx, unsigned len);
 
 // SSL_SESSION setters with OpenSSL's results.
 int session_set1_id(Session* s, const uint8_t* id, unsigned len);  // 0 past 32 bytes
-int session_set1_id_context(Session* s, const uint8_t* sid_ctx, unsigned len);
 int session_set_protocol_version(Session* s, int version);
 int session_set1_master_key(Session* s, const uint8_t* key, size_t len);  // 0 past 512 bytes
 // SSL_SESSION_get_master_key: copies min(outlen, length); outlen 0 returns the length.
