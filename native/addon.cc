@@ -6,7 +6,7 @@ namespace {
 
 void Register(napi_env env, napi_value exports, Instance* inst, const Export* list, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    napi_value fn;
+    napi_value fn = nullptr;
     napi_create_function(env, list[i].name, NAPI_AUTO_LENGTH, list[i].fn, inst, &fn);
     napi_set_named_property(env, exports, list[i].name, fn);
   }

@@ -28,8 +28,8 @@ bool GetBytes(napi_env env, napi_value array, napi_value length, const char* fn,
   napi_is_typedarray(env, array, &is_typed);
   if (!is_typed) return ThrowType(env, fn, "expected a Uint8Array");
   napi_typedarray_type type;
-  size_t n;
-  void* data;
+  size_t n = 0;
+  void* data = nullptr;
   napi_get_typedarray_info(env, array, &type, &n, &data, nullptr, nullptr);
   if (type != napi_uint8_array) return ThrowType(env, fn, "expected a Uint8Array");
   out->data = static_cast<const uint8_t*>(data);
@@ -107,7 +107,7 @@ bool GetCallback(napi_env env, napi_value v, const char* fn, napi_value* fn_out)
 }
 
 napi_value Int(napi_env env, int64_t v) {
-  napi_value r;
+  napi_value r = nullptr;
   if (v > static_cast<int64_t>(kMaxSafe) || v < -static_cast<int64_t>(kMaxSafe)) {
     napi_create_bigint_int64(env, v, &r);
   } else {
@@ -117,27 +117,29 @@ napi_value Int(napi_env env, int64_t v) {
 }
 
 napi_value Num(napi_env env, double v) {
-  napi_value r;
+  napi_value r = nullptr;
   napi_create_double(env, v, &r);
   return r;
 }
 
 napi_value Null(napi_env env) {
-  napi_value r;
+  napi_value r = nullptr;
   napi_get_null(env, &r);
   return r;
 }
 
 napi_value Undefined(napi_env env) {
-  napi_value r;
+  napi_value r = nullptr;
   napi_get_undefined(env, &r);
   return r;
 }
 
 napi_value Copy(napi_env env, const uint8_t* data, size_t n) {
-  void* dst;
-  napi_value ab, r;
-  napi_create_arraybuffer(env, n, &dst, &ab);
+  void* dst = nullptr;
+  napi_value ab = nullptr, r = nullptr;
+  // Allocation fails once the environment stops running JS (a Worker being
+  // terminated): nothing is written then.
+  if (napi_create_arraybuffer(env, n, &dst, &ab) != napi_ok) return nullptr;
   if (n) memcpy(dst, data, n);
   napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &r);
   return r;
@@ -151,7 +153,7 @@ bool SetOut(napi_env env, napi_value obj, const char* fn, int64_t value) {
 }
 
 bool GetOut(napi_env env, napi_value obj, int64_t* value) {
-  napi_value v;
+  napi_value v = nullptr;
   if (napi_get_named_property(env, obj, "value", &v) != napi_ok) return false;
   napi_valuetype t;
   napi_typeof(env, v, &t);
@@ -176,7 +178,7 @@ bool GetOut(napi_env env, napi_value obj, int64_t* value) {
 }
 
 napi_value NewOut(napi_env env, int64_t value) {
-  napi_value o;
+  napi_value o = nullptr;
   napi_create_object(env, &o);
   napi_set_named_property(env, o, "value", Int(env, value));
   return o;

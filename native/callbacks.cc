@@ -33,7 +33,7 @@ int NewSessionTrampoline(Connection* ssl, Session* s, void* fn) {
   Instance* inst = InstanceOf(s);
   HandleScope hs(inst->env);
   napi_value argv[2] = {Surface(inst, ssl), Surface(inst, s)};
-  napi_value result;
+  napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, fn), 2, argv, &result)) return 0;
   return ToInt(inst, result, "new session callback: expected a number (0 or 1) as the result");
 }
@@ -42,7 +42,7 @@ void RemoveSessionTrampoline(Context* ctx, Session* s, void* fn) {
   Instance* inst = InstanceOf(ctx);
   HandleScope hs(inst->env);
   napi_value argv[2] = {Surface(inst, ctx), Surface(inst, s)};
-  napi_value result;
+  napi_value result = nullptr;
   CallUser(inst, HeldValue(inst, fn), 2, argv, &result);
 }
 
@@ -52,7 +52,7 @@ Session* GetSessionTrampoline(Connection* ssl, const uint8_t* id, int len, int* 
   HandleScope hs(env);
   napi_value copy_out = NewOut(env, *copy);
   napi_value argv[4] = {Surface(inst, ssl), Copy(env, id, static_cast<size_t>(len)), Int(env, len), copy_out};
-  napi_value result;
+  napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, fn), 4, argv, &result)) return nullptr;
   int64_t c;
   if (GetOut(env, copy_out, &c)) *copy = static_cast<int>(c);
@@ -79,13 +79,13 @@ int GenerateSessionIdTrampoline(Connection* ssl, uint8_t* id, unsigned* len, voi
   napi_value buf = Copy(env, id, *len);
   napi_value len_out = NewOut(env, *len);
   napi_value argv[3] = {Surface(inst, ssl), buf, len_out};
-  napi_value result;
+  napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, fn), 3, argv, &result)) return 0;
   int r = ToInt(inst, result, "generate session id callback: expected a number as the result");
   int64_t l;
   if (!GetOut(env, len_out, &l) || l < 0) l = 0;
-  void* data;
-  size_t n;
+  void* data = nullptr;
+  size_t n = 0;
   napi_get_typedarray_info(env, buf, nullptr, &n, &data, nullptr, nullptr);
   // A length above what was offered is rejected by the caller (bad length).
   size_t copy = n < *len ? n : *len;

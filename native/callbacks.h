@@ -27,7 +27,7 @@ void SetCallback(Instance* inst, Callback<Fn>& cb, Fn trampoline, napi_value fn)
 template <typename Fn>
 napi_value GetCallbackValue(Instance* inst, const Callback<Fn>& cb) {
   if (!cb.arg) {
-    napi_value n;
+    napi_value n = nullptr;
     napi_get_null(inst->env, &n);
     return n;
   }

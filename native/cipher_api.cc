@@ -86,9 +86,13 @@ napi_value CipherHandle(Instance* inst, const CipherInfo* c) {
   napi_value v = nullptr;
   if (h->refs[i]) napi_get_reference_value(env, h->refs[i], &v);
   if (v == nullptr) {
-    napi_create_external(env, const_cast<CipherInfo*>(c), nullptr, nullptr, &v);
-    napi_type_tag_object(env, v, &CipherTag());
-    napi_object_freeze(env, v);
+    // Fails only once the environment stops running JS: nothing is cached then.
+    if (napi_create_external(env, const_cast<CipherInfo*>(c), nullptr, nullptr, &v) != napi_ok ||
+        napi_type_tag_object(env, v, &CipherTag()) != napi_ok || napi_object_freeze(env, v) != napi_ok) {
+      return nullptr;
+    }
+    if (h->refs[i]) napi_delete_reference(env, h->refs[i]);
+    h->refs[i] = nullptr;
     napi_create_reference(env, v, 1, &h->refs[i]);
   }
   return v;
@@ -111,7 +115,7 @@ const CipherInfo* UnwrapCipher(napi_env env, napi_value v, const char* fn, bool 
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg.c_str());
     return nullptr;
   }
-  void* data;
+  void* data = nullptr;
   napi_get_value_external(env, v, &data);
   return static_cast<const CipherInfo*>(data);
 }
@@ -120,7 +124,7 @@ namespace {
 
 napi_value Str(napi_env env, const char* s) {
   if (s == nullptr) return Null(env);
-  napi_value v;
+  napi_value v = nullptr;
   napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
   return v;
 }

@@ -7,9 +7,11 @@ namespace osc {
 namespace {
 
 napi_value MethodHandle(napi_env env, Instance* inst, const Method* m) {
-  napi_value v;
-  napi_create_external(env, const_cast<Method*>(m), nullptr, nullptr, &v);
-  napi_type_tag_object(env, v, &inst->method_tag);
+  napi_value v = nullptr;
+  if (napi_create_external(env, const_cast<Method*>(m), nullptr, nullptr, &v) != napi_ok ||
+      napi_type_tag_object(env, v, &inst->method_tag) != napi_ok) {
+    return nullptr;  // the environment no longer runs JS
+  }
   return v;
 }
 
@@ -36,7 +38,7 @@ napi_value SSL_CTX_new(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "SSL_CTX_new: expected an SSL_METHOD (TLS_method())");
     return nullptr;
   }
-  void* m;
+  void* m = nullptr;
   napi_get_value_external(env, a[0], &m);
   CallScope scope(a.inst);
   Context* ctx = ctx_new(a.inst->runtime, static_cast<const Method*>(m));
@@ -147,7 +149,7 @@ template <typename Fn, Callback<Fn> Context::*Field, Fn Trampoline>
 napi_value SetCb(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_sess_set_*_cb");
-  napi_value fn;
+  napi_value fn = nullptr;
   if (!ctx || !GetCallback(env, a[1], "SSL_CTX_sess_set_*_cb", &fn)) return nullptr;
   if (!ctx->alive()) return Undefined(env);  // being freed: nothing will call it
   SetCallback(a.inst, ctx->*Field, Trampoline, fn);
@@ -166,7 +168,7 @@ napi_value debugCacheConsistent(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
   Context* ctx = Unwrap<Context>(a.inst, a[0], "debugCacheConsistent");
   if (!ctx) return nullptr;
-  napi_value r;
+  napi_value r = nullptr;
   napi_get_boolean(env, ctx_cache_consistent(ctx), &r);
   return r;
 }
@@ -176,7 +178,7 @@ napi_value debugCacheOrder(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
   Context* ctx = Unwrap<Context>(a.inst, a[0], "debugCacheOrder");
   if (!ctx) return nullptr;
-  napi_value arr;
+  napi_value arr = nullptr;
   napi_create_array(env, &arr);
   uint32_t i = 0;
   for (Session* s = ctx->list.head(); s != nullptr; s = s->next) {

@@ -71,7 +71,7 @@ napi_value Subarray(napi_env env, napi_value array, size_t from) {
 }
 
 napi_value Str(napi_env env, const char* s, size_t n) {
-  napi_value v;
+  napi_value v = nullptr;
   napi_create_string_utf8(env, s, n, &v);
   return v;
 }
@@ -137,9 +137,9 @@ napi_value i2d_SSL_SESSION(napi_env env, napi_callback_info info) {
   if (!has_out || n == 0) return Int(env, static_cast<int64_t>(n));
   napi_value cur = GetValue(env, a[1]);
   if (IsNullish(env, cur)) {
-    void* dst;
-    napi_value ab, arr;
-    napi_create_arraybuffer(env, n, &dst, &ab);
+    void* dst = nullptr;
+    napi_value ab = nullptr, arr = nullptr;
+    if (napi_create_arraybuffer(env, n, &dst, &ab) != napi_ok) return nullptr;  // see Copy
     session_to_der(s, static_cast<uint8_t*>(dst), n);
     napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &arr);
     SetValue(env, a[1], arr);
@@ -189,9 +189,9 @@ napi_value sessionToDer(napi_env env, napi_callback_info info) {
   if (!s) return nullptr;
   const size_t n = session_der_length(s);
   if (n == 0) return Null(env);
-  void* dst;
-  napi_value ab, arr;
-  napi_create_arraybuffer(env, n, &dst, &ab);
+  void* dst = nullptr;
+  napi_value ab = nullptr, arr = nullptr;
+  if (napi_create_arraybuffer(env, n, &dst, &ab) != napi_ok) return nullptr;  // see Copy
   session_to_der(s, static_cast<uint8_t*>(dst), n);
   napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &arr);
   return arr;
@@ -502,7 +502,7 @@ napi_value GetNum(napi_env env, napi_callback_info info) {
       if (f.tick_lifetime_hint <= static_cast<uint64_t>(INT64_MAX)) {
         return Int(env, static_cast<int64_t>(f.tick_lifetime_hint));
       }
-      napi_value v;
+      napi_value v = nullptr;
       napi_create_bigint_uint64(env, f.tick_lifetime_hint, &v);
       return v;
     }

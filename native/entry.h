@@ -10,7 +10,7 @@ template <size_t N>
 struct Args {
   Args(napi_env e, napi_callback_info info) : env(e) {
     size_t argc = N;
-    void* data;
+    void* data = nullptr;
     napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
     inst = static_cast<Instance*>(data);
   }

@@ -25,7 +25,7 @@ void CallIndexFn(void* fn, Object* parent, void* ptr, int idx, long argl, IndexR
   HandleScope hs(env);
   napi_value argv[6] = {Surface(inst, parent), ptr ? HeldValue(inst, ptr) : Null(env), Null(env),
                         Int(env, idx), Int(env, argl), HeldValue(inst, rec->argp)};
-  napi_value result;
+  napi_value result = nullptr;
   CallUser(inst, HeldValue(inst, fn), 6, argv, &result);
 }
 
@@ -51,7 +51,7 @@ int ExDup(ExData*, const ExData*, void** from_d, int idx, long argl, void* argp)
   napi_value out = NewOut(env, 0);
   napi_set_named_property(env, out, "value", *from_d ? HeldValue(inst, *from_d) : Null(env));
   napi_value argv[6] = {Null(env), Null(env), out, Int(env, idx), Int(env, argl), HeldValue(inst, rec->argp)};
-  napi_value result;
+  napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, rec->dup_fn), 6, argv, &result)) return 0;
   int64_t r = 0;
   napi_valuetype t;
@@ -66,7 +66,7 @@ int ExDup(ExData*, const ExData*, void** from_d, int idx, long argl, void* argp)
     r = b;
   }
   if (r == 0) return 0;
-  napi_value v;
+  napi_value v = nullptr;
   napi_get_named_property(env, out, "value", &v);
   napi_typeof(env, v, &t);
   *from_d = (t == napi_null || t == napi_undefined) ? nullptr : HoldValue(inst, v);

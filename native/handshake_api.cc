@@ -194,7 +194,7 @@ bool GetProp(napi_env env, napi_value obj, const char* name, napi_value* out) {
 }
 
 bool GetBoolProp(napi_env env, napi_value obj, const char* name, const char* fn, bool* out) {
-  napi_value v;
+  napi_value v = nullptr;
   if (!GetProp(env, obj, name, &v)) return true;
   napi_valuetype t;
   napi_typeof(env, v, &t);
@@ -208,7 +208,7 @@ bool GetBoolProp(napi_env env, napi_value obj, const char* name, const char* fn,
 }
 
 bool GetVersionProp(napi_env env, napi_value obj, const char* fn, int* out) {
-  napi_value v;
+  napi_value v = nullptr;
   if (!GetProp(env, obj, "version", &v)) return true;
   int32_t version;
   if (!GetInt32(env, v, fn, &version)) return false;
@@ -240,7 +240,7 @@ bool GetOptions(napi_env env, napi_value v, const char* fn, napi_value* out) {
 
 napi_value Result(Instance* inst, Connection* ssl, const HandshakeResult& r) {
   napi_env env = inst->env;
-  napi_value o, b;
+  napi_value o = nullptr, b = nullptr;
   napi_create_object(env, &o);
   napi_get_boolean(env, r.resumed, &b);
   napi_set_named_property(env, o, "resumed", b);
@@ -264,7 +264,7 @@ napi_value simulateServerHandshake(napi_env env, napi_callback_info info) {
   static constexpr const char* kFn = "simulateServerHandshake";
   Args<2> a(env, info);
   Connection* ssl = StepSsl(a.inst, a[0], kFn);
-  napi_value opts, v;
+  napi_value opts = nullptr, v = nullptr;
   if (!ssl || !GetOptions(env, a[1], kFn, &opts) || !CheckFresh(env, ssl, true, kFn)) return nullptr;
   ServerHello hello;
   IdCopy id;
@@ -286,7 +286,7 @@ napi_value simulateServerHandshake(napi_env env, napi_callback_info info) {
     hello.ticket = t;
   }
   CallScope scope(a.inst);
-  napi_value out;
+  napi_value out = nullptr;
   {
     Step step(ssl);
     out = Result(a.inst, ssl, simulate_server_handshake(ssl, hello));
@@ -299,7 +299,7 @@ napi_value simulateClientHandshake(napi_env env, napi_callback_info info) {
   static constexpr const char* kFn = "simulateClientHandshake";
   Args<2> a(env, info);
   Connection* ssl = StepSsl(a.inst, a[0], kFn);
-  napi_value opts, v;
+  napi_value opts = nullptr, v = nullptr;
   if (!ssl || !GetOptions(env, a[1], kFn, &opts) || !CheckFresh(env, ssl, false, kFn)) return nullptr;
   ServerReply reply;
   IdCopy id;
@@ -315,7 +315,7 @@ napi_value simulateClientHandshake(napi_env env, napi_callback_info info) {
   }
   if (!GetVersionProp(env, opts, kFn, &reply.version)) return nullptr;
   CallScope scope(a.inst);
-  napi_value out;
+  napi_value out = nullptr;
   {
     Step step(ssl);
     out = Result(a.inst, ssl, simulate_client_handshake(ssl, reply));

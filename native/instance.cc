@@ -6,7 +6,7 @@ namespace osc {
 namespace {
 
 void ReleaseHeld(void* held, void* arg) {
-  napi_delete_reference(static_cast<Instance*>(arg)->env, static_cast<napi_ref>(held));
+  if (held != nullptr) napi_delete_reference(static_cast<Instance*>(arg)->env, static_cast<napi_ref>(held));
 }
 
 void MaybeDeleteInstance(Instance* inst) {
@@ -85,7 +85,7 @@ CallScope::~CallScope() {
 }
 
 void CallScope::CatchPending() {
-  napi_value e;
+  napi_value e = nullptr;
   if (napi_get_and_clear_last_exception(inst_->env, &e) != napi_ok) return;
   // Callbacks run in their own handle scopes: keep the value past them.
   if (exception_ == nullptr) exception_ = HoldValue(inst_, e);
@@ -101,7 +101,7 @@ bool CallScope::Rethrow() {
 }
 
 bool CallUser(Instance* inst, napi_value fn, size_t argc, const napi_value* argv, napi_value* result) {
-  napi_value recv;
+  napi_value recv = nullptr;
   napi_get_undefined(inst->env, &recv);
   napi_status st = napi_call_function(inst->env, recv, fn, argc, argv, result);
   if (st == napi_ok) return true;
@@ -110,7 +110,7 @@ bool CallUser(Instance* inst, napi_value fn, size_t argc, const napi_value* argv
   if (pending) {
     if (inst->scope) inst->scope->CatchPending();
     else {
-      napi_value e;
+      napi_value e = nullptr;
       napi_get_and_clear_last_exception(inst->env, &e);
       napi_fatal_exception(inst->env, e);  // nowhere to rethrow it: report it as uncaught
     }
@@ -137,13 +137,17 @@ napi_value Surface(Instance* inst, Object* o) {
     napi_delete_reference(env, static_cast<napi_ref>(o->handle));
     o->handle = nullptr;
   }
-  napi_create_external(env, o, FinalizeHandle, inst, &v);
-  napi_type_tag_object(env, v, &inst->tags[static_cast<int>(o->kind)]);
-  napi_ref ref;
-  napi_create_reference(env, v, 0, &ref);
-  o->handle = ref;
-  o->handles++;
+  // Each step can fail once the environment stops running JS (a Worker being
+  // terminated mid-call): then no handle is recorded and JS gets undefined.
+  if (napi_create_external(env, o, FinalizeHandle, inst, &v) != napi_ok) return nullptr;
+  o->handles++;  // FinalizeHandle runs for every external created
   inst->live_handles++;
+  napi_ref ref = nullptr;
+  if (napi_type_tag_object(env, v, &inst->tags[static_cast<int>(o->kind)]) != napi_ok ||
+      napi_create_reference(env, v, 0, &ref) != napi_ok) {
+    return nullptr;
+  }
+  o->handle = ref;
   return v;
 }
 
@@ -206,11 +210,13 @@ Object* UnwrapLiveObject(Instance* inst, napi_value v, Kind kind, const char* fn
 // Node-API references only hold objects, so any value is kept in a holder
 // object { v }.
 void* HoldValue(Instance* inst, napi_value v) {
-  napi_value holder;
-  napi_create_object(inst->env, &holder);
-  napi_set_named_property(inst->env, holder, "v", v);
-  napi_ref ref;
-  napi_create_reference(inst->env, holder, 1, &ref);
+  napi_value holder = nullptr;
+  napi_ref ref = nullptr;
+  if (napi_create_object(inst->env, &holder) != napi_ok ||
+      napi_set_named_property(inst->env, holder, "v", v) != napi_ok ||
+      napi_create_reference(inst->env, holder, 1, &ref) != napi_ok) {
+    return nullptr;
+  }
   return ref;
 }
 

@@ -62,7 +62,7 @@ class HandleScope {
 
  private:
   napi_env env_;
-  napi_handle_scope scope_;
+  napi_handle_scope scope_ = nullptr;
 };
 
 // Calls a user callback. Returns false if it threw (the exception is kept by
@@ -73,7 +73,7 @@ bool CallUser(Instance* inst, napi_value fn, size_t argc, const napi_value* argv
 napi_value Surface(Instance* inst, Object* o);
 inline napi_value SurfaceOrNull(Instance* inst, Object* o) {
   if (o != nullptr) return Surface(inst, o);
-  napi_value v;
+  napi_value v = nullptr;
   napi_get_null(inst->env, &v);
   return v;
 }

@@ -17,7 +17,7 @@ napi_value ERR_error_string(napi_env env, napi_callback_info info) {
   int64_t e;
   if (!GetInt64(env, a[0], "ERR_error_string", &e)) return nullptr;
   std::string s = err_string(static_cast<unsigned long>(e));
-  napi_value r;
+  napi_value r = nullptr;
   napi_create_string_utf8(env, s.data(), s.size(), &r);
   return r;
 }

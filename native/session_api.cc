@@ -158,7 +158,7 @@ napi_value debugMasterKeyStorage(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "debugMasterKeyStorage: expected an SSL_SESSION handle");
     return nullptr;
   }
-  void* data;
+  void* data = nullptr;
   napi_get_value_external(env, a[0], &data);
   const Session* s = static_cast<const Session*>(data);
   return Copy(env, s->master_key, sizeof s->master_key);

@@ -184,7 +184,7 @@ napi_value SSL_set_SSL_CTX(napi_env env, napi_callback_info info) {
 napi_value SSL_CTX_set_generate_session_id(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_CTX_set_generate_session_id");
-  napi_value fn;
+  napi_value fn = nullptr;
   if (!ctx || !GetCallback(env, a[1], "SSL_CTX_set_generate_session_id", &fn)) return nullptr;
   SetCallback(a.inst, ctx->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline), fn);
   return Int(env, 1);
@@ -193,7 +193,7 @@ napi_value SSL_CTX_set_generate_session_id(napi_env env, napi_callback_info info
 napi_value SSL_set_generate_session_id(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_generate_session_id");
-  napi_value fn;
+  napi_value fn = nullptr;
   if (!ssl || !GetCallback(env, a[1], "SSL_set_generate_session_id", &fn)) return nullptr;
   SetCallback(a.inst, ssl->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline), fn);
   return Int(env, 1);

@@ -108,3 +108,65 @@ t.test('worker termination frees everything the worker made, calling no JS', asy
   t.equal(v.after, 0, 'all freed at each termination');
   t.equal(v.calls, 0, 'no callback ran during teardown');
 });
+
+// The worker is stopped wherever it happens to be: inside a native call, a
+// callback, a handshake or the DER codec. Node-API calls fail from then on,
+// and nothing half-made may be kept (CI once crashed here at teardown).
+t.test('workers terminated at random points of cache work end cleanly, every time', async (t) => {
+  const rounds = 60;
+  const r = child(`
+    const { Worker } = require('node:worker_threads');
+    const osc = require('.');
+    const src = \`
+      const { workerData, parentPort } = require('node:worker_threads');
+      const osc = require(workerData.pkg);
+      const idx = osc.SSL_SESSION_get_ex_new_index(0, null, null, null, () => {});
+      let n = 0;
+      function work() {
+        const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+        osc.SSL_CTX_sess_set_new_cb(ctx, (ssl, s) => { osc.SSL_SESSION_set_ex_data(s, idx, { n }); return 0; });
+        osc.SSL_CTX_sess_set_remove_cb(ctx, (c, s) => { osc.SSL_SESSION_get_ex_data(s, idx); });
+        osc.SSL_CTX_sess_set_cache_size(ctx, 8);
+        for (let i = 0; i < 20; i++) {
+          const s = osc.SSL_SESSION_new();
+          osc.SSL_SESSION_set1_id(s, Buffer.from('t' + (n++)));
+          osc.SSL_SESSION_set_cipher(s, osc.SSL_CIPHER_find(null, Buffer.from([0xc0, 0x2f])));
+          osc.SSL_SESSION_set_ex_data(s, idx, [i]);
+          osc.SSL_CTX_add_session(ctx, s);
+          const copy = osc.sessionFromDer(osc.sessionToDer(s));
+          if (copy) osc.SSL_SESSION_free(copy);
+          osc.SSL_SESSION_free(s);
+        }
+        const ssl = osc.SSL_new(ctx);
+        const hs = osc.simulateServerHandshake(ssl, { sessionId: Buffer.from('t' + (n - 1)) });
+        if (hs.session) osc.SSL_SESSION_get_id(hs.session);
+        osc.SSL_free(ssl);
+        osc.SSL_CTX_flush_sessions(ctx, 0x7fffffff);
+        osc.SSL_CTX_free(ctx);
+      }
+      work();
+      parentPort.postMessage('working');
+      for (;;) work();
+    \`;
+    let done = 0;
+    const bad = [];
+    const run = () => {
+      const w = new Worker(src, { eval: true, workerData: { pkg: process.cwd() } });
+      w.on('error', (e) => bad.push(String(e)));
+      w.once('message', () => setTimeout(() => w.terminate(), Math.random() * 20));
+      w.on('exit', (code) => {
+        if (code !== 1) bad.push('exit code ' + code);
+        if (++done < ${rounds}) return run();
+        const ctx = osc.SSL_CTX_new(osc.TLS_method());  // the main thread's copy still works
+        osc.SSL_CTX_free(ctx);
+        console.log(JSON.stringify({ done, bad }));
+      });
+    };
+    run();
+  `);
+  t.equal(r.signal, null, `no crash (stderr: ${r.err.slice(-500)})`);
+  t.equal(r.status, 0, r.err);
+  const v = JSON.parse(r.out.trim() || '{}');
+  t.equal(v.done, rounds, `${rounds} workers ran and were terminated`);
+  t.same(v.bad, [], 'each ended by terminate() (exit code 1), with no error event');
+});
