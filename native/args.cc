@@ -27,7 +27,7 @@ bool GetBytes(napi_env env, napi_value array, napi_value length, const char* fn,
   bool is_typed = false;
   napi_is_typedarray(env, array, &is_typed);
   if (!is_typed) return ThrowType(env, fn, "expected a Uint8Array");
-  napi_typedarray_type type;
+  napi_typedarray_type type{};
   size_t n = 0;
   void* data = nullptr;
   napi_get_typedarray_info(env, array, &type, &n, &data, nullptr, nullptr);
@@ -35,10 +35,10 @@ bool GetBytes(napi_env env, napi_value array, napi_value length, const char* fn,
   out->data = static_cast<const uint8_t*>(data);
   out->length = n;
   if (length == nullptr) return true;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, length, &t);
   if (t == napi_undefined) return true;
-  size_t len;
+  size_t len{};
   if (!GetSize(env, length, fn, &len)) return false;
   if (len > n) return ThrowRange(env, fn, "length is larger than the array");
   out->length = len;
@@ -54,10 +54,10 @@ bool GetWritableBytes(napi_env env, napi_value array, const char* fn, uint8_t** 
 }
 
 bool GetInt64(napi_env env, napi_value v, const char* fn, int64_t* out) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   if (t == napi_number) {
-    double d;
+    double d{};
     napi_get_value_double(env, v, &d);
     if (!std::isfinite(d)) return ThrowRange(env, fn, "expected a finite number");
     if (std::fabs(d) > 9.2e18) return ThrowRange(env, fn, "number out of the signed 64-bit range");
@@ -65,7 +65,7 @@ bool GetInt64(napi_env env, napi_value v, const char* fn, int64_t* out) {
     return true;
   }
   if (t == napi_bigint) {
-    bool lossless;
+    bool lossless{};
     napi_get_value_bigint_int64(env, v, out, &lossless);
     if (!lossless) return ThrowRange(env, fn, "bigint out of the signed 64-bit range");
     return true;
@@ -74,7 +74,7 @@ bool GetInt64(napi_env env, napi_value v, const char* fn, int64_t* out) {
 }
 
 bool GetInt32(napi_env env, napi_value v, const char* fn, int32_t* out) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   if (t != napi_number) return ThrowType(env, fn, "expected a number");
   napi_get_value_int32(env, v, out);
@@ -82,10 +82,10 @@ bool GetInt32(napi_env env, napi_value v, const char* fn, int32_t* out) {
 }
 
 bool GetSize(napi_env env, napi_value v, const char* fn, size_t* out) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   if (t != napi_number) return ThrowType(env, fn, "expected a length (a number)");
-  double d;
+  double d{};
   napi_get_value_double(env, v, &d);
   if (!(d >= 0) || d > kMaxSafe || std::floor(d) != d) {
     return ThrowRange(env, fn, "expected a non-negative integer length");
@@ -95,7 +95,7 @@ bool GetSize(napi_env env, napi_value v, const char* fn, size_t* out) {
 }
 
 bool GetCallback(napi_env env, napi_value v, const char* fn, napi_value* fn_out) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   if (t == napi_null) {
     *fn_out = nullptr;
@@ -146,7 +146,7 @@ napi_value Copy(napi_env env, const uint8_t* data, size_t n) {
 }
 
 bool SetOut(napi_env env, napi_value obj, const char* fn, int64_t value) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, obj, &t);
   if (t != napi_object) return ThrowType(env, fn, "expected an out-parameter object { value }");
   return napi_set_named_property(env, obj, "value", Int(env, value)) == napi_ok;
@@ -155,21 +155,21 @@ bool SetOut(napi_env env, napi_value obj, const char* fn, int64_t value) {
 bool GetOut(napi_env env, napi_value obj, int64_t* value) {
   napi_value v = nullptr;
   if (napi_get_named_property(env, obj, "value", &v) != napi_ok) return false;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   if (t == napi_number) {
-    double d;
+    double d{};
     napi_get_value_double(env, v, &d);
     *value = std::isfinite(d) ? static_cast<int64_t>(d) : 0;
     return true;
   }
   if (t == napi_bigint) {
-    bool lossless;
+    bool lossless{};
     napi_get_value_bigint_int64(env, v, value, &lossless);
     return true;
   }
   if (t == napi_boolean) {
-    bool b;
+    bool b{};
     napi_get_value_bool(env, v, &b);
     *value = b;
     return true;

@@ -6,15 +6,15 @@ namespace osc {
 namespace {
 
 int ToInt(Instance* inst, napi_value v, const char* what) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(inst->env, v, &t);
   if (t == napi_number) {
-    int32_t r;
+    int32_t r{};
     napi_get_value_int32(inst->env, v, &r);
     return r;
   }
   if (t == napi_boolean) {
-    bool b;
+    bool b{};
     napi_get_value_bool(inst->env, v, &b);
     return b;
   }
@@ -54,9 +54,9 @@ Session* GetSessionTrampoline(Connection* ssl, const uint8_t* id, int len, int* 
   napi_value argv[4] = {Surface(inst, ssl), Copy(env, id, static_cast<size_t>(len)), Int(env, len), copy_out};
   napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, fn), 4, argv, &result)) return nullptr;
-  int64_t c;
+  int64_t c{};
   if (GetOut(env, copy_out, &c)) *copy = static_cast<int>(c);
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, result, &t);
   if (t == napi_null || t == napi_undefined) return nullptr;
   bool tagged = false;
@@ -82,7 +82,7 @@ int GenerateSessionIdTrampoline(Connection* ssl, uint8_t* id, unsigned* len, voi
   napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, fn), 3, argv, &result)) return 0;
   int r = ToInt(inst, result, "generate session id callback: expected a number as the result");
-  int64_t l;
+  int64_t l{};
   if (!GetOut(env, len_out, &l) || l < 0) l = 0;
   void* data = nullptr;
   size_t n = 0;

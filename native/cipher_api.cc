@@ -29,7 +29,7 @@ const napi_type_tag& CipherTag() {
 struct CipherHandles {
   napi_env env;
   napi_ref* refs;
-  size_t count;
+  size_t count{};
 };
 
 std::mutex g_mutex;  // guards g_caches (environments may live on several threads)
@@ -64,7 +64,7 @@ CipherHandles* HandlesOf(Instance* inst) {
   std::lock_guard<std::mutex> lock(g_mutex);
   CipherHandles*& h = g_caches[inst];
   if (h == nullptr) {
-    size_t n;
+    size_t n{};
     cipher_table(&n);
     h = new CipherHandles{inst->env, new napi_ref[n](), n};
     // Runs before the instance's own cleanup (hooks run in reverse order).
@@ -101,7 +101,7 @@ napi_value CipherHandle(Instance* inst, const CipherInfo* c) {
 // The cipher behind a handle, or null after throwing a TypeError. `nullable`
 // accepts JS null (returns null, *is_null set, nothing thrown).
 const CipherInfo* UnwrapCipher(napi_env env, napi_value v, const char* fn, bool nullable, bool* is_null) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   if (is_null) *is_null = false;
   if (t == napi_null && nullable) {
@@ -134,7 +134,7 @@ napi_value Str(napi_env env, const char* s) {
 // and every TLS method knows the same ciphers.
 napi_value SSL_CIPHER_find(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
-  bool is_null;
+  bool is_null{};
   Object* ssl = UnwrapNullable<Connection>(a.inst, a[0], "SSL_CIPHER_find", &is_null);
   if (!ssl && !is_null) return nullptr;
   Bytes b;
@@ -150,7 +150,7 @@ napi_value SSL_CIPHER_find(napi_env env, napi_callback_info info) {
 // (0x03001301), or null. Not OpenSSL API.
 napi_value cipherFromId(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  int64_t id;
+  int64_t id{};
   if (!GetInt64(env, a[0], "cipherFromId", &id)) return nullptr;
   const CipherInfo* c = nullptr;
   if (id >= 0 && id <= 0xffff) c = cipher_by_id(static_cast<uint16_t>(id));
@@ -162,7 +162,7 @@ napi_value cipherFromId(napi_env env, napi_callback_info info) {
 napi_value cipherFromName(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
   char buf[128];
-  size_t n;
+  size_t n{};
   if (napi_get_value_string_utf8(env, a[0], buf, sizeof buf, &n) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "cipherFromName: expected a string");
     return nullptr;
@@ -188,7 +188,7 @@ napi_value CipherText(napi_env env, napi_callback_info info) {
   static constexpr const char* kNames[] = {"SSL_CIPHER_get_name", "SSL_CIPHER_standard_name",
                                            "SSL_CIPHER_get_version"};
   Args<1> a(env, info);
-  bool is_null;
+  bool is_null{};
   const CipherInfo* c = UnwrapCipher(env, a[0], kNames[What], true, &is_null);
   if (is_null) return Str(env, "(NONE)");
   if (!c) return nullptr;

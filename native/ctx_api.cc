@@ -30,7 +30,7 @@ napi_value TLS_client_method(napi_env env, napi_callback_info info) {
 
 napi_value SSL_CTX_new(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[0], &t);
   bool tagged = false;
   if (t == napi_external) napi_check_object_type_tag(env, a[0], &a.inst->method_tag, &tagged);
@@ -66,7 +66,7 @@ napi_value CtrlSet(napi_env env, napi_callback_info info) {
   static constexpr const char* kName = Cmd == kCtrlSetSessCacheMode ? "SSL_CTX_set_session_cache_mode"
                                                                      : "SSL_CTX_sess_set_cache_size";
   Context* ctx = Unwrap<Context>(a.inst, a[0], kName);
-  int64_t v;
+  int64_t v{};
   if (!ctx || !GetInt64(env, a[1], kName, &v)) return nullptr;
   return Int(env, ctx_ctrl(ctx, Cmd, static_cast<long>(v)));
 }
@@ -82,10 +82,10 @@ napi_value CtrlGet(napi_env env, napi_callback_info info) {
 napi_value SSL_CTX_ctrl(napi_env env, napi_callback_info info) {
   Args<4> a(env, info);
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_ctrl");
-  int32_t cmd;
+  int32_t cmd{};
   int64_t larg = 0;
   if (!ctx || !GetInt32(env, a[1], "SSL_CTX_ctrl", &cmd)) return nullptr;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[2], &t);
   if (t != napi_undefined && !GetInt64(env, a[2], "SSL_CTX_ctrl", &larg)) return nullptr;
   return Int(env, ctx_ctrl(ctx, cmd, static_cast<long>(larg)));
@@ -94,7 +94,7 @@ napi_value SSL_CTX_ctrl(napi_env env, napi_callback_info info) {
 napi_value SSL_CTX_set_timeout(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_set_timeout");
-  int64_t t;
+  int64_t t{};
   if (!ctx || !GetInt64(env, a[1], "SSL_CTX_set_timeout", &t)) return nullptr;
   return Int(env, ctx_set_timeout(ctx, static_cast<long>(t)));
 }
@@ -125,7 +125,7 @@ napi_value SSL_CTX_remove_session(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_remove_session");
   if (!ctx) return nullptr;
-  bool is_null;
+  bool is_null{};
   Session* s = UnwrapNullable<Session>(a.inst, a[1], "SSL_CTX_remove_session", &is_null);
   if (!s && !is_null) return nullptr;
   CallScope scope(a.inst);
@@ -136,7 +136,7 @@ napi_value SSL_CTX_remove_session(napi_env env, napi_callback_info info) {
 napi_value SSL_CTX_flush_sessions(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_flush_sessions");
-  int64_t t;
+  int64_t t{};
   if (!ctx || !GetInt64(env, a[1], "SSL_CTX_flush_sessions", &t)) return nullptr;
   CallScope scope(a.inst);
   ctx_flush_sessions(ctx, t);

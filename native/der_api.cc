@@ -33,7 +33,7 @@ const char kPemBegin[] = "-----BEGIN SSL SESSION PARAMETERS-----";
 const char kPemEnd[] = "-----END SSL SESSION PARAMETERS-----";
 
 napi_valuetype TypeOf(napi_env env, napi_value v) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   return t;
 }
@@ -64,7 +64,7 @@ bool OptionalOut(napi_env env, napi_value v, const char* fn, bool* present) {
 
 // array.subarray(from): keeps the class (a Buffer stays a Buffer).
 napi_value Subarray(napi_env env, napi_value array, size_t from) {
-  napi_value fn, result, arg = Int(env, static_cast<int64_t>(from));
+  napi_value fn = nullptr, result = nullptr, arg = Int(env, static_cast<int64_t>(from));
   napi_get_named_property(env, array, "subarray", &fn);
   if (napi_call_function(env, array, fn, 1, &arg, &result) != napi_ok) return nullptr;
   return result;
@@ -78,7 +78,7 @@ napi_value Str(napi_env env, const char* s, size_t n) {
 
 // A JS string's UTF-8 bytes.
 bool Utf8(napi_env env, napi_value v, const char* fn, std::string* out) {
-  size_t n;
+  size_t n{};
   if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) return ThrowType(env, fn, "expected a string");
   out->resize(n + 1);
   napi_get_value_string_utf8(env, v, &(*out)[0], n + 1, &n);
@@ -104,7 +104,7 @@ bool SessionOutArg(Instance* inst, napi_value v, const char* fn, bool* present, 
   *into = nullptr;
   if (!OptionalOut(env, v, fn, present)) return false;
   if (!*present) return true;
-  bool is_null;
+  bool is_null{};
   napi_value cur = GetValue(env, v);
   if (TypeOf(env, cur) == napi_undefined) return true;
   *into = UnwrapNullable<Session>(inst, cur, fn, &is_null);
@@ -131,7 +131,7 @@ napi_value i2d_SSL_SESSION(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   const char* fn = "i2d_SSL_SESSION";
   Session* s = Unwrap<Session>(a.inst, a[0], fn);
-  bool has_out;
+  bool has_out{};
   if (!s || !OptionalOut(env, a[1], fn, &has_out)) return nullptr;
   const size_t n = session_der_length(s);
   if (!has_out || n == 0) return Int(env, static_cast<int64_t>(n));
@@ -145,8 +145,8 @@ napi_value i2d_SSL_SESSION(napi_env env, napi_callback_info info) {
     SetValue(env, a[1], arr);
     return Int(env, static_cast<int64_t>(n));
   }
-  uint8_t* out;
-  size_t cap;
+  uint8_t* out{};
+  size_t cap{};
   if (!GetWritableBytes(env, cur, fn, &out, &cap)) return nullptr;
   if (cap < n) {
     std::string msg = "pp.value has room for " + std::to_string(cap) + " bytes; the encoding needs " + std::to_string(n);
@@ -163,8 +163,8 @@ napi_value i2d_SSL_SESSION(napi_env env, napi_callback_info info) {
 napi_value d2i_SSL_SESSION(napi_env env, napi_callback_info info) {
   Args<3> a(env, info);
   const char* fn = "d2i_SSL_SESSION";
-  bool has_out;
-  Session* into;
+  bool has_out{};
+  Session* into{};
   if (!SessionOutArg(a.inst, a[0], fn, &has_out, &into)) return nullptr;
   if (TypeOf(env, a[1]) != napi_object) {
     ThrowType(env, fn, "expected an in/out-parameter { value: Uint8Array }");
@@ -203,7 +203,7 @@ napi_value sessionFromDer(napi_env env, napi_callback_info info) {
   Bytes b;
   if (!GetBytes(env, a[0], a[1], "sessionFromDer", &b)) return nullptr;
   CallScope scope(a.inst);
-  size_t consumed;
+  size_t consumed{};
   napi_value h = Decode(a.inst, nullptr, false, nullptr, b.data, b.length, &consumed, &scope);
   if (h == nullptr) return nullptr;
   return scope.Rethrow() ? nullptr : h;
@@ -350,8 +350,8 @@ napi_value PEM_read_SSL_SESSION(napi_env env, napi_callback_info info) {
     ThrowType(env, fn, "expected a string, a Uint8Array, or { value } holding one");
     return nullptr;
   }
-  bool has_out;
-  Session* into;
+  bool has_out{};
+  Session* into{};
   if (!SessionOutArg(a.inst, a[1], fn, &has_out, &into)) return nullptr;
   std::string der;
   size_t end = 0;
@@ -366,7 +366,7 @@ napi_value PEM_read_SSL_SESSION(napi_env env, napi_callback_info info) {
     return Null(env);
   }
   CallScope scope(a.inst);
-  size_t consumed;
+  size_t consumed{};
   napi_value h = Decode(a.inst, a[1], has_out, into, reinterpret_cast<const uint8_t*>(der.data()), der.size(),
                         &consumed, &scope);
   cleanse(&der[0], der.size());
@@ -383,7 +383,7 @@ napi_value SSL_SESSION_print(napi_env env, napi_callback_info info) {
   Session* s = Unwrap<Session>(a.inst, a[1], fn);
   if (!s) return nullptr;
   SessionView v = session_view(s);
-  bool complete;
+  bool complete{};
   std::string text = der_print(v, &complete);
   if (!AppendText(env, a[0], fn, text)) return nullptr;
   return Int(env, complete ? 1 : 0);
@@ -522,7 +522,7 @@ napi_value SetNum(napi_env env, napi_callback_info info) {
                                            "sessionSetVerifyResult", "sessionSetFlags"};
   Args<2> a(env, info);
   Session* s = Unwrap<Session>(a.inst, a[0], kNames[F]);
-  int64_t v;
+  int64_t v{};
   if (!s || !GetInt64(env, a[1], kNames[F], &v)) return nullptr;
   switch (F) {
     case kMaxEarlyData: s->fields.max_early_data = static_cast<uint32_t>(v); return Int(env, 1);

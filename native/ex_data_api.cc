@@ -10,11 +10,11 @@ namespace {
 
 // What one index registered from JS holds; lives as long as the instance.
 struct IndexRecord {
-  Instance* inst;
-  void* argp;
-  void* new_fn;
-  void* dup_fn;
-  void* free_fn;
+  Instance* inst{};
+  void* argp{};
+  void* new_fn{};
+  void* dup_fn{};
+  void* free_fn{};
 };
 
 // new_func / free_func: (parent, ptr, ad, idx, argl, argp). `ad` has no JS
@@ -54,14 +54,14 @@ int ExDup(ExData*, const ExData*, void** from_d, int idx, long argl, void* argp)
   napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, rec->dup_fn), 6, argv, &result)) return 0;
   int64_t r = 0;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, result, &t);
   if (t == napi_number) {
-    double d;
+    double d{};
     napi_get_value_double(env, result, &d);
     r = d != 0;
   } else if (t == napi_boolean) {
-    bool b;
+    bool b{};
     napi_get_value_bool(env, result, &b);
     r = b;
   }
@@ -95,10 +95,10 @@ template <Kind K>
 napi_value GetExNewIndex(napi_env env, napi_callback_info info) {
   Args<5> a(env, info);
   int64_t argl = 0;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[0], &t);
   if (t != napi_undefined && !GetInt64(env, a[0], Names<K>::index, &argl)) return nullptr;
-  napi_value fns[3];
+  napi_value fns[3]{};
   for (int i = 0; i < 3; i++) {
     napi_typeof(env, a[2 + i], &t);
     if (t == napi_undefined) fns[i] = nullptr;
@@ -118,7 +118,7 @@ template <Kind K, typename T>
 napi_value SetExData(napi_env env, napi_callback_info info) {
   Args<3> a(env, info);
   T* o = Unwrap<T>(a.inst, a[0], Names<K>::set);
-  int32_t idx;
+  int32_t idx{};
   if (!o || !GetInt32(env, a[1], Names<K>::set, &idx)) return nullptr;
   return Int(env, SetSlot(a.inst, o, idx, a[2]));
 }
@@ -127,7 +127,7 @@ template <Kind K, typename T>
 napi_value GetExData(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   T* o = Unwrap<T>(a.inst, a[0], Names<K>::get);
-  int32_t idx;
+  int32_t idx{};
   if (!o || !GetInt32(env, a[1], Names<K>::get, &idx)) return nullptr;
   void* v = o->ex.get(idx);
   return v ? HeldValue(a.inst, v) : Null(env);
@@ -154,7 +154,7 @@ napi_value GetAppData(napi_env env, napi_callback_info info) {
 
 int SetSlot(Instance* inst, Object* o, int idx, napi_value value) {
   if (idx < 0) return 0;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(inst->env, value, &t);
   void* held = (t == napi_null || t == napi_undefined) ? nullptr : HoldValue(inst, value);
   void* old = o->ex.get(idx);

@@ -31,7 +31,7 @@ class Step {
   Step& operator=(const Step&) = delete;
 
  private:
-  Connection* ssl_;
+  Connection* ssl_{};
 };
 
 Connection* StepSsl(Instance* inst, napi_value v, const char* fn) {
@@ -67,10 +67,10 @@ bool GetId(napi_env env, napi_value array, napi_value length, const char* fn, Id
 napi_value ssl_get_new_session_js(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Connection* ssl = StepSsl(a.inst, a[0], "ssl_get_new_session");
-  int32_t session;
+  int32_t session{};
   if (!ssl || !GetInt32(env, a[1], "ssl_get_new_session", &session)) return nullptr;
   CallScope scope(a.inst);
-  int r;
+  int r{};
   {
     Step step(ssl);
     r = ssl_get_new_session(ssl, session);
@@ -84,7 +84,7 @@ napi_value ssl_get_prev_session_js(napi_env env, napi_callback_info info) {
   IdCopy id;
   if (!ssl || !GetId(env, a[1], a[2], "ssl_get_prev_session", &id)) return nullptr;
   CallScope scope(a.inst);
-  int r;
+  int r{};
   {
     Step step(ssl);
     r = ssl_get_prev_session(ssl, id.data(), id.size(), nullptr);
@@ -99,7 +99,7 @@ napi_value lookup_sess_in_cache_js(napi_env env, napi_callback_info info) {
   IdCopy id;
   if (!ssl || !GetId(env, a[1], a[2], "lookup_sess_in_cache", &id)) return nullptr;
   CallScope scope(a.inst);
-  Session* s;
+  Session* s{};
   {
     Step step(ssl);
     s = lookup_sess_in_cache(ssl, id.data(), id.size());
@@ -113,7 +113,7 @@ napi_value lookup_sess_in_cache_js(napi_env env, napi_callback_info info) {
 napi_value ssl_update_cache_js(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Connection* ssl = StepSsl(a.inst, a[0], "ssl_update_cache");
-  int32_t mode;
+  int32_t mode{};
   if (!ssl || !GetInt32(env, a[1], "ssl_update_cache", &mode)) return nullptr;
   CallScope scope(a.inst);
   {
@@ -166,7 +166,7 @@ napi_value tls_process_server_hello_js(napi_env env, napi_callback_info info) {
   int32_t resumed, version;
   if (!ssl || !GetInt32(env, a[1], fn, &resumed) || !GetInt32(env, a[2], fn, &version)) return nullptr;
   Bytes id;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[3], &t);
   bool has_id = t != napi_undefined && t != napi_null;
   if (has_id && !GetBytes(env, a[3], nullptr, fn, &id)) return nullptr;
@@ -175,7 +175,7 @@ napi_value tls_process_server_hello_js(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   CallScope scope(a.inst);
-  int r;
+  int r{};
   {
     Step step(ssl);
     r = tls_process_server_hello(ssl, resumed != 0, version, has_id ? id.data : nullptr, id.length);
@@ -188,7 +188,7 @@ bool GetProp(napi_env env, napi_value obj, const char* name, napi_value* out) {
   napi_has_named_property(env, obj, name, &has);
   if (!has) return false;
   napi_get_named_property(env, obj, name, out);
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, *out, &t);
   return t != napi_undefined;
 }
@@ -196,7 +196,7 @@ bool GetProp(napi_env env, napi_value obj, const char* name, napi_value* out) {
 bool GetBoolProp(napi_env env, napi_value obj, const char* name, const char* fn, bool* out) {
   napi_value v = nullptr;
   if (!GetProp(env, obj, name, &v)) return true;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   if (t != napi_boolean) {
     std::string msg = std::string(fn) + ": option " + name + " must be a boolean";
@@ -210,7 +210,7 @@ bool GetBoolProp(napi_env env, napi_value obj, const char* name, const char* fn,
 bool GetVersionProp(napi_env env, napi_value obj, const char* fn, int* out) {
   napi_value v = nullptr;
   if (!GetProp(env, obj, "version", &v)) return true;
-  int32_t version;
+  int32_t version{};
   if (!GetInt32(env, v, fn, &version)) return false;
   if (version == 0x0304) {
     std::string msg = std::string(fn) + ": TLS 1.3 handshakes (tickets) are not simulated; use a version up to TLS1_2_VERSION";
@@ -223,7 +223,7 @@ bool GetVersionProp(napi_env env, napi_value obj, const char* fn, int* out) {
 
 // The options object, or null after throwing (undefined means {}).
 bool GetOptions(napi_env env, napi_value v, const char* fn, napi_value* out) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   if (t == napi_undefined) {
     napi_create_object(env, out);
@@ -276,7 +276,7 @@ napi_value simulateServerHandshake(napi_env env, napi_callback_info info) {
   if (!GetVersionProp(env, opts, kFn, &hello.version)) return nullptr;
   if (!GetBoolProp(env, opts, "ticketExpected", kFn, &hello.ticket_expected)) return nullptr;
   if (GetProp(env, opts, "ticket", &v)) {
-    bool is_null;
+    bool is_null{};
     Session* t = UnwrapNullable<Session>(a.inst, v, kFn, &is_null);
     if (!t && !is_null) return nullptr;
     if (t && !t->alive()) {
@@ -327,7 +327,7 @@ napi_value simulateClientHandshake(napi_env env, napi_callback_info info) {
 napi_value setNegotiatedVersion(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Connection* ssl = StepSsl(a.inst, a[0], "setNegotiatedVersion");
-  int32_t version;
+  int32_t version{};
   if (!ssl || !GetInt32(env, a[1], "setNegotiatedVersion", &version)) return nullptr;
   ssl->version = version;
   return Undefined(env);
@@ -338,7 +338,7 @@ napi_value setNegotiatedVersion(napi_env env, napi_callback_info info) {
 napi_value setTestRandom(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
   Runtime* rt = a.inst->runtime;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[0], &t);
   if (t == napi_null || t == napi_undefined) {
     rt->test_random.clear();

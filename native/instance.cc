@@ -177,7 +177,7 @@ Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bo
     }
   }
   if (!tagged || data == nullptr) {
-    napi_valuetype t;
+    napi_valuetype t{};
     napi_typeof(env, v, &t);
     if (t == napi_null && nullable) {
       *was_null = true;

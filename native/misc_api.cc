@@ -14,7 +14,7 @@ napi_value ERR_clear_error(napi_env env, napi_callback_info) {
 
 napi_value ERR_error_string(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  int64_t e;
+  int64_t e{};
   if (!GetInt64(env, a[0], "ERR_error_string", &e)) return nullptr;
   std::string s = err_string(static_cast<unsigned long>(e));
   napi_value r = nullptr;
@@ -29,7 +29,7 @@ int64_t FixedClock(void* arg) { return *static_cast<int64_t*>(arg); }
 napi_value setTestTime(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
   Runtime* rt = a.inst->runtime;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[0], &t);
   if (t == napi_null || t == napi_undefined) {
     rt->clock = wall_clock;

@@ -40,7 +40,7 @@ napi_value SSL_SESSION_get_id(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_get_id");
   if (!s) return nullptr;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[1], &t);
   if (t != napi_undefined && t != napi_null && !SetOut(env, a[1], "SSL_SESSION_get_id", s->id_len)) return nullptr;
   return Copy(env, s->id, s->id_len);
@@ -54,7 +54,7 @@ napi_value SSL_SESSION_get0_id_context(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_get0_id_context");
   if (!s) return nullptr;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[1], &t);
   if (t != napi_undefined && t != napi_null && !SetOut(env, a[1], "SSL_SESSION_get0_id_context", s->sid_ctx_len)) {
     return nullptr;
@@ -65,7 +65,7 @@ napi_value SSL_SESSION_get0_id_context(napi_env env, napi_callback_info info) {
 napi_value SSL_SESSION_set_time(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set_time");
-  int64_t t;
+  int64_t t{};
   if (!s || !GetInt64(env, a[1], "SSL_SESSION_set_time", &t)) return nullptr;
   session_set_time(s, t);
   return a[1];  // returns t, as given
@@ -80,7 +80,7 @@ napi_value SSL_SESSION_get_time(napi_env env, napi_callback_info info) {
 napi_value SSL_SESSION_set_timeout(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set_timeout");
-  int64_t t;
+  int64_t t{};
   if (!s || !GetInt64(env, a[1], "SSL_SESSION_set_timeout", &t)) return nullptr;
   return Int(env, session_set_timeout(s, t));
 }
@@ -94,7 +94,7 @@ napi_value SSL_SESSION_get_timeout(napi_env env, napi_callback_info info) {
 napi_value SSL_SESSION_set_protocol_version(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set_protocol_version");
-  int32_t v;
+  int32_t v{};
   if (!s || !GetInt32(env, a[1], "SSL_SESSION_set_protocol_version", &v)) return nullptr;
   CallScope scope(a.inst);  // re-keying may free a displaced session
   int r = session_set_protocol_version(s, v);
@@ -128,7 +128,7 @@ napi_value SSL_SESSION_get_master_key(napi_env env, napi_callback_info info) {
   if (!s) return nullptr;
   uint8_t* out = nullptr;
   size_t capacity = 0, outlen;
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[1], &t);
   if (t != napi_null && !GetWritableBytes(env, a[1], "SSL_SESSION_get_master_key", &out, &capacity)) return nullptr;
   napi_typeof(env, a[2], &t);
@@ -148,7 +148,7 @@ napi_value SSL_SESSION_get_master_key(napi_env env, napi_callback_info info) {
 // the wipe with it): tag-checked, but not refused after free.
 napi_value debugMasterKeyStorage(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, a[0], &t);
   bool tagged = false;
   if (t == napi_external) {

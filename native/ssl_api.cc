@@ -10,7 +10,7 @@ namespace osc {
 namespace {
 
 bool IsAbsent(napi_env env, napi_value v) {
-  napi_valuetype t;
+  napi_valuetype t{};
   napi_typeof(env, v, &t);
   return t == napi_undefined || t == napi_null;
 }
@@ -59,7 +59,7 @@ napi_value SSL_set_session(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_session");
   if (!ssl) return nullptr;
-  bool is_null;
+  bool is_null{};
   Session* s = UnwrapNullable<Session>(a.inst, a[1], "SSL_set_session", &is_null);
   if (!s && !is_null) return nullptr;
   if (s && !s->alive()) {
@@ -105,7 +105,7 @@ napi_value SSL_CTX_set_session_id_context(napi_env env, napi_callback_info info)
 napi_value SSL_CTX_set_verify(napi_env env, napi_callback_info info) {
   Args<3> a(env, info);
   Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_CTX_set_verify");
-  int32_t mode;
+  int32_t mode{};
   napi_value fn = nullptr;
   if (!ctx || !GetInt32(env, a[1], "SSL_CTX_set_verify", &mode)) return nullptr;
   if (!IsAbsent(env, a[2]) && !GetCallback(env, a[2], "SSL_CTX_set_verify", &fn)) return nullptr;
@@ -119,7 +119,7 @@ napi_value SSL_CTX_set_verify(napi_env env, napi_callback_info info) {
 napi_value SSL_set_verify(napi_env env, napi_callback_info info) {
   Args<3> a(env, info);
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_verify");
-  int32_t mode;
+  int32_t mode{};
   napi_value fn = nullptr;
   if (!ssl || !GetInt32(env, a[1], "SSL_set_verify", &mode)) return nullptr;
   if (!IsAbsent(env, a[2]) && !GetCallback(env, a[2], "SSL_set_verify", &fn)) return nullptr;
@@ -168,7 +168,7 @@ napi_value SSL_set_SSL_CTX(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_SSL_CTX");
   if (!ssl) return nullptr;
-  bool is_null;
+  bool is_null{};
   Context* ctx = UnwrapNullable<Context>(a.inst, a[1], "SSL_set_SSL_CTX", &is_null);
   if (!ctx && !is_null) return nullptr;
   if (ctx && !ctx->alive()) {
@@ -245,7 +245,7 @@ napi_value SSL_get_shutdown(napi_env env, napi_callback_info info) {
 napi_value SSL_set_shutdown(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_shutdown");
-  int32_t mode;
+  int32_t mode{};
   if (!ssl || !GetInt32(env, a[1], "SSL_set_shutdown", &mode)) return nullptr;
   ssl->shutdown = mode;
   return Undefined(env);
