@@ -134,14 +134,23 @@ napi_value Undefined(napi_env env) {
   return r;
 }
 
-napi_value Copy(napi_env env, const uint8_t* data, size_t n) {
+napi_value NewBytes(napi_env env, size_t n, uint8_t** data) {
   void* dst = nullptr;
   napi_value ab = nullptr, r = nullptr;
   // Allocation fails once the environment stops running JS (a Worker being
   // terminated): nothing is written then.
-  if (napi_create_arraybuffer(env, n, &dst, &ab) != napi_ok) return nullptr;
-  if (n) memcpy(dst, data, n);
-  napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &r);
+  if (napi_create_arraybuffer(env, n, &dst, &ab) != napi_ok ||
+      napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &r) != napi_ok) {
+    return nullptr;
+  }
+  *data = static_cast<uint8_t*>(dst);
+  return r;
+}
+
+napi_value Copy(napi_env env, const uint8_t* data, size_t n) {
+  uint8_t* dst = nullptr;
+  napi_value r = NewBytes(env, n, &dst);
+  if (r != nullptr && n) memcpy(dst, data, n);
   return r;
 }
 

@@ -36,6 +36,9 @@ napi_value Int(napi_env env, int64_t v);      // a number; a bigint beyond 2^53
 napi_value Num(napi_env env, double v);
 napi_value Null(napi_env env);
 napi_value Undefined(napi_env env);
+// A new Uint8Array of n bytes for the caller to fill through *data; nullptr
+// (nothing written) once the environment stops running JS.
+napi_value NewBytes(napi_env env, size_t n, uint8_t** data);
 napi_value Copy(napi_env env, const uint8_t* data, size_t n);  // a new Uint8Array
 // An out-parameter object's `value` field ({ value: number }).
 bool SetOut(napi_env env, napi_value obj, const char* fn, int64_t value);

@@ -137,11 +137,10 @@ napi_value i2d_SSL_SESSION(napi_env env, napi_callback_info info) {
   if (!has_out || n == 0) return Int(env, static_cast<int64_t>(n));
   napi_value cur = GetValue(env, a[1]);
   if (IsNullish(env, cur)) {
-    void* dst = nullptr;
-    napi_value ab = nullptr, arr = nullptr;
-    if (napi_create_arraybuffer(env, n, &dst, &ab) != napi_ok) return nullptr;  // see Copy
-    session_to_der(s, static_cast<uint8_t*>(dst), n);
-    napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &arr);
+    uint8_t* dst = nullptr;
+    napi_value arr = NewBytes(env, n, &dst);
+    if (arr == nullptr) return nullptr;
+    session_to_der(s, dst, n);
     SetValue(env, a[1], arr);
     return Int(env, static_cast<int64_t>(n));
   }
@@ -189,11 +188,9 @@ napi_value sessionToDer(napi_env env, napi_callback_info info) {
   if (!s) return nullptr;
   const size_t n = session_der_length(s);
   if (n == 0) return Null(env);
-  void* dst = nullptr;
-  napi_value ab = nullptr, arr = nullptr;
-  if (napi_create_arraybuffer(env, n, &dst, &ab) != napi_ok) return nullptr;  // see Copy
-  session_to_der(s, static_cast<uint8_t*>(dst), n);
-  napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &arr);
+  uint8_t* dst = nullptr;
+  napi_value arr = NewBytes(env, n, &dst);
+  if (arr != nullptr) session_to_der(s, dst, n);
   return arr;
 }
 
