@@ -6,6 +6,8 @@
         "src/cipher_table.cc",
         "src/connection.cc",
         "src/der.cc",
+        "src/der_cert.cc",
+        "src/der_reader.cc",
         "src/der_print.cc",
         "src/context.cc",
         "src/error_queue.cc",

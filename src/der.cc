@@ -4,130 +4,22 @@
 // Decoding mirrors OpenSSL's acceptance rules where they are cheap to mirror:
 // long-form and non-minimal lengths, high-tag-number tags, zero-length
 // INTEGERs read as 0, OpenSSL's INTEGER padding and range rules, fields in
-// template order with optional ones skipped. It deliberately rejects BER-only
-// forms no encoder produces (indefinite lengths, constructed OCTET STRINGs)
-// and parses the peer certificate only down to its outer three elements.
+// template order with optional ones skipped, BER constructed strings joined.
+// It refuses one BER form no encoder produces: indefinite lengths.
+// The peer certificate is checked against OpenSSL's X509 parse (der_cert.h).
 #include "der.h"
 
 #include <climits>
 #include <cstring>
+#include <string>
 
 #include "cipher_table.h"
+#include "der_cert.h"
+#include "der_reader.h"
 
 namespace osc {
 
 namespace {
-
-// ---------------------------------------------------------------- reading
-
-struct Tlv {
-  uint8_t cls = 0;  // 0x00 universal, 0x40 application, 0x80 context, 0xc0 private
-  bool cons = false;
-  uint32_t tag = 0;
-  const uint8_t* content = nullptr;
-  size_t length = 0;
-  const uint8_t* end() const { return content + length; }
-};
-
-constexpr uint8_t kUniversal = 0x00;
-constexpr uint8_t kContext = 0x80;
-constexpr uint32_t kTagInteger = 2;
-constexpr uint32_t kTagBitString = 3;
-constexpr uint32_t kTagOctetString = 4;
-constexpr uint32_t kTagSequence = 16;
-
-// Reads one tag+length header from p[0..max), following ASN1_get_object's
-// rules: high-tag-number form allowed, long-form lengths with leading zeros
-// allowed (but a long form needs one byte after it, as in OpenSSL), the
-// content must fit in max. Indefinite lengths are refused.
-DerError read_tlv(const uint8_t* p, size_t max, Tlv* t) {
-  const uint8_t* const start = p;
-  const size_t omax = max;
-  if (max == 0) return DerError::kHeaderTooLong;
-  const uint8_t b = *p;
-  t->cons = (b & 0x20) != 0;
-  t->cls = b & 0xc0;
-  uint32_t num = b & 0x1f;
-  p++;
-  if (--max == 0) return DerError::kHeaderTooLong;
-  if (num == 0x1f) {
-    uint64_t l = 0;
-    while (*p & 0x80) {
-      l = (l << 7) | (*p++ & 0x7f);
-      if (--max == 0) return DerError::kHeaderTooLong;
-      if (l > (INT_MAX >> 7)) return DerError::kHeaderTooLong;
-    }
-    l = (l << 7) | (*p++ & 0x7f);
-    num = static_cast<uint32_t>(l);
-    if (--max == 0) return DerError::kHeaderTooLong;
-  }
-  t->tag = num;
-  // max >= 1 here: the length byte exists.
-  const uint8_t lb = *p++;
-  max--;
-  size_t len;
-  if (lb == 0x80) return DerError::kIndefiniteLength;
-  if (lb & 0x80) {
-    size_t i = lb & 0x7f;
-    if (max < i + 1) return DerError::kHeaderTooLong;
-    while (i > 0 && *p == 0) {
-      p++;
-      i--;
-    }
-    if (i > sizeof(long)) return DerError::kHeaderTooLong;
-    uint64_t r = 0;
-    while (i > 0) {
-      r = (r << 8) | *p++;
-      i--;
-    }
-    if (r > static_cast<uint64_t>(LONG_MAX)) return DerError::kHeaderTooLong;
-    len = static_cast<size_t>(r);
-  } else {
-    len = lb;
-  }
-  const size_t hdr = static_cast<size_t>(p - start);
-  if (len > omax - hdr) return DerError::kTooLong;
-  t->content = p;
-  t->length = len;
-  return DerError::kOk;
-}
-
-// An INTEGER's value as OpenSSL's c2i_ibuf sees it: magnitude and sign.
-// Zero-length content reads as 0 (OpenSSL's backward-compatible rule).
-DerError read_int(const uint8_t* c, size_t len, uint64_t* mag, bool* neg) {
-  *mag = 0;
-  *neg = false;
-  if (len == 0) return DerError::kOk;
-  const bool n = (c[0] & 0x80) != 0;
-  if (len > 1) {
-    bool pad = false;
-    if (c[0] == 0) {
-      pad = true;
-    } else if (c[0] == 0xff) {
-      for (size_t i = 1; i < len; i++) {
-        if (c[i] != 0) {
-          pad = true;
-          break;
-        }
-      }
-    }
-    if (pad && n == ((c[1] & 0x80) != 0)) return DerError::kIllegalPadding;
-    if (pad) {
-      c++;
-      len--;
-    }
-  }
-  if (len > 8) return DerError::kIntegerTooLarge;
-  uint64_t raw = 0;
-  for (size_t i = 0; i < len; i++) raw = (raw << 8) | c[i];
-  if (n) {
-    raw = ~raw + 1;  // two's complement over len bytes
-    if (len < 8) raw &= (uint64_t{1} << (8 * len)) - 1;
-  }
-  *mag = raw;
-  *neg = n;
-  return DerError::kOk;
-}
 
 enum class IntType : uint8_t { kU32, kI32, kU64, kI64 };
 
@@ -211,95 +103,11 @@ struct Parsed {
   uint32_t present = 0;  // bit per FieldIndex
   uint64_t ints[kFieldCount];
   ByteView bytes[kFieldCount];
-  uint8_t cert_unused_bits = 0;  // of the peer certificate's signature
+  size_t input_length = 0;  // of the whole DER input
+  std::string joined;       // contents of BER constructed strings, when any
+  uint8_t cert_last_mask = 0xff;  // what OpenSSL's re-encoding does to the certificate's last byte
   bool has(FieldIndex f) const { return (present >> f) & 1; }
 };
-
-// True when t's header at p is in canonical DER form (one tag byte, minimal
-// length). OpenSSL re-encodes these headers when it writes a certificate back,
-// so only canonical ones survive its round trip unchanged.
-bool canonical_header(const uint8_t* p, const Tlv& t) {
-  const size_t n = t.length;
-  const size_t lol = n < 0x80 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : n <= 0xffffff ? 4 : 5;
-  return (p[0] & 0x1f) != 0x1f && static_cast<size_t>(t.content - p) == 1 + lol;
-}
-
-// True when p[0..len) is a run of well-formed definite-length TLVs filling it
-// exactly, descending into constructed elements (at most `depth` levels);
-// with `canonical`, every header must also be canonical.
-bool well_formed(const uint8_t* p, size_t len, int depth, bool canonical) {
-  while (len != 0) {
-    Tlv t;
-    if (read_tlv(p, len, &t) != DerError::kOk) return false;
-    if (canonical && !canonical_header(p, t)) return false;
-    if (t.cons && (depth == 0 || !well_formed(t.content, t.length, depth - 1, canonical))) {
-      return false;
-    }
-    len -= static_cast<size_t>(t.end() - p);
-    p = t.end();
-  }
-  return true;
-}
-
-// The signature algorithm: { OBJECT IDENTIFIER, parameters NULL or SEQUENCE,
-// optional }. OpenSSL re-encodes other ANY parameter types (a BOOLEAN, a BIT
-// STRING...) in its own way, so we refuse them rather than keep bytes that
-// OpenSSL would change; the OID must pass OpenSSL's encoding check.
-bool plausible_algorithm(const Tlv& alg) {
-  const uint8_t* p = alg.content;
-  size_t left = alg.length;
-  Tlv oid;
-  if (read_tlv(p, left, &oid) != DerError::kOk) return false;
-  if (oid.cls != kUniversal || oid.tag != 6 || oid.cons || oid.length == 0) return false;
-  if (oid.content[oid.length - 1] & 0x80) return false;
-  for (size_t i = 0; i < oid.length; i++) {
-    // A sub-identifier may not start with 0x80 (a non-minimal encoding).
-    if (oid.content[i] == 0x80 && (i == 0 || !(oid.content[i - 1] & 0x80))) return false;
-  }
-  left -= static_cast<size_t>(oid.end() - p);
-  p = oid.end();
-  if (left == 0) return true;
-  Tlv param;
-  if (read_tlv(p, left, &param) != DerError::kOk) return false;
-  const bool null_param = param.cls == kUniversal && param.tag == 5 && !param.cons &&
-                          param.length == 0;
-  const bool seq_param = param.cls == kUniversal && param.tag == kTagSequence && param.cons;
-  return (null_param || seq_param) && param.end() == alg.end();
-}
-
-// Checks the shape of a certificate at p: SEQUENCE { tbs SEQUENCE,
-// algorithm SEQUENCE, signature BIT STRING } filling it exactly, every
-// constructed element inside well formed (30 levels at most, as OpenSSL's
-// ASN1_MAX_CONSTRUCTED_NEST). OpenSSL parses the whole X509 here; we keep the
-// bytes and leave their meaning to an on-demand parse. OpenSSL writes a
-// certificate back as the saved tbs bytes plus a fresh encoding of the rest,
-// so outside the tbs we require canonical headers, and report the unused-bit
-// count of the signature (OpenSSL clears those bits; so does der_decode).
-bool plausible_certificate(const uint8_t* p, const Tlv& cert, uint8_t* unused_bits) {
-  if (cert.cls != kUniversal || cert.tag != kTagSequence || !cert.cons) return false;
-  if (!canonical_header(p, cert)) return false;
-  p = cert.content;
-  size_t left = cert.length;
-  static constexpr uint32_t kParts[3] = {kTagSequence, kTagSequence, kTagBitString};
-  for (int i = 0; i < 3; i++) {
-    const uint32_t want = kParts[i];
-    Tlv t;
-    if (read_tlv(p, left, &t) != DerError::kOk) return false;
-    if (t.cls != kUniversal || t.tag != want || t.cons != (want == kTagSequence)) {
-      return false;
-    }
-    if (i > 0 && !canonical_header(p, t)) return false;
-    if (t.cons && !well_formed(t.content, t.length, 28, i > 0)) return false;
-    if (i == 1 && !plausible_algorithm(t)) return false;
-    if (want == kTagBitString) {
-      if (t.length < 1 || t.content[0] > 7) return false;
-      *unused_bits = t.length > 1 ? t.content[0] : 0;
-    }
-    left -= static_cast<size_t>(t.end() - p);
-    p = t.end();
-  }
-  return left == 0;
-}
 
 // Decodes the universal element (INTEGER, OCTET STRING or certificate) of
 // field f whose header is t.
@@ -317,12 +125,24 @@ DerError decode_inner(FieldIndex f, const uint8_t* at, const Tlv& t, Parsed* out
           (t.cls != kUniversal || t.tag != kTagOctetString)) {
         return DerError::kWrongTag;
       }
-      if (t.cons) return DerError::kConstructedString;
-      out->bytes[f] = ByteView{t.content, t.length};
+      if (!t.cons) {
+        out->bytes[f] = ByteView{t.content, t.length};
+        return DerError::kOk;
+      }
+      // A BER constructed string: its chunks joined, as asn1_collect does.
+      // `joined` holds at most the input's length, reserved up front so the
+      // views into it stay valid.
+      std::string& joined = out->joined;
+      if (joined.capacity() < out->input_length) joined.reserve(out->input_length);
+      const size_t from = joined.size();
+      DerError e = collect_string(t.content, t.length, &joined);
+      if (e != DerError::kOk) return e;
+      out->bytes[f] = ByteView{reinterpret_cast<const uint8_t*>(joined.data()) + from,
+                               joined.size() - from};
       return DerError::kOk;
     }
     case Kind::kCert: {
-      if (!plausible_certificate(at, t, &out->cert_unused_bits)) {
+      if (!check_certificate(at, t, &out->cert_last_mask)) {
         return DerError::kBadCertificate;
       }
       // The certificate is the whole TLV, header included.
@@ -538,6 +358,7 @@ DerDecodeResult der_decode(const uint8_t* in, size_t in_len,
   if (!seq.cons) return fail(DerError::kNotConstructed);
 
   Parsed pf;
+  pf.input_length = in_len;
   e = parse_fields(seq.content, seq.length, &pf);
   if (e != DerError::kOk) return fail(e);
   auto num = [&pf](FieldIndex f) { return pf.has(f) ? pf.ints[f] : 0; };
@@ -582,11 +403,11 @@ DerDecodeResult der_decode(const uint8_t* in, size_t in_len,
   take(B::kAlpnSelected, fAlpnSelected, false);
   take(B::kTicketAppdata, fTicketAppdata, false);
   if (!fields->assign(views, present)) return fail(DerError::kOutOfMemory);
-  if (pf.cert_unused_bits != 0) {
-    // The signature's last byte: clear its unused bits as OpenSSL does.
+  if (pf.cert_last_mask != 0xff) {
+    // The signature's unused bits, which OpenSSL clears when it re-encodes.
     ByteView cert = fields->get(B::kPeer);
     uint8_t* last = fields->mutable_data(B::kPeer) + cert.size - 1;
-    *last = static_cast<uint8_t>(*last & (0xff << pf.cert_unused_bits));
+    *last = static_cast<uint8_t>(*last & pf.cert_last_mask);
   }
 
   fields->cipher_id = 0x03000000u | cipher_id;
@@ -636,7 +457,7 @@ DerReason der_error_reason(DerError e) {
     case DerError::kIntegerTooSmall: return {kAsn1, 224};
     case DerError::kIntegerNegative: return {kAsn1, 226};
     case DerError::kIndefiniteLength: return {kAsn1, 123};
-    case DerError::kConstructedString: return {kAsn1, 168};
+    case DerError::kNestedString: return {kAsn1, 197};
     case DerError::kBadCertificate: return {kAsn1, 168};
     case DerError::kUnknownSessionVersion: return {kSsl, 254};
     case DerError::kUnsupportedSslVersion: return {kSsl, 259};
@@ -669,7 +490,7 @@ const char* der_error_name(DerError e) {
     case DerError::kIntegerTooSmall: return "too small";
     case DerError::kIntegerNegative: return "illegal negative value";
     case DerError::kIndefiniteLength: return "indefinite length not supported";
-    case DerError::kConstructedString: return "constructed string not supported";
+    case DerError::kNestedString: return "constructed string nested too deep";
     case DerError::kBadCertificate: return "bad peer certificate";
     case DerError::kUnknownSessionVersion: return "unknown ssl version";
     case DerError::kUnsupportedSslVersion: return "unsupported ssl version";

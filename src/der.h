@@ -98,9 +98,8 @@ enum class DerError : uint8_t {
   kIntegerNegative,      // negative unsigned field          ASN1_R_ILLEGAL_NEGATIVE_VALUE
   kIndefiniteLength,     // BER 0x80 length (OpenSSL accepts on constructed
                          // types; we do not)                ASN1_R_HEADER_TOO_LONG
-  kConstructedString,    // BER constructed OCTET STRING (OpenSSL accepts;
-                         // we do not)                       ASN1_R_WRONG_TAG
-  kBadCertificate,       // [3] is not one definite SEQUENCE ASN1_R_WRONG_TAG
+  kNestedString,         // BER constructed string nested too deep ASN1_R_NESTED_ASN1_STRING
+  kBadCertificate,       // [3] fails OpenSSL's X509 parse    ASN1_R_WRONG_TAG
   // Semantic checks (OpenSSL: ERR_LIB_SSL, or no error pushed at all).
   kUnknownSessionVersion,  // version != 1                   SSL_R_UNKNOWN_SSL_VERSION
   kUnsupportedSslVersion,  // ssl_version major not 3/0xFE   SSL_R_UNSUPPORTED_SSL_VERSION

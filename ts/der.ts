@@ -92,9 +92,10 @@ export const SSL_SESSION_get_max_fragment_length: (s: SSL_SESSION) => number = b
 /** SSL_SESSION_get_compress_id returns 0: like Node's OpenSSL (no-comp), d2i ignores the compression field. */
 export const SSL_SESSION_get_compress_id: (s: SSL_SESSION) => number = binding.SSL_SESSION_get_compress_id;
 /**
- * SSL_SESSION_get0_peer returns a copy of the peer certificate's DER bytes, or null. The
- * certificate is kept as bytes and parsed only on demand:
- * `new crypto.X509Certificate(SSL_SESSION_get0_peer(s))`, or {@link sessionGetPeerCertificate}.
+ * SSL_SESSION_get0_peer returns a copy of the peer certificate's DER bytes, or null.
+ * d2i_SSL_SESSION accepts exactly the certificates OpenSSL's X509 parse accepts, but keeps
+ * them as bytes; to read one: `new crypto.X509Certificate(SSL_SESSION_get0_peer(s))`, or
+ * {@link sessionGetPeerCertificate}.
  */
 export const SSL_SESSION_get0_peer: (s: SSL_SESSION) => Uint8Array | null = binding.SSL_SESSION_get0_peer;
 
