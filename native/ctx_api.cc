@@ -59,24 +59,20 @@ napi_value SSL_CTX_free(napi_env env, napi_callback_info info) {
                              "SSL_CTX_free: no reference left to free (the rest belong to its SSL objects)");
 }
 
-// The cache settings, through SSL_CTX_ctrl as OpenSSL's macros do.
+// The cache settings and version bounds, through SSL_CTX_ctrl as OpenSSL's macros do.
 template <int Cmd>
 napi_value CtrlSet(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
-  static constexpr const char* kName = Cmd == kCtrlSetSessCacheMode ? "SSL_CTX_set_session_cache_mode"
-                                                                     : "SSL_CTX_sess_set_cache_size";
-  Context* ctx = Unwrap<Context>(a.inst, a[0], kName);
-  int64_t v{};
-  if (!ctx || !GetInt64(env, a[1], kName, &v)) return nullptr;
-  return Int(env, ctx_ctrl(ctx, Cmd, static_cast<long>(v)));
+  static constexpr const char* kName =
+      Cmd == kCtrlSetSessCacheMode     ? "SSL_CTX_set_session_cache_mode"
+      : Cmd == kCtrlSetSessCacheSize   ? "SSL_CTX_sess_set_cache_size"
+      : Cmd == kCtrlSetMinProtoVersion ? "SSL_CTX_set_min_proto_version"
+                                       : "SSL_CTX_set_max_proto_version";
+  return CtrlSetBody<Context, ctx_ctrl, Cmd>(env, info, kName);
 }
 
 template <int Cmd>
 napi_value CtrlGet(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_sess_*");
-  if (!ctx) return nullptr;
-  return Int(env, ctx_ctrl(ctx, Cmd, 0));
+  return CtrlGetBody<Context, ctx_ctrl, Cmd>(env, info, "SSL_CTX_sess_*");
 }
 
 napi_value SSL_CTX_ctrl(napi_env env, napi_callback_info info) {
@@ -205,6 +201,10 @@ const Export ctx_exports[] = {
     {"SSL_CTX_sess_set_cache_size", CtrlSet<kCtrlSetSessCacheSize>},
     {"SSL_CTX_sess_get_cache_size", CtrlGet<kCtrlGetSessCacheSize>},
     {"SSL_CTX_ctrl", SSL_CTX_ctrl},
+    {"SSL_CTX_set_min_proto_version", CtrlSet<kCtrlSetMinProtoVersion>},
+    {"SSL_CTX_set_max_proto_version", CtrlSet<kCtrlSetMaxProtoVersion>},
+    {"SSL_CTX_get_min_proto_version", CtrlGet<kCtrlGetMinProtoVersion>},
+    {"SSL_CTX_get_max_proto_version", CtrlGet<kCtrlGetMaxProtoVersion>},
     {"SSL_CTX_set_timeout", SSL_CTX_set_timeout},
     {"SSL_CTX_get_timeout", SSL_CTX_get_timeout},
     {"SSL_CTX_add_session", SSL_CTX_add_session},

@@ -75,4 +75,22 @@ OSC_EXPORTS(handshake);
 OSC_EXPORTS(der);
 OSC_EXPORTS(cipher);
 
+// The bodies of the settings OpenSSL's macros reach through SSL_CTX_ctrl
+// (Ctrl = ctx_ctrl) or SSL_ctrl (Ctrl = ssl_ctrl): `fn` names the macro.
+template <typename T, long (*Ctrl)(T*, int, long), int Cmd>
+napi_value CtrlSetBody(napi_env env, napi_callback_info info, const char* fn) {
+  Args<2> a(env, info);
+  T* o = Unwrap<T>(a.inst, a[0], fn);
+  int64_t v{};
+  if (!o || !GetInt64(env, a[1], fn, &v)) return nullptr;
+  return Int(env, Ctrl(o, Cmd, static_cast<long>(v)));
+}
+
+template <typename T, long (*Ctrl)(T*, int, long), int Cmd>
+napi_value CtrlGetBody(napi_env env, napi_callback_info info, const char* fn) {
+  Args<1> a(env, info);
+  T* o = Unwrap<T>(a.inst, a[0], fn);
+  return o ? Int(env, Ctrl(o, Cmd, 0)) : nullptr;
+}
+
 }  // namespace osc

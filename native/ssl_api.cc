@@ -143,6 +143,18 @@ napi_value SSL_get_verify_mode(napi_env env, napi_callback_info info) {
   return ssl ? Int(env, ssl->verify_mode) : nullptr;
 }
 
+// SSL_set_min_proto_version and friends, through SSL_ctrl as OpenSSL's macros do.
+template <int Cmd>
+napi_value SslCtrlSet(napi_env env, napi_callback_info info) {
+  return CtrlSetBody<Connection, ssl_ctrl, Cmd>(
+      env, info, Cmd == kCtrlSetMinProtoVersion ? "SSL_set_min_proto_version" : "SSL_set_max_proto_version");
+}
+
+template <int Cmd>
+napi_value SslCtrlGet(napi_env env, napi_callback_info info) {
+  return CtrlGetBody<Connection, ssl_ctrl, Cmd>(env, info, "SSL_get_*_proto_version");
+}
+
 napi_value SSL_CTX_get_verify_callback(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_get_verify_callback");
@@ -275,6 +287,10 @@ const Export ssl_exports[] = {
     {"SSL_set_verify", SSL_set_verify},
     {"SSL_CTX_get_verify_mode", SSL_CTX_get_verify_mode},
     {"SSL_get_verify_mode", SSL_get_verify_mode},
+    {"SSL_set_min_proto_version", SslCtrlSet<kCtrlSetMinProtoVersion>},
+    {"SSL_set_max_proto_version", SslCtrlSet<kCtrlSetMaxProtoVersion>},
+    {"SSL_get_min_proto_version", SslCtrlGet<kCtrlGetMinProtoVersion>},
+    {"SSL_get_max_proto_version", SslCtrlGet<kCtrlGetMaxProtoVersion>},
     {"SSL_CTX_get_verify_callback", SSL_CTX_get_verify_callback},
     {"SSL_get_verify_callback", SSL_get_verify_callback},
     {"SSL_get_SSL_CTX", SSL_get_SSL_CTX},

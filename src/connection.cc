@@ -13,6 +13,8 @@ Connection::Connection(Runtime* r, Context* c)
       server(c->method->side != 2),
       version(c->method->version),
       verify_mode(c->verify_mode),
+      min_proto_version(c->min_proto_version),
+      max_proto_version(c->max_proto_version),
       sid_ctx_len(c->sid_ctx_len) {
   memcpy(sid_ctx, c->sid_ctx, sizeof sid_ctx);
 }
@@ -82,6 +84,12 @@ int ssl_clear(Connection* ssl) {
   ssl->fatal_reason = 0;
   ssl->version = ssl->method->version;
   return 1;
+}
+
+long ssl_ctrl(Connection* ssl, int cmd, long larg) {
+  long r = 0;
+  version_bound_ctrl(cmd, larg, &ssl->min_proto_version, &ssl->max_proto_version, &r);
+  return r;
 }
 
 Context* ssl_set_ssl_ctx(Connection* ssl, Context* ctx) {

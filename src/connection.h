@@ -31,6 +31,8 @@ struct Connection : Object {
   int version;
   int shutdown = 0;
   int verify_mode;
+  int min_proto_version;  // SSL_set_min_proto_version (from the context at SSL_new)
+  int max_proto_version;
   int fatal_reason = 0;  // the SSL_R_* reason of the last failed handshake step
   uint8_t sid_ctx_len = 0;
   uint8_t sid_ctx[kMaxSidCtxLength];
@@ -39,7 +41,8 @@ struct Connection : Object {
 };
 
 // SSL_new: takes a reference on ctx (for both ctx and session_ctx) and copies
-// its verify mode and id context. The glue copies the callbacks it stores.
+// its verify mode, version bounds and id context. The glue copies the
+// callbacks it stores.
 Connection* ssl_new(Context* ctx);
 void ssl_up_ref(Connection* ssl);
 // SSL_free: at the last reference, removes the session from the cache if the
@@ -65,6 +68,8 @@ int ssl_clear(Connection* ssl);
 // context's id context if the connection's matched the old one's. Keeps
 // session_ctx. Returns the connection's ctx afterwards.
 Context* ssl_set_ssl_ctx(Connection* ssl, Context* ctx);
+// SSL_ctrl for the protocol version bound commands; 0 for any other command.
+long ssl_ctrl(Connection* ssl, int cmd, long larg);
 // SSL_set_accept_state / SSL_set_connect_state: role, shutdown 0, back in init.
 void ssl_set_accept_state(Connection* ssl);
 void ssl_set_connect_state(Connection* ssl);

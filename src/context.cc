@@ -263,8 +263,30 @@ long ctx_ctrl(Context* ctx, int cmd, long larg) {
       return previous;
     }
     case kCtrlGetSessCacheMode: return ctx->mode;
-    default: return 0;
+    default: {
+      long r = 0;
+      version_bound_ctrl(cmd, larg, &ctx->min_proto_version, &ctx->max_proto_version, &r);
+      return r;
+    }
   }
+}
+
+bool version_bound_ctrl(int cmd, long larg, int* min, int* max, long* result) {
+  switch (cmd) {
+    case kCtrlGetMinProtoVersion: *result = *min; return true;
+    case kCtrlGetMaxProtoVersion: *result = *max; return true;
+    case kCtrlSetMinProtoVersion:
+    case kCtrlSetMaxProtoVersion: break;
+    default: return false;
+  }
+  int* bound = cmd == kCtrlSetMinProtoVersion ? min : max;
+  const int v = static_cast<int>(larg);  // OpenSSL passes (int)larg
+  // DTLS1_BAD_VER (0x0100) orders as 0xff00; DTLS 1.0 to 1.2 are 0xfeff..0xfefd.
+  const bool tls = v >= 0x0300 && v <= 0x0304;
+  const bool dtls = v == 0x0100 || (v >= 0xfefd && v <= 0xff00);
+  if (v == 0 || tls) *bound = v;
+  *result = v == 0 || tls || dtls ? 1 : 0;
+  return true;
 }
 
 long ctx_set_timeout(Context* ctx, long t) {

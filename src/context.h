@@ -55,6 +55,8 @@ struct Context : Object {
   Callback<GenerateSessionIdFn> generate_session_id;
   int verify_mode = 0;
   void* verify_callback = nullptr;  // SSL_CTX_set_verify's callback, stored only
+  int min_proto_version = 0;        // SSL_CTX_set_min_proto_version; 0: no bound
+  int max_proto_version = 0;        // SSL_CTX_set_max_proto_version; 0: no bound
   uint8_t sid_ctx_len = 0;
   uint8_t sid_ctx[kMaxSidCtxLength];
 
@@ -111,9 +113,16 @@ enum CtrlCmd : int {
   kCtrlSessAccept, kCtrlSessAcceptGood, kCtrlSessAcceptRenegotiate, kCtrlSessHit,
   kCtrlSessCbHit, kCtrlSessMisses, kCtrlSessTimeouts, kCtrlSessCacheFull,
   kCtrlSetSessCacheSize = 42, kCtrlGetSessCacheSize, kCtrlSetSessCacheMode, kCtrlGetSessCacheMode,
+  kCtrlSetMinProtoVersion = 123, kCtrlSetMaxProtoVersion = 124,
+  kCtrlGetMinProtoVersion = 130, kCtrlGetMaxProtoVersion = 131,
 };
-// SSL_CTX_ctrl for the session commands above; 0 for any other command.
+// SSL_CTX_ctrl for the commands above; 0 for any other command.
 long ctx_ctrl(Context* ctx, int cmd, long larg);
+// The protocol version bound commands on a pair of bounds (a context's or a
+// connection's), as ssl_set_version_bound does for a TLS_ANY_VERSION method:
+// 0 clears a bound; SSL 3.0 to TLS 1.3 set it; a DTLS version is accepted
+// and ignored; anything else returns 0. False when cmd is not one of them.
+bool version_bound_ctrl(int cmd, long larg, int* min, int* max, long* result);
 // SSL_CTX_set_timeout: stores t, returns the previous value.
 long ctx_set_timeout(Context* ctx, long t);
 // Stores an id context (SSL_SESSION_set1_id_context, SSL_CTX_ and

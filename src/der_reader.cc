@@ -50,7 +50,10 @@ DerError read_tlv(const uint8_t* p, size_t max, Tlv* t) {
   if (lb == 0x80) return DerError::kIndefiniteLength;
   if (lb & 0x80) {
     size_t i = lb & 0x7f;
-    if (max < i) return DerError::kHeaderTooLong;
+    // OpenSSL 3.0.19 (Node 20's) wants one byte more than the length bytes;
+    // later 3.0 releases (the system's 3.0.22) want only the length bytes.
+    // We follow the OpenSSL inside Node.
+    if (max < i + 1) return DerError::kHeaderTooLong;
     while (i > 0 && *p == 0) {
       p++;
       i--;

@@ -41,7 +41,8 @@ constexpr uint32_t kTagBmpString = 30;
 
 // Reads one tag+length header from p[0..max), following ASN1_get_object's
 // rules: high-tag-number form allowed, long-form lengths with leading zeros
-// allowed (exactly as many length bytes as announced need to be there), the
+// allowed (a long form needs a byte after its length bytes, as in the
+// OpenSSL 3.0.19 inside Node), the
 // content must fit in max. Indefinite lengths are refused (kIndefiniteLength).
 DerError read_tlv(const uint8_t* p, size_t max, Tlv* t);
 

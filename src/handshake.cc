@@ -23,6 +23,15 @@ constexpr int kDtls1Version = 0xFEFF;
 constexpr int kDtls12Version = 0xFEFD;
 constexpr unsigned kMaxSessIdAttempts = 10;  // MAX_SESS_ID_ATTEMPTS
 
+// ssl_version_supported for a TLS_ANY_VERSION method: TLS 1.0 to 1.3 (SSL 3.0
+// is not built into Node's OpenSSL) within the connection's version bounds.
+// Security levels are not modelled.
+bool ssl_version_supported(const Connection* ssl, int version) {
+  if (version < kTls1Version || version > kTls13Version) return false;
+  return (ssl->min_proto_version == 0 || version >= ssl->min_proto_version) &&
+         (ssl->max_proto_version == 0 || version <= ssl->max_proto_version);
+}
+
 // A reference held by a running step, counted in internal_refs so that a
 // callback's SSL_SESSION_free cannot take it away.
 void take(Session* s) {
@@ -54,10 +63,17 @@ class HoldSsl {
   Connection* ssl_;
 };
 
-// SSLfatal: queues the reason and records it on the connection.
+// SSLfatal with an alert: queues the reason, records it on the connection,
+// and sends the fatal alert (see below).
 void fatal(Connection* ssl, int reason) {
   err_push(kErrLibSsl, reason);
   ssl->fatal_reason = reason;
+  // ssl3_send_alert: a fatal alert removes the connection's session from its
+  // session context's cache (remove callback even when it was not cached),
+  // unless a shutdown was already sent.
+  if (ssl->session != nullptr && !(ssl->shutdown & kSentShutdown)) {
+    ctx_remove_session(ssl->session_ctx, ssl->session);
+  }
 }
 
 void system_random(uint8_t* out, size_t n) {
@@ -276,7 +292,9 @@ void ssl_update_cache(Connection* ssl, int mode) {
 
 int tls_setup_handshake(Connection* ssl) {
   if (!ssl->role_set) {
-    fatal(ssl, kReasonConnectionTypeNotSet);
+    // A plain error in SSL_do_handshake: no alert is sent.
+    err_push(kErrLibSsl, kReasonConnectionTypeNotSet);
+    ssl->fatal_reason = kReasonConnectionTypeNotSet;
     return 0;
   }
   ssl->handshake_done = false;
@@ -400,8 +418,10 @@ HandshakeResult simulate_client_handshake(Connection* ssl, const ServerReply& re
     result.reason = ssl->fatal_reason;
     return result;
   }
-  // ClientHello: propose the session if it can be resumed, else start empty.
-  if (ssl->session == nullptr || !ssl->session->is_resumable()) {
+  // ClientHello: propose the session if the connection may use its version
+  // and it can be resumed, else start empty.
+  if (ssl->session == nullptr || !ssl_version_supported(ssl, ssl->session->ssl_version) ||
+      !ssl->session->is_resumable()) {
     if (!ssl_get_new_session(ssl, 0) && failed(false)) return result;
   }
   if (failed(true)) return result;

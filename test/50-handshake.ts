@@ -626,6 +626,74 @@ t.test('client side: connect, connect_good, hits, misses, client cache and auto-
   osc.SSL_CTX_free(cctx);
 });
 
+t.test('protocol version bounds: stored as ssl_set_version_bound does, copied at SSL_new (checked against OpenSSL 3.0)', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_client_method());
+  t.equal(osc.SSL_CTX_get_min_proto_version(ctx), 0);
+  t.equal(osc.SSL_CTX_get_max_proto_version(ctx), 0);
+  // [version, result, bound afterwards (the bound was TLS1_2_VERSION before)]
+  const table: [number, number, number][] = [
+    [0, 1, 0], [0x0300, 1, 0x0300], [osc.TLS1_VERSION, 1, osc.TLS1_VERSION], [osc.TLS1_3_VERSION, 1, osc.TLS1_3_VERSION],
+    [0x0305, 0, 0x0303], [0x0100, 1, 0x0303], [0xfeff, 1, 0x0303], [0xfefd, 1, 0x0303], [0xfefc, 0, 0x0303],
+    [0xff00, 1, 0x0303], [0xff01, 0, 0x0303], [0x02ff, 0, 0x0303], [-1, 0, 0x0303], [0x10000, 0, 0x0303],
+  ];
+  for (const [v, r, after] of table) {
+    osc.SSL_CTX_set_min_proto_version(ctx, osc.TLS1_2_VERSION);
+    t.equal(osc.SSL_CTX_set_min_proto_version(ctx, v), r, `set_min(${v.toString(16)})`);
+    t.equal(osc.SSL_CTX_get_min_proto_version(ctx), after, `min after ${v.toString(16)}`);
+  }
+  osc.SSL_CTX_set_max_proto_version(ctx, osc.TLS1_1_VERSION);
+  const ssl = osc.SSL_new(ctx);
+  t.equal(osc.SSL_get_min_proto_version(ssl), osc.TLS1_2_VERSION, 'copied at SSL_new');
+  t.equal(osc.SSL_get_max_proto_version(ssl), osc.TLS1_1_VERSION);
+  t.equal(osc.SSL_set_max_proto_version(ssl, osc.TLS1_2_VERSION), 1);
+  t.equal(osc.SSL_get_max_proto_version(ssl), osc.TLS1_2_VERSION);
+  t.equal(osc.SSL_CTX_get_max_proto_version(ctx), osc.TLS1_1_VERSION, 'the context keeps its own');
+  osc.SSL_free(ssl);
+  const a = osc.SSL_CTX_new(osc.TLS_server_method()), b = osc.SSL_CTX_new(osc.TLS_server_method());
+  osc.SSL_CTX_set_min_proto_version(b, osc.TLS1_1_VERSION);
+  const srv = osc.SSL_new(a);
+  osc.SSL_set_SSL_CTX(srv, b);
+  t.equal(osc.SSL_get_min_proto_version(srv), 0, 'SSL_set_SSL_CTX does not copy the bounds');
+  osc.SSL_free(srv);
+  for (const c of [ctx, a, b]) osc.SSL_CTX_free(c);
+});
+
+t.test('client side: a session is proposed only within the version bounds; a fatal alert removes the session (checked against OpenSSL 3.0 by test/80-conformance)', async (t) => {
+  const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
+  osc.SSL_CTX_set_session_cache_mode(cctx, osc.SSL_SESS_CACHE_CLIENT);
+  osc.SSL_CTX_sess_set_remove_cb(cctx, (_c, s) => { events.push(`remove ${label(s)}`); });
+  const s11 = cached(cctx, 'tls11', { version: osc.TLS1_1_VERSION });
+  const c1 = osc.SSL_new(cctx);
+  osc.SSL_set_min_proto_version(c1, osc.TLS1_2_VERSION);
+  osc.SSL_set_session(c1, s11);
+  const r1 = osc.simulateClientHandshake(c1, { serverResumed: true, serverSessionId: Buffer.alloc(32, 7) });
+  t.equal(r1.resumed, false, 'a TLS 1.1 session is not proposed by a TLS 1.2+ client');
+  t.equal(osc.SSL_CTX_sess_misses(cctx), 0, 'and not counted as a miss');
+  t.same(Buffer.from(osc.SSL_SESSION_get_id(r1.session!)), Buffer.alloc(32, 7));
+  osc.SSL_shutdown(c1); osc.SSL_free(c1);
+
+  const c2 = osc.SSL_new(cctx);
+  osc.SSL_set_session(c2, s11);
+  const r2 = osc.simulateClientHandshake(c2, { serverResumed: true });
+  t.equal(r2.resumed, true, 'without bounds it is proposed and resumed');
+  osc.SSL_shutdown(c2); osc.SSL_free(c2);
+
+  // The server resumes a session of another id context: the client sends a
+  // fatal alert, and ssl3_send_alert removes the session from the cache.
+  osc.SSL_CTX_set_session_id_context(cctx, Buffer.from('other'));
+  drain();
+  const c3 = osc.SSL_new(cctx);
+  osc.SSL_set_session(c3, s11);
+  const r3 = osc.simulateClientHandshake(c3, { serverResumed: true });
+  t.equal(reason(r3.error), 272, 'SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT');
+  t.same(drain(), ['remove tls11'], 'removed by the alert');
+  t.equal(osc.SSL_SESSION_is_resumable(s11), 0);
+  osc.SSL_free(c3);
+  t.same(drain(), ['destroy tls11'], 'SSL_free of a failed connection removes nothing more; its reference was the last');
+  osc.ERR_clear_error();
+  osc.SSL_CTX_free(cctx);
+});
+
 t.test('SSL_set_SSL_CTX (SNI): accept and accept_good move to the new context, the cache stays (checked against OpenSSL 3.0)', async (t) => {
   const a = serverCtx(), b = serverCtx();
   osc.SSL_CTX_set_session_id_context(a, Buffer.from('a'));

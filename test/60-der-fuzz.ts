@@ -126,6 +126,7 @@ t.test(`fuzz: ${CASES} mutated sessions through d2i_SSL_SESSION`, async (t) => {
         onlyOpenSSL++;
       } else if (s !== null) {
         onlyOurs++;
+        if (examples.length < 3) examples.push(`accepted by us only (OpenSSL: ${o.err}): ${Buffer.from(input).toString('hex')}`);
       }
     }
     if (s) osc.SSL_SESSION_free(s);

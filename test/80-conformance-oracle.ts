@@ -30,6 +30,7 @@ const hs = (propose: number, genId: number, extra: Partial<Extract<Op, { op: 'ha
   sslSidCtx: -1,
   shutdown: true,
   probe: -1,
+  sni: -1,
   ...extra,
 });
 
@@ -273,4 +274,35 @@ t.test('a negative context timeout is given to new sessions as is (already expir
   const r = run([srv, rmcb, { op: 'set_ctx_timeout', ctx: 0, timeout: -5 }, hs(0, 1), hs(1, 2)]);
   t.ok(has(r.of(4), '  remove c0 s0 resumable=0'), 'expired at once: removed on lookup');
   t.match(r.stats(4), / hits=0 cb_hits=0 misses=0 timeouts=1 /);
+});
+
+const cli: Op = { op: 'ctx_new', server: false };
+const connect = (extra: Partial<Extract<Op, { op: 'connect' }>> = {}): Op => ({
+  op: 'connect', ctx: 0, sess: -1, version: 0x0303, serverResumes: false, serverId: 1, shutdown: true, ...extra,
+});
+
+t.test('connect: the client caches the peer\'s id, and resumes it when the peer does', async (t) => {
+  const r = run([cli, { op: 'set_mode', ctx: 0, mode: 1 }, rmcb, connect(), connect({ sess: 0, serverResumes: true }), connect({ sess: 0 })]);
+  t.ok(has(r.of(3), '3 conn_result ok=1 reused=0 sess=s0 id=01'));
+  t.match(r.stats(3), / n=1 connect=1\/1\/0 .* misses=0 /);
+  t.ok(has(r.of(4), '4 conn_result ok=1 reused=1 sess=s0 id=01'), 'a real resumption');
+  t.match(r.stats(4), / n=1 connect=2\/2\/0 .* hits=1 .* misses=0 /);
+  t.ok(has(r.of(5), '5 connect c0 v=771 peer=full:02 propose=s0:1'), 'the peer never reuses the offered id');
+  t.match(r.stats(5), / n=2 connect=3\/3\/0 .* hits=1 .* misses=1 /, 'not resumed: a miss');
+});
+
+t.test('connect: no session proposed outside the version bounds; a fatal alert removes the session', async (t) => {
+  const r = run([cli, { op: 'set_mode', ctx: 0, mode: 1 }, rmcb, sess(1, { version: 0x0302 }), add(0), connect({ sess: 0, serverResumes: true })]);
+  t.ok(has(r.of(5), '5 conn_result ok=1 reused=0 sess=s1 id=02'), 'a full handshake (the peer takes the other id)');
+  t.match(r.stats(5), / misses=0 /, 'a TLS 1.1 session is not proposed at TLS 1.2: no miss');
+  const r2 = run([cli, { op: 'set_mode', ctx: 0, mode: 1 }, rmcb, sess(1, { sidCtx: 1 }), add(0), connect({ sess: 0, serverResumes: true })]);
+  t.ok(has(r2.of(5), '  remove c0 s0 resumable=0'), 'removed by the client\'s alert');
+  t.ok(has(r2.of(5), '  err 20:272'), 'SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT');
+});
+
+t.test('handshake with sni before it starts: the cache stays with the session context, the counts move', async (t) => {
+  const r = run([srv, rmcb, srv, hs(0, 1, { sni: 1 })]);
+  t.ok(has(r.of(3), '3 handshake c0 v=771 propose=- sni=c1'));
+  t.match(r.stats(3, 0), / n=1 connect=0\/0\/0 accept=0\/0\/0 /, 'the new session is cached in the session context');
+  t.match(r.stats(3, 1), / n=0 connect=0\/0\/0 accept=1\/1\/0 /, 'accept and accept_good count on the current context');
 });

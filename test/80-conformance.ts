@@ -42,3 +42,4 @@ function property(name: string, arb: fc.Arbitrary<Op[]>, numRuns: number, offset
 
 property('cache API sequences agree with OpenSSL', sequence(cacheOp, 40), runs, 0);
 property('sequences with handshakes agree with OpenSSL', sequence(anyOp, 30), runs, 1);
+property('sequences from a client context agree with OpenSSL', sequence(anyOp, 30, true), runs, 2);

@@ -121,8 +121,9 @@ export interface HandshakeResult {
 export const simulateServerHandshake: (ssl: SSL, options?: ServerHandshakeOptions) => HandshakeResult = binding.simulateServerHandshake;
 /**
  * simulateClientHandshake runs a TLS <= 1.2 client handshake: SSL_set_connect_state if no role
- * was set, tls_setup_handshake; proposes the connection's session if resumable (else makes an
- * empty one); if the server did not resume a proposed id, `misses` += 1 and a new session takes
+ * was set, tls_setup_handshake; proposes the connection's session if its version is one the
+ * connection may use (TLS 1.0 to 1.3 within SSL_set_min/max_proto_version; security levels are
+ * not modelled) and it is resumable (else makes an empty one); if the server did not resume a proposed id, `misses` += 1 and a new session takes
  * the server's id; a resumed session of another version or id context fails the handshake
  * (SSL_R_SSL_SESSION_VERSION_MISMATCH, SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT);
  * then tls_finish_handshake (cache, new callback, auto-clear with mode CLIENT, `hits`,

@@ -77,6 +77,23 @@ export const SSL_get_verify_mode: (ssl: SSL) => number = binding.SSL_get_verify_
 export const SSL_CTX_get_verify_callback: (ctx: SSL_CTX) => VerifyCallback | null = binding.SSL_CTX_get_verify_callback;
 export const SSL_get_verify_callback: (ssl: SSL) => VerifyCallback | null = binding.SSL_get_verify_callback;
 
+/**
+ * SSL_CTX_set_min_proto_version / SSL_CTX_set_max_proto_version set the protocol version bounds new
+ * connections copy (0: no bound); SSL 3.0 to TLS 1.3 (e.g. TLS1_2_VERSION) are stored, a DTLS version
+ * is accepted and ignored, anything else returns 0. A client proposes its session only when the
+ * session's version is within its bounds (simulateClientHandshake).
+ */
+export const SSL_CTX_set_min_proto_version: (ctx: SSL_CTX, version: number) => number = binding.SSL_CTX_set_min_proto_version;
+export const SSL_CTX_set_max_proto_version: (ctx: SSL_CTX, version: number) => number = binding.SSL_CTX_set_max_proto_version;
+/** SSL_CTX_get_min_proto_version / SSL_CTX_get_max_proto_version return the bound, 0 when none is set. */
+export const SSL_CTX_get_min_proto_version: (ctx: SSL_CTX) => number = binding.SSL_CTX_get_min_proto_version;
+export const SSL_CTX_get_max_proto_version: (ctx: SSL_CTX) => number = binding.SSL_CTX_get_max_proto_version;
+/** SSL_set_min_proto_version / SSL_set_max_proto_version: the same bounds on one connection. */
+export const SSL_set_min_proto_version: (ssl: SSL, version: number) => number = binding.SSL_set_min_proto_version;
+export const SSL_set_max_proto_version: (ssl: SSL, version: number) => number = binding.SSL_set_max_proto_version;
+export const SSL_get_min_proto_version: (ssl: SSL) => number = binding.SSL_get_min_proto_version;
+export const SSL_get_max_proto_version: (ssl: SSL) => number = binding.SSL_get_max_proto_version;
+
 /** SSL_get_SSL_CTX returns the connection's current context. */
 export const SSL_get_SSL_CTX: (ssl: SSL) => SSL_CTX = binding.SSL_get_SSL_CTX;
 /**

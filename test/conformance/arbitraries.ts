@@ -114,9 +114,21 @@ const handshake: fc.Arbitrary<Op> = fc.record({
   sslSidCtx: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.nat({ max: 3 }) }),
   shutdown: fc.boolean(),
   probe: fc.oneof({ weight: 3, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: wireId }),
+  sni: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: ref }),
 }).map((o): Op => {
   if (o.propose === 0 || Buffer.compare(generated(o.gen), ID_POOL[o.propose]) !== 0) return o;
   return { ...o, gen: { ...o.gen, id: (o.gen.id % (WIRE_IDS - 1)) + 1 } };
+});
+
+/** A client handshake against a fixed peer (see ops.ts). */
+const connect: fc.Arbitrary<Op> = fc.record({
+  op: fc.constant('connect' as const),
+  ctx: ref,
+  sess: fc.oneof({ weight: 1, arbitrary: fc.constant(-1) }, { weight: 3, arbitrary: ref }),
+  version: hsVersion,
+  serverResumes: fc.boolean(),
+  serverId: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 1, max: WIRE_IDS - 1 }) }),
+  shutdown: fc.boolean(),
 });
 
 /** Ops of the cache API alone (no handshakes). */
@@ -142,20 +154,26 @@ const connOp: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('has_matching' as const), ctx: ref, id: idIdx }),
 );
 
-/** Every op, handshakes included. */
+/** Every op, handshakes on both sides included. */
 export const anyOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 10, arbitrary: cacheOp },
   { weight: 2, arbitrary: connOp },
   { weight: 2, arbitrary: fc.oneof(...ctxOps.slice(-3)) },
   { weight: 4, arbitrary: handshake },
+  { weight: 3, arbitrary: connect },
 );
 
 /**
- * A sequence starting with a server context that records its remove callback
- * (the richest trace), so most ops have something to act on.
+ * A sequence starting with a context (a server one unless `client`) that
+ * records its remove callback (the richest trace), so most ops have something
+ * to act on. A client context starts in CLIENT mode, since its cache is
+ * otherwise off.
  */
-export function sequence(op: fc.Arbitrary<Op>, maxLength = 40): fc.Arbitrary<Op[]> {
+export function sequence(op: fc.Arbitrary<Op>, maxLength = 40, client = false): fc.Arbitrary<Op[]> {
+  const start: Op[] = client
+    ? [{ op: 'ctx_new', server: false }, { op: 'set_mode', ctx: 0, mode: 0x0001 }]
+    : [{ op: 'ctx_new', server: true }];
   return fc
     .array(op, { minLength: 1, maxLength, size: 'max' })
-    .map((ops): Op[] => [{ op: 'ctx_new', server: true }, { op: 'set_remove_cb', ctx: 0, on: true }, ...ops]);
+    .map((ops): Op[] => [...start, { op: 'set_remove_cb', ctx: 0, on: true }, ...ops]);
 }

@@ -17,7 +17,17 @@
 //   OpenSSL 3.0 then unlinks it from the wrong list (memory corruption), so a
 //   session is bound to the first context it is added to (or handed to the
 //   get callback of, or created by a handshake on) for the rest of the run.
-// - handshakes pick only server-method contexts.
+// - handshakes pick only server-method contexts, connects only client-method
+//   ones. A handshake may switch its connection to another server context
+//   first (`sni`: SSL_set_SSL_CTX, as an SNI callback does); the cache
+//   callbacks then still act for the connection's session context, which is
+//   the context the runner names in their trace lines.
+// - a connect proposes any live session (SSL_set_session only takes a
+//   reference; a resumed session is not cached again). Its peer is a fixed
+//   server outside the trace that resumes a proposed id or not, as the op
+//   says, and otherwise gives the new session the op's id; never the id it
+//   was offered (it takes the alternative id then), since a client reads an
+//   echoed id as a resumption (a TLS artefact, not a cache behaviour).
 // - the get callback returns only a legal session (alive, bound to that
 //   context or unbound, and owned when it hands a reference over with
 //   copy = 0) whose id is the one asked for ('byId': the first such,
@@ -153,6 +163,22 @@ export type Op =
       shutdown: boolean;
       /** ID_POOL index for SSL_has_matching_session_id on the finished connection; -1: none. */
       probe: number;
+      /** SSL_set_SSL_CTX to the k-th server context before the handshake; -1: none. */
+      sni: number;
+    }
+  | {
+      op: 'connect';
+      ctx: number;
+      /** The live session the client is given (SSL_set_session); -1: none. */
+      sess: number;
+      /** The version both sides pin (min = max). */
+      version: number;
+      /** The peer resumes a proposed id. */
+      serverResumes: boolean;
+      /** ID_POOL index of the id the peer gives a new session; 0: none (its cache is off). */
+      serverId: number;
+      /** Mark the connection shut down before SSL_free (else a finished one's session is removed). */
+      shutdown: boolean;
     };
 
 /** An op with its pool indices resolved to bytes: what the oracle reads. */
@@ -171,6 +197,12 @@ export function resolve(op: Op): Record<string, unknown> {
         gen: { ...op.gen, bytes: ID_POOL[op.gen.id] },
         sslSidCtxBytes: op.sslSidCtx < 0 ? null : SID_CTX_POOL[op.sslSidCtx],
         probeBytes: op.probe < 0 ? null : ID_POOL[op.probe],
+      };
+    case 'connect':
+      return {
+        ...op,
+        serverIdBytes: ID_POOL[op.serverId],
+        altServerIdBytes: ID_POOL[(op.serverId % (WIRE_IDS - 1)) + 1],
       };
     default:
       return { ...op };

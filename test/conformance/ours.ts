@@ -4,7 +4,7 @@
 // rules, same trace spelling.
 import * as ssl from '../..';
 import type { SSL, SSL_CTX, SSL_SESSION, Out } from '../..';
-import { type Op, ID_POOL, SID_CTX_POOL, evalTime, hex } from './ops';
+import { type Op, ID_POOL, SID_CTX_POOL, WIRE_IDS, evalTime, hex } from './ops';
 
 interface Sess {
   p: SSL_SESSION;
@@ -29,6 +29,8 @@ class Run {
   ctx: Ctx[] = [];
   trace: string[] = [];
   gen: { ret: number; bytes: Uint8Array; len: number } = { ret: 1, bytes: new Uint8Array(0), len: -1 };
+  /** During a handshake or connect: the connection's session context (see cbCtx). */
+  sessionCtx = -1;
   active = true;
 
   constructor(readonly now: bigint) {}
@@ -78,8 +80,13 @@ class Run {
     this.T(`  remove c${c} s${l} resumable=${ssl.SSL_SESSION_is_resumable(s)}`);
   };
 
+  /** The context a cache callback acts for: the connection's session context. */
+  cbCtx(conn: SSL): number {
+    return this.sessionCtx >= 0 ? this.sessionCtx : this.ctxLabel(ssl.SSL_get_SSL_CTX(conn));
+  }
+
   newCb = (conn: SSL, s: SSL_SESSION): number => {
-    const c = this.ctxLabel(ssl.SSL_get_SSL_CTX(conn));
+    const c = this.cbCtx(conn);
     const l = this.label(s, c);
     const keep = this.ctx[c].newCb === 'keep' ? 1 : 0;
     if (keep) this.sess[l].owned++; // the application keeps the reference
@@ -92,7 +99,7 @@ class Run {
   }
 
   getCb = (conn: SSL, id: Uint8Array, len: number, copy: Out<number>): SSL_SESSION | null => {
-    const c = this.ctxLabel(ssl.SSL_get_SSL_CTX(conn));
+    const c = this.cbCtx(conn);
     const x = this.ctx[c];
     const want = id.subarray(0, len);
     const cand: number[] = [];
@@ -116,7 +123,7 @@ class Run {
   };
 
   genCb = (conn: SSL, id: Uint8Array, idLen: Out<number>): number => {
-    const c = this.ctxLabel(ssl.SSL_get_SSL_CTX(conn));
+    const c = this.cbCtx(conn);
     const n = Math.min(this.gen.bytes.length, idLen.value);
     id.set(this.gen.bytes.subarray(0, n));
     const len = this.gen.len < 0 ? this.gen.bytes.length : this.gen.len;
@@ -127,10 +134,10 @@ class Run {
 
   // ---- picking -------------------------------------------------------------
 
-  pickCtx(k: number, serverOnly: boolean): number {
+  pickCtx(k: number, kind: 'any' | 'server' | 'client'): number {
     const c: number[] = [];
     this.ctx.forEach((x, i) => {
-      if (!x.destroyed && (!serverOnly || x.server)) c.push(i);
+      if (!x.destroyed && (kind === 'any' || x.server === (kind === 'server'))) c.push(i);
     });
     return c.length === 0 ? -1 : c[k % c.length];
   }
@@ -193,8 +200,14 @@ class Run {
       const r = ssl.SSL_set_session_id_context(srv, w.sslSidCtxBytes, w.sslSidCtxBytes.length);
       line += ` ssl_sid_ctx=${hex(w.sslSidCtxBytes)}:${r}`;
     }
+    if (o.sni >= 0) {
+      const c2 = this.pickCtx(o.sni, 'server');
+      ssl.SSL_set_SSL_CTX(srv, this.ctx[c2].p);
+      line += ` sni=c${c2}`;
+    }
     this.T(line);
     this.errors();
+    this.sessionCtx = c;
     // The server side of a handshake as SSL_accept drives the cache; the
     // client proposes an id (or none) and the server negotiates `version`.
     const result = ssl.simulateServerHandshake(srv, {
@@ -214,6 +227,42 @@ class Run {
     if (o.shutdown) ssl.SSL_set_shutdown(srv, ssl.SSL_SENT_SHUTDOWN | ssl.SSL_RECEIVED_SHUTDOWN);
     this.T(`${pre} ssl_free`);
     ssl.SSL_free(srv);
+    this.sessionCtx = -1;
+  }
+
+  connect(pre: string, c: number, o: Extract<Op, { op: 'connect' }>): void {
+    let peerId = ID_POOL[o.serverId];
+    const cli: SSL = ssl.SSL_new(this.ctx[c].p);
+    ssl.SSL_set_min_proto_version(cli, o.version);
+    ssl.SSL_set_max_proto_version(cli, o.version);
+    const l = o.sess >= 0 ? this.pickSess(o.sess, 0, -1) : -1;
+    // A peer never gives a new session the id it was offered (ops.ts).
+    if (l >= 0 && peerId.length > 0 && Buffer.compare(peerId, ssl.SSL_SESSION_get_id(this.sess[l].p)) === 0) {
+      peerId = ID_POOL[(o.serverId % (WIRE_IDS - 1)) + 1];
+    }
+    let line = `${pre} connect c${c} v=${o.version} peer=${o.serverResumes ? 'resume' : 'full'}:${hex(peerId)}`;
+    if (l >= 0) line += ` propose=s${l}:${ssl.SSL_set_session(cli, this.sess[l].p)}`;
+    this.T(line);
+    this.errors();
+    this.sessionCtx = c;
+    const result = ssl.simulateClientHandshake(cli, {
+      serverResumed: o.serverResumes,
+      serverSessionId: peerId,
+      version: o.version,
+    });
+    const ok = result.error === undefined ? 1 : 0;
+    let res = `${pre} conn_result ok=${ok}`;
+    if (ok === 1) {
+      const s: SSL_SESSION | null = ssl.SSL_get0_session(cli);
+      res += ` reused=${ssl.SSL_session_reused(cli)}`;
+      if (s !== null) res += ` sess=s${this.label(s, c)} id=${hex(ssl.SSL_SESSION_get_id(s))}`;
+    }
+    this.T(res);
+    this.errors();
+    if (o.shutdown) ssl.SSL_set_shutdown(cli, ssl.SSL_SENT_SHUTDOWN | ssl.SSL_RECEIVED_SHUTDOWN);
+    this.T(`${pre} ssl_free`);
+    ssl.SSL_free(cli);
+    this.sessionCtx = -1;
   }
 
   op(i: number, o: Op): void {
@@ -248,7 +297,7 @@ class Run {
       return;
     }
     if ('ctx' in o) {
-      const c = this.pickCtx(o.ctx, o.op === 'handshake');
+      const c = this.pickCtx(o.ctx, o.op === 'handshake' ? 'server' : o.op === 'connect' ? 'client' : 'any');
       if (c < 0) return this.T(`${pre} skip`);
       const x = this.ctx[c];
       const cs = ` c${c}`;
@@ -303,6 +352,8 @@ class Run {
         }
         case 'handshake':
           return this.handshake(pre, c, o);
+        case 'connect':
+          return this.connect(pre, c, o);
         case 'add':
         case 'remove': {
           const add = o.op === 'add';

@@ -985,9 +985,11 @@ static void test_fuzz(long cases) {
   (void)ours_ok;
   // We accept nothing OpenSSL refuses. OpenSSL accepts a few BER forms we
   // refuse (indefinite lengths, certificate parts it would re-encode into
-  // other bytes): about 1 in 300,000 of these mutations.
+  // other bytes: about 1 in 300,000 of these mutations), and this libssl
+  // (3.0.22) accepts a long-form length with nothing after it, which Node's
+  // 3.0.19, our reference, refuses (about 4 in 100,000).
   CHECK(ours_only == 0, "fuzz: %ld inputs only ours accepts", ours_only);
-  CHECK(ossl_only * 10000 <= cases, "fuzz: %ld inputs only OpenSSL accepts", ossl_only);
+  CHECK(ossl_only * 5000 <= cases, "fuzz: %ld inputs only OpenSSL accepts", ossl_only);
 }
 
 // Specific inputs with a known answer.
@@ -1036,7 +1038,10 @@ static void test_edge_cases() {
       {"constructed id, end-of-contents chunk", "3011020101020203030402c02f240200000400", false, false},
       {"constructed id, 6 levels", "301d020101020203030402c02f240e240c240a240824062404040211110400", true, true},
       {"constructed id, 7 levels", "301f020101020203030402c02f2410240e240c240a240824062404040211110400", false, false},
-      {"long form with exact length bytes", "3015020101020203030402c02f04000400b30402810101", true, true},
+      {"long form, one byte after the length bytes", "3015020101020203030402c02f04000400b30402810101", true, true},
+      // Node's OpenSSL 3.0.19 refuses a long form with nothing after its
+      // length bytes; the system's 3.0.22 accepts it. We follow Node's.
+      {"long form, nothing after the length bytes", "3014020101020203030402c02f04000400b303028100", false, true},
       {"long form, length bytes missing", "3013020101020203030402c02f04000400b3020281", false, false},
   };
   for (const Edge& e : edges) {

@@ -56,6 +56,14 @@ std::vector<Ctx> g_ctx;
 std::vector<std::string> g_trace;
 int64_t g_now = 0;
 Gen g_gen;
+// During a handshake or connect: the connection's session context, which
+// OpenSSL's cache callbacks act for even after SSL_set_SSL_CTX (-1 otherwise).
+int g_session_ctx = -1;
+// The fixed peer of `connect` ops: whether it resumes a proposed id, and the
+// id it gives a new session.
+SSL_CTX* g_srv = nullptr;
+bool g_srv_resumes = false;
+std::string g_srv_id;
 
 // Throwaway server identity and the single cipher both sides use.
 EVP_PKEY* g_key = nullptr;
@@ -132,8 +140,13 @@ void RemoveCb(SSL_CTX* ctx, SSL_SESSION* s) {
     " resumable=" + std::to_string(SSL_SESSION_is_resumable(s)));
 }
 
+// The context a cache callback acts for: the connection's session context.
+int CbCtx(SSL* ssl) {
+  return g_session_ctx >= 0 ? g_session_ctx : CtxLabel(SSL_get_SSL_CTX(ssl));
+}
+
 int NewCb(SSL* ssl, SSL_SESSION* s) {
-  int c = CtxLabel(SSL_get_SSL_CTX(ssl));
+  int c = CbCtx(ssl);
   int l = Label(s, c);
   int keep = g_ctx[c].newCb == "keep";
   if (keep) g_sess[l].owned++;  // the application keeps the reference
@@ -147,7 +160,7 @@ bool Legal(const Sess& s, int ctx, int copy) {
 }
 
 SSL_SESSION* GetCb(SSL* ssl, const unsigned char* id, int len, int* copy) {
-  int c = CtxLabel(SSL_get_SSL_CTX(ssl));
+  int c = CbCtx(ssl);
   const Ctx& x = g_ctx[c];
   int pick = -1;
   std::vector<int> cand;
@@ -176,7 +189,7 @@ SSL_SESSION* GetCb(SSL* ssl, const unsigned char* id, int len, int* copy) {
 }
 
 int GenCb(SSL* ssl, unsigned char* id, unsigned int* id_len) {
-  int c = CtxLabel(SSL_get_SSL_CTX(ssl));
+  int c = CbCtx(ssl);
   size_t n = g_gen.bytes.size();
   if (n > *id_len) n = *id_len;
   memcpy(id, g_gen.bytes.data(), n);
@@ -188,8 +201,49 @@ int GenCb(SSL* ssl, unsigned char* id, unsigned int* id_len) {
   return g_gen.ret;
 }
 
+// The fixed peer's get callback: a session with the proposed id that the
+// client's session resumes (same cipher and master key), or none.
+SSL_SESSION* PeerGetCb(SSL* ssl, const unsigned char* id, int len, int* copy) {
+  if (!g_srv_resumes) return nullptr;
+  SSL_SESSION* s = SSL_SESSION_new();
+  SSL_SESSION_set_protocol_version(s, SSL_version(ssl));
+  SSL_SESSION_set1_id(s, id, static_cast<unsigned int>(len));
+  SSL_SESSION_set_cipher(s, g_cipher);
+  SSL_SESSION_set1_master_key(s, kMaster, sizeof kMaster);
+  *copy = 0;
+  return s;
+}
+
+// The fixed peer's id generator: the op's id. With no id (its cache off, so
+// the ServerHello carries none) a session still gets one, as OpenSSL requires.
+int PeerGenCb(SSL*, unsigned char* id, unsigned int* id_len) {
+  const std::string b = g_srv_id.empty() ? std::string(32, '\xee') : g_srv_id;
+  memcpy(id, b.data(), b.size());
+  *id_len = static_cast<unsigned int>(b.size());
+  return 1;
+}
+
+int AcceptAnyCert(int, X509_STORE_CTX*) { return 1; }
+
 // ---------------------------------------------------------------------------
 // Setup
+
+// Hidden set-up of a client context: one cipher at security level 0, no
+// tickets, no extended master secret. None of it touches the cache.
+void SetupClient(SSL_CTX* ctx) {
+  SSL_CTX_set_security_level(ctx, 0);
+  SSL_CTX_set_cipher_list(ctx, kCipherList);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_EXTENDED_MASTER_SECRET);
+}
+
+// Hidden set-up of a server context: the client set-up plus an identity and
+// the sequence-driven session id generator.
+void SetupServer(SSL_CTX* ctx) {
+  SetupClient(ctx);
+  SSL_CTX_use_certificate(ctx, g_cert);
+  SSL_CTX_use_PrivateKey(ctx, g_key);
+  SSL_CTX_set_generate_session_id(ctx, GenCb);
+}
 
 bool InitOnce(std::string* err) {
   if (g_idx >= 0) return true;
@@ -210,28 +264,19 @@ bool InitOnce(std::string* err) {
   if (!X509_sign(g_cert, g_key, EVP_sha256())) return *err = "sign", false;
 
   g_cli = SSL_CTX_new(TLS_client_method());
-  SSL_CTX_set_security_level(g_cli, 0);
-  SSL_CTX_set_cipher_list(g_cli, kCipherList);
-  SSL_CTX_set_options(g_cli, SSL_OP_NO_TICKET | SSL_OP_NO_EXTENDED_MASTER_SECRET);
+  SetupClient(g_cli);
   SSL_CTX_set_session_cache_mode(g_cli, SSL_SESS_CACHE_OFF);
   SSL* tmp = SSL_new(g_cli);
   const unsigned char cid[2] = {0x00, 0x2f};
   g_cipher = SSL_CIPHER_find(tmp, cid);
   SSL_free(tmp);
   if (g_cipher == nullptr) return *err = "no AES128-SHA", false;
-  return true;
-}
 
-// Hidden set-up of a server context: identity, one cipher, TLS 1.0-1.2 at
-// security level 0, no tickets, no extended master secret, and the
-// sequence-driven session id generator. None of it touches the cache.
-void SetupServer(SSL_CTX* ctx) {
-  SSL_CTX_use_certificate(ctx, g_cert);
-  SSL_CTX_use_PrivateKey(ctx, g_key);
-  SSL_CTX_set_security_level(ctx, 0);
-  SSL_CTX_set_cipher_list(ctx, kCipherList);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_EXTENDED_MASTER_SECRET);
-  SSL_CTX_set_generate_session_id(ctx, GenCb);
+  g_srv = SSL_CTX_new(TLS_server_method());
+  SetupServer(g_srv);
+  SSL_CTX_set_generate_session_id(g_srv, PeerGenCb);
+  SSL_CTX_sess_set_get_cb(g_srv, PeerGetCb);
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -273,10 +318,11 @@ int64_t Time(const Napi::Object& o, const char* k) {
 }
 
 // Candidates among contexts / sessions, in label order (ops.ts pick()).
-int PickCtx(int64_t k, bool serverOnly) {
+enum CtxKind { kAny, kServer, kClient };
+int PickCtx(int64_t k, CtxKind kind) {
   std::vector<int> c;
   for (size_t i = 0; i < g_ctx.size(); i++)
-    if (!g_ctx[i].destroyed && (!serverOnly || g_ctx[i].server))
+    if (!g_ctx[i].destroyed && (kind == kAny || g_ctx[i].server == (kind == kServer)))
       c.push_back(static_cast<int>(i));
   return c.empty() ? -1 : c[k % c.size()];
 }
@@ -324,9 +370,61 @@ void FreeCtx(int c) {
 }
 
 // ---------------------------------------------------------------------------
-// The handshake: a real TLS handshake in memory, client and server stepped in
+// Handshakes: real TLS handshakes in memory, client and server stepped in
 // turn over a BIO pair.
 
+struct Driven {
+  bool cdone = false, sdone = false, cfail = false, sfail = false;
+  unsigned long cerr = 0;  // the client's first error when it failed
+};
+
+Driven Drive(SSL* cli, SSL* srv, int version) {
+  for (SSL* x : {cli, srv}) {
+    SSL_set_min_proto_version(x, version);
+    SSL_set_max_proto_version(x, version);
+  }
+  BIO *bc = nullptr, *bs = nullptr;
+  BIO_new_bio_pair(&bc, 0, &bs, 0);
+  SSL_set_bio(cli, bc, bc);
+  SSL_set_bio(srv, bs, bs);
+  SSL_set_connect_state(cli);
+  SSL_set_accept_state(srv);
+  Driven d;
+  for (int i = 0; i < 40 && !(d.cdone && d.sdone) && !d.cfail && !d.sfail; i++) {
+    if (!d.cdone) {
+      int r = SSL_do_handshake(cli);
+      if (r == 1) {
+        d.cdone = true;
+      } else {
+        int e = SSL_get_error(cli, r);
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+          d.cfail = true;
+          d.cerr = ERR_peek_error();
+        }
+      }
+    }
+    if (!d.sdone && !d.cfail) {
+      int r = SSL_do_handshake(srv);
+      if (r == 1) {
+        d.sdone = true;
+      } else {
+        int e = SSL_get_error(srv, r);
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) d.sfail = true;
+      }
+    }
+  }
+  return d;
+}
+
+// Frees the fixed peer of a handshake without letting its errors reach the
+// trace.
+void FreePeer(SSL* peer) {
+  ERR_set_mark();
+  SSL_free(peer);
+  ERR_pop_to_mark();
+}
+
+// A server handshake on context c: the client proposes an id (or none).
 void Handshake(const std::string& pre, int c, const Napi::Object& o) {
   int version = static_cast<int>(Num(o, "version"));
   std::string propose = Bytes(o, "proposeBytes");
@@ -337,8 +435,6 @@ void Handshake(const std::string& pre, int c, const Napi::Object& o) {
                      " propose=" + Hex(propose);
 
   SSL* srv = SSL_new(g_ctx[c].p);
-  SSL_set_min_proto_version(srv, version);
-  SSL_set_max_proto_version(srv, version);
   if (Has(o, "sslSidCtxBytes")) {
     std::string sc = Bytes(o, "sslSidCtxBytes");
     int r = SSL_set_session_id_context(
@@ -346,12 +442,17 @@ void Handshake(const std::string& pre, int c, const Napi::Object& o) {
         static_cast<unsigned int>(sc.size()));
     line += " ssl_sid_ctx=" + Hex(sc) + ":" + std::to_string(r);
   }
+  if (Num(o, "sni", -1) >= 0) {
+    // What an SNI callback does; done before the handshake, so the switch
+    // also decides which context counts the handshake's start.
+    int c2 = PickCtx(Num(o, "sni"), kServer);
+    SSL_set_SSL_CTX(srv, g_ctx[c2].p);
+    line += " sni=" + C(c2);
+  }
   T(line);
   Errors();
 
   SSL* cli = SSL_new(g_cli);
-  SSL_set_min_proto_version(cli, version);
-  SSL_set_max_proto_version(cli, version);
   if (!propose.empty()) {
     // The client proposes a session with the chosen id; every server-side
     // session carries the same cipher and master key, so any resumption
@@ -365,46 +466,16 @@ void Handshake(const std::string& pre, int c, const Napi::Object& o) {
     SSL_set_session(cli, cs);
     SSL_SESSION_free(cs);
   }
-  BIO *bc = nullptr, *bs = nullptr;
-  BIO_new_bio_pair(&bc, 0, &bs, 0);
-  SSL_set_bio(cli, bc, bc);
-  SSL_set_bio(srv, bs, bs);
-  SSL_set_connect_state(cli);
-  SSL_set_accept_state(srv);
-
-  bool cdone = false, sdone = false, cfail = false, sfail = false;
-  unsigned long cerr = 0;
-  for (int i = 0; i < 40 && !(cdone && sdone) && !cfail && !sfail; i++) {
-    if (!cdone) {
-      int r = SSL_do_handshake(cli);
-      if (r == 1) {
-        cdone = true;
-      } else {
-        int e = SSL_get_error(cli, r);
-        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
-          cfail = true;
-          cerr = ERR_peek_error();
-        }
-      }
-    }
-    if (!sdone && !cfail) {
-      int r = SSL_do_handshake(srv);
-      if (r == 1) {
-        sdone = true;
-      } else {
-        int e = SSL_get_error(srv, r);
-        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) sfail = true;
-      }
-    }
-  }
-  if (cfail) {
+  g_session_ctx = c;
+  Driven d = Drive(cli, srv, version);
+  if (d.cfail) {
     // Not a cache outcome: the oracle's own set-up is wrong. Shown as is.
     char buf[256];
-    ERR_error_string_n(cerr, buf, sizeof buf);
+    ERR_error_string_n(d.cerr, buf, sizeof buf);
     T(pre + " hs_client_failed " + buf);
   }
-  std::string res = pre + " hs_result ok=" + std::to_string(sdone ? 1 : 0);
-  if (sdone) {
+  std::string res = pre + " hs_result ok=" + std::to_string(d.sdone ? 1 : 0);
+  if (d.sdone) {
     SSL_SESSION* ss = SSL_get0_session(srv);
     res += " reused=" + std::to_string(SSL_session_reused(srv));
     if (ss != nullptr) {
@@ -423,9 +494,57 @@ void Handshake(const std::string& pre, int c, const Napi::Object& o) {
   if (Num(o, "shutdown")) SSL_set_shutdown(srv, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
   T(pre + " ssl_free");
   SSL_free(srv);
-  ERR_set_mark();
+  g_session_ctx = -1;
+  FreePeer(cli);
+}
+
+// A client handshake on context c against the fixed peer g_srv, proposing
+// the picked session (or none).
+void Connect(const std::string& pre, int c, const Napi::Object& o) {
+  int version = static_cast<int>(Num(o, "version"));
+  g_srv_resumes = Num(o, "serverResumes") != 0;
+  g_srv_id = Bytes(o, "serverIdBytes");
+  SSL* cli = SSL_new(g_ctx[c].p);
+  int l = Num(o, "sess", -1) >= 0 ? PickSess(Num(o, "sess"), 0, -1) : -1;
+  if (l >= 0) {
+    // A peer never gives a new session the id it was offered (ops.ts).
+    unsigned int n = 0;
+    const unsigned char* id = SSL_SESSION_get_id(g_sess[l].p, &n);
+    if (!g_srv_id.empty() && g_srv_id == std::string(reinterpret_cast<const char*>(id), n))
+      g_srv_id = Bytes(o, "altServerIdBytes");
+  }
+  std::string line = pre + " connect " + C(c) + " v=" + std::to_string(version) +
+                     " peer=" + (g_srv_resumes ? "resume" : "full") + ":" + Hex(g_srv_id);
+  if (l >= 0) line += " propose=" + S(l) + ":" + std::to_string(SSL_set_session(cli, g_sess[l].p));
+  T(line);
+  Errors();
+  // The peer's certificate is self-signed: keep the verify mode, accept it.
+  SSL_set_verify(cli, SSL_get_verify_mode(cli), AcceptAnyCert);
+  // Never an internal cache (a session from its get callback would stay
+  // there); without SERVER it sends no session id.
+  SSL_CTX_set_session_cache_mode(
+      g_srv, SSL_SESS_CACHE_NO_INTERNAL | (g_srv_id.empty() ? 0 : SSL_SESS_CACHE_SERVER));
+  SSL* srv = SSL_new(g_srv);
+  g_session_ctx = c;
+  Driven d = Drive(cli, srv, version);
+  std::string res = pre + " conn_result ok=" + std::to_string(d.cdone ? 1 : 0);
+  if (d.cdone) {
+    SSL_SESSION* cs = SSL_get0_session(cli);
+    res += " reused=" + std::to_string(SSL_session_reused(cli));
+    if (cs != nullptr) {
+      unsigned int n = 0;
+      const unsigned char* id = SSL_SESSION_get_id(cs, &n);
+      res += " sess=" + S(Label(cs, c)) + " id=" + Hex(id, n);
+      SSL_SESSION_set1_master_key(cs, kMaster, sizeof kMaster);
+    }
+  }
+  T(res);
+  Errors();
+  if (Num(o, "shutdown")) SSL_set_shutdown(cli, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  T(pre + " ssl_free");
   SSL_free(cli);
-  ERR_pop_to_mark();
+  g_session_ctx = -1;
+  FreePeer(srv);
 }
 
 // ---------------------------------------------------------------------------
@@ -437,7 +556,7 @@ void RunOp(size_t i, const Napi::Object& o) {
   if (op == "ctx_new") {
     bool server = Num(o, "server") != 0;
     SSL_CTX* p = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
-    if (server) SetupServer(p);
+    if (server) SetupServer(p); else SetupClient(p);
     g_ctx.push_back(Ctx{p, 1, server, false, "none", "none", 0, 1, false});
     T(pre + " ctx_new server=" + std::to_string(server) + " -> " +
       C(static_cast<int>(g_ctx.size() - 1)));
@@ -479,8 +598,8 @@ void RunOp(size_t i, const Napi::Object& o) {
       op == "set_cache_size" || op == "set_ctx_timeout" || op == "set_sid_ctx" ||
       op == "set_verify" || op == "set_remove_cb" || op == "set_new_cb" ||
       op == "set_get_cb" || op == "flush" || op == "has_matching" ||
-      op == "handshake" || op == "add" || op == "remove") {
-    int c = PickCtx(Num(o, "ctx"), op == "handshake");
+      op == "handshake" || op == "connect" || op == "add" || op == "remove") {
+    int c = PickCtx(Num(o, "ctx"), op == "handshake" ? kServer : op == "connect" ? kClient : kAny);
     if (c < 0) return T(pre + " skip");
     Ctx& x = g_ctx[c];
     std::string cs = " " + C(c);
@@ -539,6 +658,8 @@ void RunOp(size_t i, const Napi::Object& o) {
       SSL_free(ssl);
     } else if (op == "handshake") {
       Handshake(pre, c, o);
+    } else if (op == "connect") {
+      Connect(pre, c, o);
     } else {  // add, remove
       bool add = op == "add";
       int l = PickSess(Num(o, "sess"), add ? 2 : 0, c);
