@@ -759,6 +759,30 @@ t.test('callbacks re-entering the API during a handshake', async (t) => {
   t.throws(() => osc.simulateServerHandshake(s13, 5 as never), TypeError);
   osc.SSL_free(s13);
   osc.SSL_CTX_free(c13);
+
+  // The remove callback a fatal alert runs, re-entering: the connection,
+  // its session and its context may go; the step still fails cleanly.
+  for (const act of ['SSL_free', 'SSL_set_session', 'flush', 'SSL_CTX_free'] as const) {
+    const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
+    osc.SSL_CTX_set_session_cache_mode(cctx, osc.SSL_SESS_CACHE_CLIENT);
+    const s = cached(cctx, `re-${act}`);
+    osc.SSL_CTX_set_session_id_context(cctx, Buffer.from('other'));  // the resumption then fails
+    const c = osc.SSL_new(cctx);
+    osc.SSL_set_session(c, s);
+    osc.SSL_CTX_sess_set_remove_cb(cctx, () => {
+      if (act === 'SSL_free') osc.SSL_free(c);
+      if (act === 'SSL_set_session') osc.SSL_set_session(c, null);
+      if (act === 'flush') osc.SSL_CTX_flush_sessions(cctx, 2n ** 40n);
+      if (act === 'SSL_CTX_free') osc.SSL_CTX_free(cctx);
+    });
+    const rr = osc.simulateClientHandshake(c, { serverResumed: true });
+    t.equal(reason(rr.error), 272, `${act} in the alert's remove callback: the handshake fails with its reason`);
+    t.equal(osc.SSL_CTX_sess_number(cctx), 0);
+    t.ok(osc.debugCacheConsistent(cctx));
+    if (act !== 'SSL_free') osc.SSL_free(c);
+    if (act !== 'SSL_CTX_free') osc.SSL_CTX_free(cctx);
+    osc.ERR_clear_error();
+  }
 });
 
 t.test('the step functions under OpenSSL\'s names', async (t) => {
