@@ -641,7 +641,8 @@ t.test('protocol version bounds: stored as ssl_set_version_bound does, copied at
     t.equal(osc.SSL_CTX_set_min_proto_version(ctx, v), r, `set_min(${v.toString(16)})`);
     t.equal(osc.SSL_CTX_get_min_proto_version(ctx), after, `min after ${v.toString(16)}`);
   }
-  osc.SSL_CTX_set_max_proto_version(ctx, osc.TLS1_1_VERSION);
+  t.equal(osc.SSL_CTX_ctrl(ctx, osc.SSL_CTRL_SET_MAX_PROTO_VERSION, 0x1_0000_0302), 1, 'through SSL_CTX_ctrl: (int)larg');
+  t.equal(osc.SSL_CTX_ctrl(ctx, osc.SSL_CTRL_GET_MAX_PROTO_VERSION), osc.TLS1_1_VERSION);
   const ssl = osc.SSL_new(ctx);
   t.equal(osc.SSL_get_min_proto_version(ssl), osc.TLS1_2_VERSION, 'copied at SSL_new');
   t.equal(osc.SSL_get_max_proto_version(ssl), osc.TLS1_1_VERSION);

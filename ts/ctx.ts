@@ -35,7 +35,7 @@ export const SSL_CTX_get_session_cache_mode: (ctx: SSL_CTX) => number = binding.
  */
 export const SSL_CTX_sess_set_cache_size: (ctx: SSL_CTX, size: Long) => number = binding.SSL_CTX_sess_set_cache_size;
 export const SSL_CTX_sess_get_cache_size: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_get_cache_size;
-/** SSL_CTX_ctrl answers the session commands (SSL_CTRL_SESS_*, SSL_CTRL_[GS]ET_SESS_CACHE_*); 0 for others. */
+/** SSL_CTX_ctrl answers the session commands (SSL_CTRL_SESS_*, SSL_CTRL_[GS]ET_SESS_CACHE_*) and the version bounds (SSL_CTRL_[GS]ET_M{IN,AX}_PROTO_VERSION); 0 for others. */
 export const SSL_CTX_ctrl: (ctx: SSL_CTX, cmd: number, larg?: Long, parg?: null) => number = binding.SSL_CTX_ctrl;
 /**
  * SSL_CTX_set_timeout sets the timeout given to sessions created afterwards (0 means the
