@@ -192,20 +192,23 @@ bool name_entry_ok(const Tlv& seq) {
   return c.left == 0;
 }
 
-// X509_NAME: SEQUENCE OF SET OF X509_NAME_ENTRY, read within X509_NAME_MAX.
-// A SEQUENCE OF or SET OF template does not check the constructed bit.
-bool take_name(Cursor& c) {
-  Tlv seq;
-  if (!c.take(kTagSequence, &seq, kMaxName)) return false;
-  for (Cursor rdns = inside(seq); rdns.left != 0;) {
-    Tlv set;
-    if (!rdns.take(kTagSet, &set)) return false;
-    for (Cursor entries = inside(set); entries.left != 0;) {
-      Tlv entry;
-      if (!entries.take(kTagSequence, &entry) || !name_entry_ok(entry)) return false;
-    }
+// A SEQUENCE OF or SET OF: every element has universal tag `tag` and passes
+// `ok`. The template does not check the list's constructed bit.
+template <typename Ok>
+bool each_ok(const Tlv& list, uint32_t tag, Ok ok) {
+  for (Cursor c = inside(list); c.left != 0;) {
+    Tlv e;
+    if (!c.take(tag, &e) || !ok(e)) return false;
   }
   return true;
+}
+
+// X509_NAME: SEQUENCE OF SET OF X509_NAME_ENTRY, read within X509_NAME_MAX.
+bool take_name(Cursor& c) {
+  Tlv seq;
+  return c.take(kTagSequence, &seq, kMaxName) && each_ok(seq, kTagSet, [](const Tlv& rdn) {
+           return each_ok(rdn, kTagSequence, name_entry_ok);
+         });
 }
 
 // X509_VAL: SEQUENCE { notBefore ASN1_TIME, notAfter ASN1_TIME }.
@@ -248,12 +251,7 @@ bool extensions_ok(const Tlv& tagged) {
   if (!tagged.cons) return false;  // ASN1_R_EXPLICIT_TAG_NOT_CONSTRUCTED
   Cursor c = inside(tagged);
   Tlv seq;
-  if (!c.take(kTagSequence, &seq) || c.left != 0) return false;  // SEQUENCE OF: any form
-  for (Cursor exts = inside(seq); exts.left != 0;) {
-    Tlv ext;
-    if (!exts.take(kTagSequence, &ext) || !extension_ok(ext)) return false;
-  }
-  return true;
+  return c.take(kTagSequence, &seq) && c.left == 0 && each_ok(seq, kTagSequence, extension_ok);
 }
 
 // X509_CINF, the TBSCertificate.
