@@ -63,11 +63,15 @@ class HoldSsl {
   Connection* ssl_;
 };
 
-// SSLfatal with an alert: queues the reason, records it on the connection,
-// and sends the fatal alert (see below).
-void fatal(Connection* ssl, int reason) {
+// A failed step: queues the reason and records it on the connection.
+void fail(Connection* ssl, int reason) {
   err_push(kErrLibSsl, reason);
   ssl->fatal_reason = reason;
+}
+
+// SSLfatal with an alert: fail, and send the fatal alert (see below).
+void fatal(Connection* ssl, int reason) {
+  fail(ssl, reason);
   // ssl3_send_alert: a fatal alert removes the connection's session from its
   // session context's cache (remove callback even when it was not cached),
   // unless a shutdown was already sent.
@@ -292,9 +296,7 @@ void ssl_update_cache(Connection* ssl, int mode) {
 
 int tls_setup_handshake(Connection* ssl) {
   if (!ssl->role_set) {
-    // A plain error in SSL_do_handshake: no alert is sent.
-    err_push(kErrLibSsl, kReasonConnectionTypeNotSet);
-    ssl->fatal_reason = kReasonConnectionTypeNotSet;
+    fail(ssl, kReasonConnectionTypeNotSet);  // SSL_do_handshake's plain error: no alert
     return 0;
   }
   ssl->handshake_done = false;

@@ -222,12 +222,7 @@ class Run {
       if (s !== null) res += ` sess=s${this.label(s, c)}`;
     }
     if (w.probeBytes !== null) res += ` probe=${ssl.SSL_has_matching_session_id(srv, w.probeBytes, w.probeBytes.length)}`;
-    this.T(res);
-    this.errors();
-    if (o.shutdown) ssl.SSL_set_shutdown(srv, ssl.SSL_SENT_SHUTDOWN | ssl.SSL_RECEIVED_SHUTDOWN);
-    this.T(`${pre} ssl_free`);
-    ssl.SSL_free(srv);
-    this.sessionCtx = -1;
+    this.finish(pre, srv, res, o.shutdown);
   }
 
   connect(pre: string, c: number, o: Extract<Op, { op: 'connect' }>): void {
@@ -257,11 +252,16 @@ class Run {
       res += ` reused=${ssl.SSL_session_reused(cli)}`;
       if (s !== null) res += ` sess=s${this.label(s, c)} id=${hex(ssl.SSL_SESSION_get_id(s))}`;
     }
-    this.T(res);
+    this.finish(pre, cli, res, o.shutdown);
+  }
+
+  /** The end of a handshake or connect: its result line, then SSL_free (shut down first if asked). */
+  finish(pre: string, conn: SSL, result: string, shutdown: boolean): void {
+    this.T(result);
     this.errors();
-    if (o.shutdown) ssl.SSL_set_shutdown(cli, ssl.SSL_SENT_SHUTDOWN | ssl.SSL_RECEIVED_SHUTDOWN);
+    if (shutdown) ssl.SSL_set_shutdown(conn, ssl.SSL_SENT_SHUTDOWN | ssl.SSL_RECEIVED_SHUTDOWN);
     this.T(`${pre} ssl_free`);
-    ssl.SSL_free(cli);
+    ssl.SSL_free(conn);
     this.sessionCtx = -1;
   }
 

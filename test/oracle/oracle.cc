@@ -424,6 +424,17 @@ void FreePeer(SSL* peer) {
   ERR_pop_to_mark();
 }
 
+// The end of a handshake or connect: its result line, then SSL_free of the
+// connection under test (shut down first if asked).
+void Finish(const std::string& pre, SSL* conn, const std::string& result, bool shutdown) {
+  T(result);
+  Errors();
+  if (shutdown) SSL_set_shutdown(conn, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  T(pre + " ssl_free");
+  SSL_free(conn);
+  g_session_ctx = -1;
+}
+
 // A server handshake on context c: the client proposes an id (or none).
 void Handshake(const std::string& pre, int c, const Napi::Object& o) {
   int version = static_cast<int>(Num(o, "version"));
@@ -489,12 +500,7 @@ void Handshake(const std::string& pre, int c, const Napi::Object& o) {
                            srv, reinterpret_cast<const unsigned char*>(p.data()),
                            static_cast<unsigned int>(p.size())));
   }
-  T(res);
-  Errors();
-  if (Num(o, "shutdown")) SSL_set_shutdown(srv, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-  T(pre + " ssl_free");
-  SSL_free(srv);
-  g_session_ctx = -1;
+  Finish(pre, srv, res, Num(o, "shutdown") != 0);
   FreePeer(cli);
 }
 
@@ -538,12 +544,7 @@ void Connect(const std::string& pre, int c, const Napi::Object& o) {
       SSL_SESSION_set1_master_key(cs, kMaster, sizeof kMaster);
     }
   }
-  T(res);
-  Errors();
-  if (Num(o, "shutdown")) SSL_set_shutdown(cli, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-  T(pre + " ssl_free");
-  SSL_free(cli);
-  g_session_ctx = -1;
+  Finish(pre, cli, res, Num(o, "shutdown") != 0);
   FreePeer(srv);
 }
 
