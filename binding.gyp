@@ -3,6 +3,7 @@
     {
       "target_name": "openssl_session_cache",
       "sources": [
+        "src/alloc.cc",
         "src/cipher_table.cc",
         "src/connection.cc",
         "src/der.cc",
@@ -13,6 +14,7 @@
         "src/error_queue.cc",
         "src/handshake.cc",
         "src/object.cc",
+        "src/pem.cc",
         "src/runtime.cc",
         "src/session.cc",
         "src/session_table.cc",
@@ -24,18 +26,16 @@
         "native/ctx_api.cc",
         "native/der_api.cc",
         "native/ex_data_api.cc",
+        "native/fields_api.cc",
         "native/handshake_api.cc",
         "native/instance.cc",
         "native/misc_api.cc",
+        "native/pem_api.cc",
         "native/session_api.cc",
+        "native/session_io.cc",
         "native/ssl_api.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": [
-        "NAPI_VERSION=8",
-        "NAPI_DISABLE_CPP_EXCEPTIONS",
-        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
-      ],
+      "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-fvisibility=hidden", "-fvisibility-inlines-hidden", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],

@@ -1,7 +1,10 @@
 #include "args.h"
 
 #include <cmath>
+#include <new>
 #include <string>
+
+#include "../src/alloc.h"
 
 namespace osc {
 
@@ -23,6 +26,17 @@ constexpr double kMaxSafe = 9007199254740991.0;
 
 }  // namespace
 
+napi_valuetype TypeOf(napi_env env, napi_value v) {
+  napi_valuetype t = napi_undefined;
+  napi_typeof(env, v, &t);
+  return t;
+}
+
+bool IsNullish(napi_env env, napi_value v) {
+  napi_valuetype t = TypeOf(env, v);
+  return t == napi_null || t == napi_undefined;
+}
+
 bool GetBytes(napi_env env, napi_value array, napi_value length, const char* fn, Bytes* out) {
   bool is_typed = false;
   napi_is_typedarray(env, array, &is_typed);
@@ -33,14 +47,11 @@ bool GetBytes(napi_env env, napi_value array, napi_value length, const char* fn,
   napi_get_typedarray_info(env, array, &type, &n, &data, nullptr, nullptr);
   if (type != napi_uint8_array) return ThrowType(env, fn, "expected a Uint8Array");
   out->data = static_cast<const uint8_t*>(data);
-  out->length = n;
-  if (length == nullptr) return true;
-  napi_valuetype t{};
-  napi_typeof(env, length, &t);
-  if (t == napi_undefined) return true;
+  out->length = data == nullptr ? 0 : n;  // a detached buffer reads as empty
+  if (length == nullptr || TypeOf(env, length) == napi_undefined) return true;
   size_t len{};
   if (!GetSize(env, length, fn, &len)) return false;
-  if (len > n) return ThrowRange(env, fn, "length is larger than the array");
+  if (len > out->length) return ThrowRange(env, fn, "length is larger than the array");
   out->length = len;
   return true;
 }
@@ -53,50 +64,83 @@ bool GetWritableBytes(napi_env env, napi_value array, const char* fn, uint8_t** 
   return true;
 }
 
-bool GetInt64(napi_env env, napi_value v, const char* fn, int64_t* out) {
-  napi_valuetype t{};
-  napi_typeof(env, v, &t);
+ReadOnce::~ReadOnce() {
+  if (data_ != inline_) core_free(data_);
+}
+
+bool ReadOnce::copy(const Bytes& b) {
+  if (b.length > sizeof inline_) {
+    data_ = static_cast<uint8_t*>(core_malloc(b.length));
+    if (data_ == nullptr) {
+      data_ = inline_;
+      return false;
+    }
+  }
+  if (b.length) memcpy(data_, b.data, b.length);
+  size_ = b.length;
+  return true;
+}
+
+bool ToCInt(napi_env env, napi_value v, int64_t min, int64_t max, int64_t* out) {
+  napi_valuetype t = TypeOf(env, v);
   if (t == napi_number) {
     double d{};
     napi_get_value_double(env, v, &d);
-    if (!std::isfinite(d)) return ThrowRange(env, fn, "expected a finite number");
-    if (std::fabs(d) > 9.2e18) return ThrowRange(env, fn, "number out of the signed 64-bit range");
+    // Exact comparisons: min and max are C limits; ±2^63 are not int64_t.
+    if (!std::isfinite(d) || std::trunc(d) != d) return false;
+    if (d < static_cast<double>(min) || d > static_cast<double>(max) || d >= 9223372036854775808.0) return false;
     *out = static_cast<int64_t>(d);
-    return true;
+    return *out >= min && *out <= max;
   }
   if (t == napi_bigint) {
     bool lossless{};
-    napi_get_value_bigint_int64(env, v, out, &lossless);
-    if (!lossless) return ThrowRange(env, fn, "bigint out of the signed 64-bit range");
+    int64_t r{};
+    napi_get_value_bigint_int64(env, v, &r, &lossless);
+    if (!lossless || r < min || r > max) return false;
+    *out = r;
     return true;
   }
-  return ThrowType(env, fn, "expected a number or a bigint");
+  return false;
 }
 
-bool GetInt32(napi_env env, napi_value v, const char* fn, int32_t* out) {
-  napi_valuetype t{};
-  napi_typeof(env, v, &t);
-  if (t != napi_number) return ThrowType(env, fn, "expected a number");
-  napi_get_value_int32(env, v, out);
+bool GetCInt(napi_env env, napi_value v, const char* fn, int64_t min, int64_t max, int64_t* out) {
+  napi_valuetype t = TypeOf(env, v);
+  if (t != napi_number && t != napi_bigint) return ThrowType(env, fn, "expected an integer (a number or a bigint)");
+  if (ToCInt(env, v, min, max, out)) return true;
+  std::string what = "expected an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  return ThrowRange(env, fn, what.c_str());
+}
+
+bool GetCInt32(napi_env env, napi_value v, const char* fn, int32_t* out) {
+  int64_t r{};
+  if (!GetCInt(env, v, fn, INT32_MIN, INT32_MAX, &r)) return false;
+  *out = static_cast<int32_t>(r);
+  return true;
+}
+
+bool GetCLong(napi_env env, napi_value v, const char* fn, int64_t* out) {
+  return GetCInt(env, v, fn, INT64_MIN, INT64_MAX, out);
+}
+
+bool GetCUint32(napi_env env, napi_value v, const char* fn, uint32_t* out) {
+  int64_t r{};
+  if (!GetCInt(env, v, fn, 0, UINT32_MAX, &r)) return false;
+  *out = static_cast<uint32_t>(r);
   return true;
 }
 
 bool GetSize(napi_env env, napi_value v, const char* fn, size_t* out) {
-  napi_valuetype t{};
-  napi_typeof(env, v, &t);
-  if (t != napi_number) return ThrowType(env, fn, "expected a length (a number)");
-  double d{};
-  napi_get_value_double(env, v, &d);
-  if (!(d >= 0) || d > kMaxSafe || std::floor(d) != d) {
+  if (TypeOf(env, v) != napi_number) return ThrowType(env, fn, "expected a length (a number)");
+  int64_t r{};
+  if (!ToCInt(env, v, 0, static_cast<int64_t>(kMaxSafe), &r)) {
     return ThrowRange(env, fn, "expected a non-negative integer length");
   }
-  *out = static_cast<size_t>(d);
+  *out = static_cast<size_t>(r);
   return true;
 }
 
 bool GetCallback(napi_env env, napi_value v, const char* fn, napi_value* fn_out) {
-  napi_valuetype t{};
-  napi_typeof(env, v, &t);
+  napi_valuetype t = TypeOf(env, v);
   if (t == napi_null) {
     *fn_out = nullptr;
     return true;
@@ -113,12 +157,6 @@ napi_value Int(napi_env env, int64_t v) {
   } else {
     napi_create_int64(env, v, &r);
   }
-  return r;
-}
-
-napi_value Num(napi_env env, double v) {
-  napi_value r = nullptr;
-  napi_create_double(env, v, &r);
   return r;
 }
 
@@ -154,36 +192,17 @@ napi_value Copy(napi_env env, const uint8_t* data, size_t n) {
   return r;
 }
 
-bool SetOut(napi_env env, napi_value obj, const char* fn, int64_t value) {
-  napi_valuetype t{};
-  napi_typeof(env, obj, &t);
-  if (t != napi_object) return ThrowType(env, fn, "expected an out-parameter object { value }");
-  return napi_set_named_property(env, obj, "value", Int(env, value)) == napi_ok;
+napi_value GetValue(napi_env env, napi_value out) {
+  napi_value v = nullptr;
+  napi_get_named_property(env, out, "value", &v);
+  return v;
 }
 
-bool GetOut(napi_env env, napi_value obj, int64_t* value) {
-  napi_value v = nullptr;
-  if (napi_get_named_property(env, obj, "value", &v) != napi_ok) return false;
-  napi_valuetype t{};
-  napi_typeof(env, v, &t);
-  if (t == napi_number) {
-    double d{};
-    napi_get_value_double(env, v, &d);
-    *value = std::isfinite(d) ? static_cast<int64_t>(d) : 0;
-    return true;
-  }
-  if (t == napi_bigint) {
-    bool lossless{};
-    napi_get_value_bigint_int64(env, v, value, &lossless);
-    return true;
-  }
-  if (t == napi_boolean) {
-    bool b{};
-    napi_get_value_bool(env, v, &b);
-    *value = b;
-    return true;
-  }
-  return false;
+void SetValue(napi_env env, napi_value out, napi_value v) { napi_set_named_property(env, out, "value", v); }
+
+bool SetOut(napi_env env, napi_value obj, const char* fn, int64_t value) {
+  if (TypeOf(env, obj) != napi_object) return ThrowType(env, fn, "expected an out-parameter object { value }");
+  return napi_set_named_property(env, obj, "value", Int(env, value)) == napi_ok;
 }
 
 napi_value NewOut(napi_env env, int64_t value) {

@@ -1,32 +1,44 @@
 #include "callbacks.h"
 
-#include "args.h"
-
 namespace osc {
 namespace {
 
+// A callback's int result: an integer number in C's int range, or a boolean
+// (true is 1). Anything else is recorded as the operation's error and reads
+// as 0.
 int ToInt(Instance* inst, napi_value v, const char* what) {
-  napi_valuetype t{};
-  napi_typeof(inst->env, v, &t);
-  if (t == napi_number) {
-    int32_t r{};
-    napi_get_value_int32(inst->env, v, &r);
-    return r;
-  }
-  if (t == napi_boolean) {
+  napi_env env = inst->env;
+  if (TypeOf(env, v) == napi_boolean) {
     bool b{};
-    napi_get_value_bool(inst->env, v, &b);
+    napi_get_value_bool(env, v, &b);
     return b;
   }
-  DeferTypeError(inst, what);
+  int64_t r{};
+  if (ToCInt(env, v, INT32_MIN, INT32_MAX, &r)) return static_cast<int>(r);
+  DeferError(inst, what, TypeOf(env, v) == napi_number);
   return 0;
+}
+
+// An out-parameter a callback may have set, as a C int in [min, max]: false
+// (with the error recorded) when it is not one, or when reading it threw
+// (a getter).
+bool ReadOut(Instance* inst, napi_value out, int64_t min, int64_t max, const char* what, int64_t* v) {
+  napi_value value = nullptr;
+  if (napi_get_named_property(inst->env, out, "value", &value) != napi_ok) {
+    inst->scope->CatchPending();
+    return false;
+  }
+  if (ToCInt(inst->env, value, min, max, v)) return true;
+  DeferError(inst, what, TypeOf(inst->env, value) == napi_number);
+  return false;
 }
 
 }  // namespace
 
-void DeferTypeError(Instance* inst, const char* msg) {
-  napi_throw_type_error(inst->env, "ERR_INVALID_RETURN_VALUE", msg);
-  if (inst->scope) inst->scope->CatchPending();
+void DeferError(Instance* inst, const char* msg, bool range) {
+  if (range) napi_throw_range_error(inst->env, "ERR_INVALID_RETURN_VALUE", msg);
+  else napi_throw_type_error(inst->env, "ERR_INVALID_RETURN_VALUE", msg);
+  inst->scope->CatchPending();
 }
 
 int NewSessionTrampoline(Connection* ssl, Session* s, void* fn) {
@@ -35,7 +47,7 @@ int NewSessionTrampoline(Connection* ssl, Session* s, void* fn) {
   napi_value argv[2] = {Surface(inst, ssl), Surface(inst, s)};
   napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, fn), 2, argv, &result)) return 0;
-  return ToInt(inst, result, "new session callback: expected a number (0 or 1) as the result");
+  return ToInt(inst, result, "new session callback: expected an integer (0 or 1) or a boolean as the result");
 }
 
 void RemoveSessionTrampoline(Context* ctx, Session* s, void* fn) {
@@ -54,21 +66,21 @@ Session* GetSessionTrampoline(Connection* ssl, const uint8_t* id, int len, int* 
   napi_value argv[4] = {Surface(inst, ssl), Copy(env, id, static_cast<size_t>(len)), Int(env, len), copy_out};
   napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, fn), 4, argv, &result)) return nullptr;
+  if (IsNullish(env, result)) return nullptr;
+  // copy first: reading it may run a getter; the result is resolved after,
+  // so what it names is checked as it is now.
   int64_t c{};
-  if (GetOut(env, copy_out, &c)) *copy = static_cast<int>(c);
-  napi_valuetype t{};
-  napi_typeof(env, result, &t);
-  if (t == napi_null || t == napi_undefined) return nullptr;
-  bool tagged = false;
-  if (t == napi_external) napi_check_object_type_tag(env, result, &inst->tags[static_cast<int>(Kind::Session)], &tagged);
-  void* data = nullptr;
-  if (tagged) napi_get_value_external(env, result, &data);
-  Session* s = static_cast<Session*>(data);
-  if (s == nullptr || !s->alive()) {
-    DeferTypeError(inst, "get session callback: expected a live SSL_SESSION or null as the result");
+  if (!ReadOut(inst, copy_out, INT32_MIN, INT32_MAX, "get session callback: copy.value must be a C int", &c)) {
     return nullptr;
   }
-  return s;
+  bool stale = false;
+  Object* o = ResolveHandle(inst, result, &stale);
+  if (o == nullptr || o->kind != Kind::Session || !o->alive()) {
+    DeferError(inst, "get session callback: expected a live SSL_SESSION or null as the result", false);
+    return nullptr;
+  }
+  *copy = static_cast<int>(c);
+  return static_cast<Session*>(o);
 }
 
 int GenerateSessionIdTrampoline(Connection* ssl, uint8_t* id, unsigned* len, void* fn) {
@@ -81,14 +93,16 @@ int GenerateSessionIdTrampoline(Connection* ssl, uint8_t* id, unsigned* len, voi
   napi_value argv[3] = {Surface(inst, ssl), buf, len_out};
   napi_value result = nullptr;
   if (!CallUser(inst, HeldValue(inst, fn), 3, argv, &result)) return 0;
-  int r = ToInt(inst, result, "generate session id callback: expected a number as the result");
+  int r = ToInt(inst, result, "generate session id callback: expected an integer as the result");
   int64_t l{};
-  if (!GetOut(env, len_out, &l) || l < 0) l = 0;
+  if (!ReadOut(inst, len_out, 0, UINT32_MAX, "generate session id callback: len.value must be a C unsigned int", &l)) {
+    return 0;
+  }
   void* data = nullptr;
   size_t n = 0;
   napi_get_typedarray_info(env, buf, nullptr, &n, &data, nullptr, nullptr);
   // A length above what was offered is rejected by the caller (bad length).
-  size_t copy = n < *len ? n : *len;
+  size_t copy = data == nullptr ? 0 : n < *len ? n : *len;
   if (copy) memcpy(id, data, copy);
   *len = l > 0xFFFF ? 0xFFFF : static_cast<unsigned>(l);
   return r;

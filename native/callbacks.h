@@ -1,9 +1,11 @@
 // Trampolines: the core's C-style callbacks calling the JS functions the
-// application installed. Each runs in its own handle scope; a callback that
-// throws counts as returning NULL / 0 and its exception is kept by the
-// running CallScope.
+// application installed. The core calls them only through its callout gate,
+// so an entry point's CallScope is always there. Each runs in its own handle
+// scope; a callback that throws counts as returning NULL / 0 and its
+// exception is kept by the running CallScope.
 #pragma once
 
+#include "args.h"
 #include "instance.h"
 
 namespace osc {
@@ -21,7 +23,7 @@ void SetCallback(Instance* inst, Callback<Fn>& cb, Fn trampoline, napi_value fn)
   void* old = cb.arg;
   cb.fn = fn ? trampoline : nullptr;
   cb.arg = fn ? HoldValue(inst, fn) : nullptr;
-  if (old) inst->runtime->release_value(old, inst);
+  inst->runtime->release(old);
 }
 
 template <typename Fn>
@@ -34,8 +36,9 @@ napi_value GetCallbackValue(Instance* inst, const Callback<Fn>& cb) {
   return HeldValue(inst, cb.arg);
 }
 
-// Records a TypeError as the running operation's exception (a callback
-// returned something of the wrong type).
-void DeferTypeError(Instance* inst, const char* msg);
+// Records an error as the running operation's exception (a callback
+// returned something that is not what C's type allows).
+// A RangeError when `range` (a number outside the type), else a TypeError.
+void DeferError(Instance* inst, const char* msg, bool range);
 
 }  // namespace osc

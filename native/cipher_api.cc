@@ -1,106 +1,46 @@
 // SSL_CIPHER entry points, and the cipher of a session.
 //
 // An SSL_CIPHER handle is an external pointing at a static entry of the core's
-// cipher table (src/cipher_table.cc), tagged with a random per-load tag. Each
-// environment keeps one handle per cipher for its whole life, so a cipher
-// always surfaces as the same handle (`===` is pointer equality, as in C).
-#include <mutex>
-#include <random>
-#include <unordered_map>
+// cipher table (src/cipher_table.cc), tagged with the instance's random
+// cipher tag. Each environment keeps one handle per cipher for its whole
+// life (Instance::cipher_refs), so a cipher always surfaces as the same
+// handle (`===` is pointer equality, as in C).
+#include <string>
 
 #include "../src/cipher_table.h"
 #include "entry.h"
 
 namespace osc {
-namespace {
-
-const napi_type_tag& CipherTag() {
-  static const napi_type_tag tag = [] {
-    std::random_device rd;
-    napi_type_tag t;
-    t.lower = (static_cast<uint64_t>(rd()) << 32) | rd();
-    t.upper = (static_cast<uint64_t>(rd()) << 32) | rd();
-    return t;
-  }();
-  return tag;
-}
-
-// One environment's handles, by position in the cipher table.
-struct CipherHandles {
-  napi_env env;
-  napi_ref* refs;
-  size_t count{};
-};
-
-std::mutex g_mutex;  // guards g_caches (environments may live on several threads)
-std::unordered_map<Instance*, CipherHandles*> g_caches;
-thread_local Instance* t_last_inst = nullptr;  // fast path: this thread's last lookup
-thread_local CipherHandles* t_last = nullptr;
-
-void FreeHandles(void* arg) {
-  auto* h = static_cast<CipherHandles*>(arg);
-  for (size_t i = 0; i < h->count; i++) {
-    if (h->refs[i]) napi_delete_reference(h->env, h->refs[i]);
-  }
-  {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    for (auto it = g_caches.begin(); it != g_caches.end(); ++it) {
-      if (it->second == h) {
-        g_caches.erase(it);
-        break;
-      }
-    }
-  }
-  if (t_last == h) {
-    t_last = nullptr;
-    t_last_inst = nullptr;
-  }
-  delete[] h->refs;
-  delete h;
-}
-
-CipherHandles* HandlesOf(Instance* inst) {
-  if (t_last_inst == inst && t_last) return t_last;
-  std::lock_guard<std::mutex> lock(g_mutex);
-  CipherHandles*& h = g_caches[inst];
-  if (h == nullptr) {
-    size_t n{};
-    cipher_table(&n);
-    h = new CipherHandles{inst->env, new napi_ref[n](), n};
-    // Runs before the instance's own cleanup (hooks run in reverse order).
-    napi_add_env_cleanup_hook(inst->env, FreeHandles, h);
-  }
-  t_last_inst = inst;
-  t_last = h;
-  return h;
-}
-
-}  // namespace
 
 // The handle of cipher c (null for null).
 napi_value CipherHandle(Instance* inst, const CipherInfo* c) {
   napi_env env = inst->env;
   if (c == nullptr) return Null(env);
-  CipherHandles* h = HandlesOf(inst);
-  const size_t i = static_cast<size_t>(c - cipher_table(nullptr));
+  if (inst->cipher_refs.empty()) {
+    size_t n{};
+    cipher_table(&n);
+    inst->cipher_refs.assign(n, nullptr);
+  }
+  napi_ref& ref = inst->cipher_refs[static_cast<size_t>(c - cipher_table(nullptr))];
   napi_value v = nullptr;
-  if (h->refs[i]) napi_get_reference_value(env, h->refs[i], &v);
+  if (ref) napi_get_reference_value(env, ref, &v);
   if (v == nullptr) {
-    // Fails only once the environment stops running JS: nothing is cached then.
+    // Fails only once the environment stops running JS: nothing is kept then.
     if (napi_create_external(env, const_cast<CipherInfo*>(c), nullptr, nullptr, &v) != napi_ok ||
-        napi_type_tag_object(env, v, &CipherTag()) != napi_ok || napi_object_freeze(env, v) != napi_ok) {
+        napi_type_tag_object(env, v, &inst->cipher_tag) != napi_ok || napi_object_freeze(env, v) != napi_ok) {
       return nullptr;
     }
-    if (h->refs[i]) napi_delete_reference(env, h->refs[i]);
-    h->refs[i] = nullptr;
-    napi_create_reference(env, v, 1, &h->refs[i]);
+    if (ref) napi_delete_reference(env, ref);
+    ref = nullptr;
+    napi_create_reference(env, v, 1, &ref);
   }
   return v;
 }
 
 // The cipher behind a handle, or null after throwing a TypeError. `nullable`
 // accepts JS null (returns null, *is_null set, nothing thrown).
-const CipherInfo* UnwrapCipher(napi_env env, napi_value v, const char* fn, bool nullable, bool* is_null) {
+const CipherInfo* UnwrapCipher(Instance* inst, napi_value v, const char* fn, bool nullable, bool* is_null) {
+  napi_env env = inst->env;
   napi_valuetype t{};
   napi_typeof(env, v, &t);
   if (is_null) *is_null = false;
@@ -109,7 +49,7 @@ const CipherInfo* UnwrapCipher(napi_env env, napi_value v, const char* fn, bool 
     return nullptr;
   }
   bool tagged = false;
-  if (t == napi_external) napi_check_object_type_tag(env, v, &CipherTag(), &tagged);
+  if (t == napi_external) napi_check_object_type_tag(env, v, &inst->cipher_tag, &tagged);
   if (!tagged) {
     std::string msg = std::string(fn) + ": expected an SSL_CIPHER handle";
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg.c_str());
@@ -132,8 +72,8 @@ napi_value Str(napi_env env, const char* s) {
 // SSL_CIPHER_find(ssl, ptr): the cipher whose two-byte id is ptr[0..2), or
 // null. `ssl` (an SSL or null) is not consulted: OpenSSL asks the SSL's method,
 // and every TLS method knows the same ciphers.
-napi_value SSL_CIPHER_find(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_CIPHER_find(Call& a) {
+  napi_env env = a.env;
   bool is_null{};
   Object* ssl = UnwrapNullable<Connection>(a.inst, a[0], "SSL_CIPHER_find", &is_null);
   if (!ssl && !is_null) return nullptr;
@@ -148,10 +88,10 @@ napi_value SSL_CIPHER_find(napi_env env, napi_callback_info info) {
 
 // cipherFromId(id): the cipher with two-byte id `id` (0x1301) or OpenSSL id
 // (0x03001301), or null. Not OpenSSL API.
-napi_value cipherFromId(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value cipherFromId(Call& a) {
+  napi_env env = a.env;
   int64_t id{};
-  if (!GetInt64(env, a[0], "cipherFromId", &id)) return nullptr;
+  if (!GetCLong(env, a[0], "cipherFromId", &id)) return nullptr;
   const CipherInfo* c = nullptr;
   if (id >= 0 && id <= 0xffff) c = cipher_by_id(static_cast<uint16_t>(id));
   else if (id >= 0 && id <= 0xffffffffLL) c = cipher_by_openssl_id(static_cast<uint32_t>(id));
@@ -159,8 +99,8 @@ napi_value cipherFromId(napi_env env, napi_callback_info info) {
 }
 
 // cipherFromName(name): the cipher with OpenSSL name `name`, or null.
-napi_value cipherFromName(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value cipherFromName(Call& a) {
+  napi_env env = a.env;
   char buf[128];
   size_t n{};
   if (napi_get_value_string_utf8(env, a[0], buf, sizeof buf, &n) != napi_ok) {
@@ -170,26 +110,26 @@ napi_value cipherFromName(napi_env env, napi_callback_info info) {
   return CipherHandle(a.inst, n + 1 < sizeof buf ? cipher_by_name(buf) : nullptr);
 }
 
-napi_value SSL_CIPHER_get_id(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  const CipherInfo* c = UnwrapCipher(env, a[0], "SSL_CIPHER_get_id", false, nullptr);
+napi_value SSL_CIPHER_get_id(Call& a) {
+  napi_env env = a.env;
+  const CipherInfo* c = UnwrapCipher(a.inst, a[0], "SSL_CIPHER_get_id", false, nullptr);
   return c ? Int(env, c->openssl_id()) : nullptr;
 }
 
-napi_value SSL_CIPHER_get_protocol_id(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  const CipherInfo* c = UnwrapCipher(env, a[0], "SSL_CIPHER_get_protocol_id", false, nullptr);
+napi_value SSL_CIPHER_get_protocol_id(Call& a) {
+  napi_env env = a.env;
+  const CipherInfo* c = UnwrapCipher(a.inst, a[0], "SSL_CIPHER_get_protocol_id", false, nullptr);
   return c ? Int(env, c->id) : nullptr;
 }
 
 // The three name getters return "(NONE)" for a null cipher, as OpenSSL.
 template <int What>
-napi_value CipherText(napi_env env, napi_callback_info info) {
+napi_value CipherText(Call& a) {
   static constexpr const char* kNames[] = {"SSL_CIPHER_get_name", "SSL_CIPHER_standard_name",
                                            "SSL_CIPHER_get_version"};
-  Args<1> a(env, info);
+  napi_env env = a.env;
   bool is_null{};
-  const CipherInfo* c = UnwrapCipher(env, a[0], kNames[What], true, &is_null);
+  const CipherInfo* c = UnwrapCipher(a.inst, a[0], kNames[What], true, &is_null);
   if (is_null) return Str(env, "(NONE)");
   if (!c) return nullptr;
   switch (What) {
@@ -199,17 +139,16 @@ napi_value CipherText(napi_env env, napi_callback_info info) {
   }
 }
 
-napi_value SSL_SESSION_get0_cipher(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_SESSION_get0_cipher(Call& a) {
   Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_get0_cipher");
   return s ? CipherHandle(a.inst, cipher_by_openssl_id(s->fields.cipher_id)) : nullptr;
 }
 
-napi_value SSL_SESSION_set_cipher(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_SESSION_set_cipher(Call& a) {
+  napi_env env = a.env;
   Session* s = Unwrap<Session>(a.inst, a[0], "SSL_SESSION_set_cipher");
   if (!s) return nullptr;
-  const CipherInfo* c = UnwrapCipher(env, a[1], "SSL_SESSION_set_cipher", false, nullptr);
+  const CipherInfo* c = UnwrapCipher(a.inst, a[1], "SSL_SESSION_set_cipher", false, nullptr);
   if (!c) return nullptr;
   s->fields.cipher_id = c->openssl_id();
   return Int(env, 1);

@@ -15,21 +15,12 @@ napi_value MethodHandle(napi_env env, Instance* inst, const Method* m) {
   return v;
 }
 
-napi_value TLS_method(napi_env env, napi_callback_info info) {
-  Args<0> a(env, info);
-  return MethodHandle(env, a.inst, &kTlsMethod);
-}
-napi_value TLS_server_method(napi_env env, napi_callback_info info) {
-  Args<0> a(env, info);
-  return MethodHandle(env, a.inst, &kTlsServerMethod);
-}
-napi_value TLS_client_method(napi_env env, napi_callback_info info) {
-  Args<0> a(env, info);
-  return MethodHandle(env, a.inst, &kTlsClientMethod);
-}
+napi_value TLS_method(Call& a) { return MethodHandle(a.env, a.inst, &kTlsMethod); }
+napi_value TLS_server_method(Call& a) { return MethodHandle(a.env, a.inst, &kTlsServerMethod); }
+napi_value TLS_client_method(Call& a) { return MethodHandle(a.env, a.inst, &kTlsClientMethod); }
 
-napi_value SSL_CTX_new(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_CTX_new(Call& a) {
+  napi_env env = a.env;
   napi_valuetype t{};
   napi_typeof(env, a[0], &t);
   bool tagged = false;
@@ -40,110 +31,94 @@ napi_value SSL_CTX_new(napi_env env, napi_callback_info info) {
   }
   void* m = nullptr;
   napi_get_value_external(env, a[0], &m);
-  CallScope scope(a.inst);
-  Context* ctx = ctx_new(a.inst->runtime, static_cast<const Method*>(m));
-  napi_value h = Surface(a.inst, ctx);
-  return scope.Rethrow() ? nullptr : h;
+  Ref<Context> ctx = ctx_new(a.inst->runtime, static_cast<const Method*>(m));
+  if (!ctx) return Null(env);
+  napi_value h = Surface(a.inst, ctx.get());
+  if (h != nullptr) ctx.to_app();  // else the Ref frees it: no handle, no owner
+  return h;
 }
 
-napi_value SSL_CTX_up_ref(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_CTX_up_ref");
-  if (!ctx) return nullptr;
-  ctx_up_ref(ctx);
-  return Int(env, 1);
-}
+napi_value SSL_CTX_up_ref(Call& a) { return UpRef<Context>(a, "SSL_CTX_up_ref"); }
 
-napi_value SSL_CTX_free(napi_env env, napi_callback_info info) {
-  return FreeObject<Context>(env, info, "SSL_CTX_free", ctx_free,
-                             "SSL_CTX_free: no reference left to free (the rest belong to its SSL objects)");
+napi_value SSL_CTX_free(Call& a) {
+  return FreeObject<Context>(a, "SSL_CTX_free",
+                             "SSL_CTX_free: no reference left to free (the rest belong to its SSL objects or a running step)");
 }
 
 // The cache settings and version bounds, through SSL_CTX_ctrl as OpenSSL's macros do.
 template <int Cmd>
-napi_value CtrlSet(napi_env env, napi_callback_info info) {
+napi_value CtrlSet(Call& a) {
   static constexpr const char* kName =
       Cmd == kCtrlSetSessCacheMode     ? "SSL_CTX_set_session_cache_mode"
       : Cmd == kCtrlSetSessCacheSize   ? "SSL_CTX_sess_set_cache_size"
       : Cmd == kCtrlSetMinProtoVersion ? "SSL_CTX_set_min_proto_version"
                                        : "SSL_CTX_set_max_proto_version";
-  return CtrlSetBody<Context, ctx_ctrl, Cmd>(env, info, kName);
+  return CtrlSetBody<Context, ctx_ctrl, Cmd>(a, kName);
 }
 
 template <int Cmd>
-napi_value CtrlGet(napi_env env, napi_callback_info info) {
-  return CtrlGetBody<Context, ctx_ctrl, Cmd>(env, info, "SSL_CTX_sess_*");
+napi_value CtrlGet(Call& a) {
+  return CtrlGetBody<Context, ctx_ctrl, Cmd>(a, "SSL_CTX_sess_*");
 }
 
-napi_value SSL_CTX_ctrl(napi_env env, napi_callback_info info) {
-  Args<4> a(env, info);
+napi_value SSL_CTX_ctrl(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_ctrl");
   int32_t cmd{};
   int64_t larg = 0;
-  if (!ctx || !GetInt32(env, a[1], "SSL_CTX_ctrl", &cmd)) return nullptr;
-  napi_valuetype t{};
-  napi_typeof(env, a[2], &t);
-  if (t != napi_undefined && !GetInt64(env, a[2], "SSL_CTX_ctrl", &larg)) return nullptr;
+  if (!ctx || !GetCInt32(env, a[1], "SSL_CTX_ctrl", &cmd)) return nullptr;
+  if (TypeOf(env, a[2]) != napi_undefined && !GetCLong(env, a[2], "SSL_CTX_ctrl", &larg)) return nullptr;
   return Int(env, ctx_ctrl(ctx, cmd, static_cast<long>(larg)));
 }
 
-napi_value SSL_CTX_set_timeout(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_CTX_set_timeout(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_set_timeout");
   int64_t t{};
-  if (!ctx || !GetInt64(env, a[1], "SSL_CTX_set_timeout", &t)) return nullptr;
+  if (!ctx || !GetCLong(env, a[1], "SSL_CTX_set_timeout", &t)) return nullptr;
   return Int(env, ctx_set_timeout(ctx, static_cast<long>(t)));
 }
 
-napi_value SSL_CTX_get_timeout(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_CTX_get_timeout(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_get_timeout");
   if (!ctx) return nullptr;
   return Int(env, ctx->timeout);
 }
 
-napi_value SSL_CTX_add_session(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_CTX_add_session(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_add_session");
   if (!ctx) return nullptr;
   Session* s = Unwrap<Session>(a.inst, a[1], "SSL_CTX_add_session");
   if (!s) return nullptr;
-  if (!ctx->alive() || !s->alive()) {
-    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_CTX_add_session: object is being freed");
-    return nullptr;
-  }
-  CallScope scope(a.inst);
-  int r = ctx_add_session(ctx, s);
-  return scope.Rethrow() ? nullptr : Int(env, r);
+  if (!RequireAlive(env, ctx, "SSL_CTX_add_session") || !RequireAlive(env, s, "SSL_CTX_add_session")) return nullptr;
+  return Int(env, ctx_add_session(ctx, s));
 }
 
-napi_value SSL_CTX_remove_session(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_CTX_remove_session(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_remove_session");
   if (!ctx) return nullptr;
   bool is_null{};
   Session* s = UnwrapNullable<Session>(a.inst, a[1], "SSL_CTX_remove_session", &is_null);
   if (!s && !is_null) return nullptr;
-  CallScope scope(a.inst);
-  int r = ctx_remove_session(ctx, s);
-  return scope.Rethrow() ? nullptr : Int(env, r);
+  return Int(env, ctx_remove_session(ctx, s));
 }
 
-napi_value SSL_CTX_flush_sessions(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_CTX_flush_sessions(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_flush_sessions");
   int64_t t{};
-  if (!ctx || !GetInt64(env, a[1], "SSL_CTX_flush_sessions", &t)) return nullptr;
-  CallScope scope(a.inst);
+  if (!ctx || !GetCLong(env, a[1], "SSL_CTX_flush_sessions", &t)) return nullptr;
   ctx_flush_sessions(ctx, t);
-  scope.Rethrow();
   return Undefined(env);
 }
 
 // Callback setters and getters.
 template <typename Fn, Callback<Fn> Context::*Field, Fn Trampoline>
-napi_value SetCb(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SetCb(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_sess_set_*_cb");
   napi_value fn = nullptr;
   if (!ctx || !GetCallback(env, a[1], "SSL_CTX_sess_set_*_cb", &fn)) return nullptr;
@@ -153,15 +128,14 @@ napi_value SetCb(napi_env env, napi_callback_info info) {
 }
 
 template <typename Fn, Callback<Fn> Context::*Field>
-napi_value GetCb(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value GetCb(Call& a) {
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_sess_get_*_cb");
   if (!ctx) return nullptr;
   return GetCallbackValue(a.inst, ctx->*Field);
 }
 
-napi_value debugCacheConsistent(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value debugCacheConsistent(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "debugCacheConsistent");
   if (!ctx) return nullptr;
   napi_value r = nullptr;
@@ -170,8 +144,8 @@ napi_value debugCacheConsistent(napi_env env, napi_callback_info info) {
 }
 
 // The cached sessions from the list head (expires last) to the tail.
-napi_value debugCacheOrder(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value debugCacheOrder(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "debugCacheOrder");
   if (!ctx) return nullptr;
   napi_value arr = nullptr;

@@ -59,7 +59,7 @@ int ExDup(ExData*, const ExData*, void** from_d, int idx, long argl, void* argp)
   if (t == napi_number) {
     double d{};
     napi_get_value_double(env, result, &d);
-    r = d != 0;
+    r = d != 0 && d == d;  // C's `if (dup(...))`; NaN is no int at all: a failure
   } else if (t == napi_boolean) {
     bool b{};
     napi_get_value_bool(env, result, &b);
@@ -92,58 +92,69 @@ template <> struct Names<Kind::Connection> {
 };
 
 template <Kind K>
-napi_value GetExNewIndex(napi_env env, napi_callback_info info) {
-  Args<5> a(env, info);
+napi_value GetExNewIndex(Call& a) {
+  napi_env env = a.env;
   int64_t argl = 0;
-  napi_valuetype t{};
-  napi_typeof(env, a[0], &t);
-  if (t != napi_undefined && !GetInt64(env, a[0], Names<K>::index, &argl)) return nullptr;
+  if (TypeOf(env, a[0]) != napi_undefined && !GetCLong(env, a[0], Names<K>::index, &argl)) return nullptr;
   napi_value fns[3]{};
   for (int i = 0; i < 3; i++) {
-    napi_typeof(env, a[2 + i], &t);
-    if (t == napi_undefined) fns[i] = nullptr;
+    if (TypeOf(env, a[2 + i]) == napi_undefined) fns[i] = nullptr;
     else if (!GetCallback(env, a[2 + i], Names<K>::index, &fns[i])) return nullptr;
   }
   auto* rec = new IndexRecord{a.inst, HoldValue(a.inst, a[1]), fns[0] ? HoldValue(a.inst, fns[0]) : nullptr,
                               fns[1] ? HoldValue(a.inst, fns[1]) : nullptr,
                               fns[2] ? HoldValue(a.inst, fns[2]) : nullptr};
   a.inst->index_records.push_back(rec);
+  // -1 when memory ran out, as CRYPTO_get_ex_new_index (the record stays
+  // with the instance and goes at its cleanup).
   int idx = a.inst->runtime->new_ex_index(K, static_cast<long>(argl), rec, rec->new_fn ? ExNew : nullptr,
                                           rec->dup_fn ? ExDup : nullptr, rec->free_fn ? ExFree : nullptr);
   return Int(env, idx);
 }
 
+// An ex_data index argument: a C int naming app_data (0) or an index
+// registered for the class. A non-negative index nobody registered is a
+// RangeError: C would grow the object's slot array up to it (gigabytes for
+// a large one). A negative one is C's: set returns 0, get NULL.
+bool GetExIndex(Call& a, Kind kind, napi_value v, const char* fn, int* idx) {
+  int32_t i{};
+  if (!GetCInt32(a.env, v, fn, &i)) return false;
+  if (i >= 0 && !a.inst->runtime->ex_index_registered(kind, i)) {
+    return ThrowRange(a.env, fn, "not an index registered with get_ex_new_index (nor 0, app_data)");
+  }
+  *idx = i;
+  return true;
+}
+
 // set_ex_data(obj, idx, value): null or undefined clears the slot.
 template <Kind K, typename T>
-napi_value SetExData(napi_env env, napi_callback_info info) {
-  Args<3> a(env, info);
+napi_value SetExData(Call& a) {
   T* o = Unwrap<T>(a.inst, a[0], Names<K>::set);
-  int32_t idx{};
-  if (!o || !GetInt32(env, a[1], Names<K>::set, &idx)) return nullptr;
-  return Int(env, SetSlot(a.inst, o, idx, a[2]));
+  int idx{};
+  if (!o || !GetExIndex(a, K, a[1], Names<K>::set, &idx)) return nullptr;
+  return Int(a.env, SetSlot(a.inst, o, idx, a[2]));
 }
 
 template <Kind K, typename T>
-napi_value GetExData(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value GetExData(Call& a) {
   T* o = Unwrap<T>(a.inst, a[0], Names<K>::get);
-  int32_t idx{};
-  if (!o || !GetInt32(env, a[1], Names<K>::get, &idx)) return nullptr;
+  int idx{};
+  if (!o || !GetExIndex(a, K, a[1], Names<K>::get, &idx)) return nullptr;
   void* v = o->ex.get(idx);
-  return v ? HeldValue(a.inst, v) : Null(env);
+  return v ? HeldValue(a.inst, v) : Null(a.env);
 }
 
 template <Kind K, typename T>
-napi_value SetAppData(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SetAppData(Call& a) {
+  napi_env env = a.env;
   T* o = Unwrap<T>(a.inst, a[0], Names<K>::set);
   if (!o) return nullptr;
   return Int(env, SetSlot(a.inst, o, 0, a[1]));
 }
 
 template <Kind K, typename T>
-napi_value GetAppData(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value GetAppData(Call& a) {
+  napi_env env = a.env;
   T* o = Unwrap<T>(a.inst, a[0], Names<K>::get);
   if (!o) return nullptr;
   void* v = o->ex.get(0);

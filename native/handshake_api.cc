@@ -17,21 +17,14 @@ namespace {
 // reference, and the connection then goes when the step is over.
 class Step {
  public:
-  explicit Step(Connection* ssl) : ssl_(ssl) {
-    ssl_->in_step = true;
-    ssl_->references++;
-    ssl_->internal_refs++;
-  }
-  ~Step() {
-    ssl_->in_step = false;
-    ssl_->internal_refs--;
-    ssl_free(ssl_);
-  }
+  explicit Step(Connection* ssl) : hold_(Ref<Connection>::hold(ssl)), ssl_(ssl) { ssl_->in_step = true; }
+  ~Step() { ssl_->in_step = false; }  // then hold_ drops the step's reference
   Step(const Step&) = delete;
   Step& operator=(const Step&) = delete;
 
  private:
-  Connection* ssl_{};
+  Ref<Connection> hold_;
+  Connection* ssl_;
 };
 
 Connection* StepSsl(Instance* inst, napi_value v, const char* fn) {
@@ -64,133 +57,103 @@ bool GetId(napi_env env, napi_value array, napi_value length, const char* fn, Id
   return true;
 }
 
-napi_value ssl_get_new_session_js(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value ssl_get_new_session_js(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = StepSsl(a.inst, a[0], "ssl_get_new_session");
   int32_t session{};
-  if (!ssl || !GetInt32(env, a[1], "ssl_get_new_session", &session)) return nullptr;
-  CallScope scope(a.inst);
-  int r{};
-  {
-    Step step(ssl);
-    r = ssl_get_new_session(ssl, session);
-  }
-  return scope.Rethrow() ? nullptr : Int(env, r);
+  if (!ssl || !GetCInt32(env, a[1], "ssl_get_new_session", &session)) return nullptr;
+  Step step(ssl);
+  return Int(env, ssl_get_new_session(ssl, session));
 }
 
-napi_value ssl_get_prev_session_js(napi_env env, napi_callback_info info) {
-  Args<3> a(env, info);
+napi_value ssl_get_prev_session_js(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = StepSsl(a.inst, a[0], "ssl_get_prev_session");
   IdCopy id;
   if (!ssl || !GetId(env, a[1], a[2], "ssl_get_prev_session", &id)) return nullptr;
-  CallScope scope(a.inst);
-  int r{};
-  {
-    Step step(ssl);
-    r = ssl_get_prev_session(ssl, id.data(), id.size(), nullptr);
-    if (r == 1) ssl->hit = true;  // as the ClientHello processing does
-  }
-  return scope.Rethrow() ? nullptr : Int(env, r);
+  Step step(ssl);
+  int r = ssl_get_prev_session(ssl, id.data(), id.size(), Ref<Session>());
+  if (r == 1) ssl->hit = true;  // as the ClientHello processing does
+  return Int(env, r);
 }
 
-napi_value lookup_sess_in_cache_js(napi_env env, napi_callback_info info) {
-  Args<3> a(env, info);
+napi_value lookup_sess_in_cache_js(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = StepSsl(a.inst, a[0], "lookup_sess_in_cache");
   IdCopy id;
   if (!ssl || !GetId(env, a[1], a[2], "lookup_sess_in_cache", &id)) return nullptr;
-  CallScope scope(a.inst);
-  Session* s{};
-  {
-    Step step(ssl);
-    s = lookup_sess_in_cache(ssl, id.data(), id.size());
-  }
-  // The reference is the caller's from here (SSL_SESSION_free it).
-  if (s) s->internal_refs--;
-  napi_value h = SurfaceOrNull(a.inst, s);
-  return scope.Rethrow() ? nullptr : h;
+  Step step(ssl);
+  Ref<Session> s = lookup_sess_in_cache(ssl, id.data(), id.size());
+  napi_value h = SurfaceOrNull(a.inst, s.get());
+  if (h != nullptr) s.to_app();  // the caller's reference from here (SSL_SESSION_free it)
+  return h;
 }
 
-napi_value ssl_update_cache_js(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value ssl_update_cache_js(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = StepSsl(a.inst, a[0], "ssl_update_cache");
   int32_t mode{};
-  if (!ssl || !GetInt32(env, a[1], "ssl_update_cache", &mode)) return nullptr;
-  CallScope scope(a.inst);
-  {
-    Step step(ssl);
-    ssl_update_cache(ssl, mode);
-  }
-  scope.Rethrow();
+  if (!ssl || !GetCInt32(env, a[1], "ssl_update_cache", &mode)) return nullptr;
+  Step step(ssl);
+  ssl_update_cache(ssl, mode);
   return Undefined(env);
 }
 
-napi_value tls_setup_handshake_js(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value tls_setup_handshake_js(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = StepSsl(a.inst, a[0], "tls_setup_handshake");
   return ssl ? Int(env, tls_setup_handshake(ssl)) : nullptr;
 }
 
-napi_value final_server_name_js(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value final_server_name_js(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = StepSsl(a.inst, a[0], "final_server_name");
   if (!ssl) return nullptr;
   final_server_name(ssl);
   return Undefined(env);
 }
 
-napi_value tls_construct_server_hello_js(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value tls_construct_server_hello_js(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = StepSsl(a.inst, a[0], "tls_construct_server_hello");
   if (!ssl) return nullptr;
+  Step step(ssl);  // re-keying may free a displaced session: callbacks
   tls_construct_server_hello(ssl);
   return Undefined(env);
 }
 
-napi_value tls_finish_handshake_js(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value tls_finish_handshake_js(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = StepSsl(a.inst, a[0], "tls_finish_handshake");
   if (!ssl) return nullptr;
-  CallScope scope(a.inst);
-  {
-    Step step(ssl);
-    tls_finish_handshake(ssl);
-  }
-  return scope.Rethrow() ? nullptr : Int(env, 1);
+  Step step(ssl);
+  tls_finish_handshake(ssl);
+  return Int(env, 1);
 }
 
 // tls_process_server_hello(ssl, resumed, version, serverId?): 1, or 0 with the reason queued.
-napi_value tls_process_server_hello_js(napi_env env, napi_callback_info info) {
-  Args<4> a(env, info);
+napi_value tls_process_server_hello_js(Call& a) {
+  napi_env env = a.env;
   const char* fn = "tls_process_server_hello";
   Connection* ssl = StepSsl(a.inst, a[0], fn);
   int32_t resumed, version;
-  if (!ssl || !GetInt32(env, a[1], fn, &resumed) || !GetInt32(env, a[2], fn, &version)) return nullptr;
-  Bytes id;
-  napi_valuetype t{};
-  napi_typeof(env, a[3], &t);
-  bool has_id = t != napi_undefined && t != napi_null;
-  if (has_id && !GetBytes(env, a[3], nullptr, fn, &id)) return nullptr;
-  if (id.length > kMaxSessionIdLength) {
+  if (!ssl || !GetCInt32(env, a[1], fn, &resumed) || !GetCInt32(env, a[2], fn, &version)) return nullptr;
+  IdCopy id;
+  const bool has_id = !IsNullish(env, a[3]);
+  if (has_id && !GetId(env, a[3], nullptr, fn, &id)) return nullptr;
+  if (id.size() > kMaxSessionIdLength) {
     ThrowRange(env, fn, "a session id has at most 32 bytes");
     return nullptr;
   }
-  CallScope scope(a.inst);
-  int r{};
-  {
-    Step step(ssl);
-    r = tls_process_server_hello(ssl, resumed != 0, version, has_id ? id.data : nullptr, id.length);
-  }
-  return scope.Rethrow() ? nullptr : Int(env, r);
+  Step step(ssl);
+  return Int(env, tls_process_server_hello(ssl, resumed != 0, version, has_id ? id.data() : nullptr, id.size()));
 }
 
+// An option's value (a getter may run): false when absent or undefined.
 bool GetProp(napi_env env, napi_value obj, const char* name, napi_value* out) {
-  bool has = false;
-  napi_has_named_property(env, obj, name, &has);
-  if (!has) return false;
-  napi_get_named_property(env, obj, name, out);
-  napi_valuetype t{};
-  napi_typeof(env, *out, &t);
-  return t != napi_undefined;
+  *out = nullptr;
+  if (napi_get_named_property(env, obj, name, out) != napi_ok) return false;
+  return TypeOf(env, *out) != napi_undefined;
 }
 
 bool GetBoolProp(napi_env env, napi_value obj, const char* name, const char* fn, bool* out) {
@@ -211,7 +174,7 @@ bool GetVersionProp(napi_env env, napi_value obj, const char* fn, int* out) {
   napi_value v = nullptr;
   if (!GetProp(env, obj, "version", &v)) return true;
   int32_t version{};
-  if (!GetInt32(env, v, fn, &version)) return false;
+  if (!GetCInt32(env, v, fn, &version)) return false;
   if (version == 0x0304) {
     std::string msg = std::string(fn) + ": TLS 1.3 handshakes (tickets) are not simulated; use a version up to TLS1_2_VERSION";
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg.c_str());
@@ -223,8 +186,7 @@ bool GetVersionProp(napi_env env, napi_value obj, const char* fn, int* out) {
 
 // The options object, or null after throwing (undefined means {}).
 bool GetOptions(napi_env env, napi_value v, const char* fn, napi_value* out) {
-  napi_valuetype t{};
-  napi_typeof(env, v, &t);
+  napi_valuetype t = TypeOf(env, v);
   if (t == napi_undefined) {
     napi_create_object(env, out);
     return true;
@@ -244,7 +206,7 @@ napi_value Result(Instance* inst, Connection* ssl, const HandshakeResult& r) {
   napi_create_object(env, &o);
   napi_get_boolean(env, r.resumed, &b);
   napi_set_named_property(env, o, "resumed", b);
-  napi_set_named_property(env, o, "session", SurfaceOrNull(inst, ssl->alive() ? ssl->session : nullptr));
+  napi_set_named_property(env, o, "session", SurfaceOrNull(inst, ssl->alive() ? ssl->session.get() : nullptr));
   if (r.reason != 0) napi_set_named_property(env, o, "error", Int(env, static_cast<int64_t>(err_pack(kErrLibSsl, r.reason))));
   return o;
 }
@@ -260,12 +222,12 @@ bool CheckFresh(napi_env env, Connection* ssl, bool server, const char* fn) {
 }
 
 // simulateServerHandshake(ssl, { sessionId?, version?, ticket?, ticketExpected? })
-napi_value simulateServerHandshake(napi_env env, napi_callback_info info) {
+// The options are read first (getters may run), the handles checked after.
+napi_value simulateServerHandshake(Call& a) {
   static constexpr const char* kFn = "simulateServerHandshake";
-  Args<2> a(env, info);
-  Connection* ssl = StepSsl(a.inst, a[0], kFn);
-  napi_value opts = nullptr, v = nullptr;
-  if (!ssl || !GetOptions(env, a[1], kFn, &opts) || !CheckFresh(env, ssl, true, kFn)) return nullptr;
+  napi_env env = a.env;
+  napi_value opts = nullptr, v = nullptr, ticket_value = nullptr;
+  if (!GetOptions(env, a[1], kFn, &opts)) return nullptr;
   ServerHello hello;
   IdCopy id;
   if (GetProp(env, opts, "sessionId", &v)) {
@@ -275,72 +237,61 @@ napi_value simulateServerHandshake(napi_env env, napi_callback_info info) {
   }
   if (!GetVersionProp(env, opts, kFn, &hello.version)) return nullptr;
   if (!GetBoolProp(env, opts, "ticketExpected", kFn, &hello.ticket_expected)) return nullptr;
-  if (GetProp(env, opts, "ticket", &v)) {
+  const bool has_ticket = GetProp(env, opts, "ticket", &ticket_value);
+  Connection* ssl = StepSsl(a.inst, a[0], kFn);
+  if (!ssl || !CheckFresh(env, ssl, true, kFn)) return nullptr;
+  if (has_ticket) {
     bool is_null{};
-    Session* t = UnwrapNullable<Session>(a.inst, v, kFn, &is_null);
+    Session* t = UnwrapNullable<Session>(a.inst, ticket_value, kFn, &is_null);
     if (!t && !is_null) return nullptr;
-    if (t && !t->alive()) {
-      napi_throw_error(env, "ERR_USE_AFTER_FREE", "simulateServerHandshake: ticket SSL_SESSION is being freed");
-      return nullptr;
-    }
+    if (t && !RequireAlive(env, t, kFn)) return nullptr;
     hello.ticket = t;
   }
-  CallScope scope(a.inst);
-  napi_value out = nullptr;
-  {
-    Step step(ssl);
-    out = Result(a.inst, ssl, simulate_server_handshake(ssl, hello));
-  }
-  return scope.Rethrow() ? nullptr : out;
+  Step step(ssl);
+  return Result(a.inst, ssl, simulate_server_handshake(ssl, hello));
 }
 
 // simulateClientHandshake(ssl, { serverResumed?, serverSessionId?, version? })
-napi_value simulateClientHandshake(napi_env env, napi_callback_info info) {
+napi_value simulateClientHandshake(Call& a) {
   static constexpr const char* kFn = "simulateClientHandshake";
-  Args<2> a(env, info);
-  Connection* ssl = StepSsl(a.inst, a[0], kFn);
+  napi_env env = a.env;
   napi_value opts = nullptr, v = nullptr;
-  if (!ssl || !GetOptions(env, a[1], kFn, &opts) || !CheckFresh(env, ssl, false, kFn)) return nullptr;
+  if (!GetOptions(env, a[1], kFn, &opts)) return nullptr;
   ServerReply reply;
   IdCopy id;
   if (!GetBoolProp(env, opts, "serverResumed", kFn, &reply.resumed)) return nullptr;
   if (GetProp(env, opts, "serverSessionId", &v)) {
     if (!GetId(env, v, nullptr, kFn, &id)) return nullptr;
     if (id.size() > kMaxSessionIdLength) {
-      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "simulateClientHandshake: serverSessionId is longer than 32 bytes");
+      ThrowRange(env, kFn, "serverSessionId is longer than 32 bytes");
       return nullptr;
     }
     reply.session_id = id.data();
     reply.session_id_len = id.size();
   }
   if (!GetVersionProp(env, opts, kFn, &reply.version)) return nullptr;
-  CallScope scope(a.inst);
-  napi_value out = nullptr;
-  {
-    Step step(ssl);
-    out = Result(a.inst, ssl, simulate_client_handshake(ssl, reply));
-  }
-  return scope.Rethrow() ? nullptr : out;
+  Connection* ssl = StepSsl(a.inst, a[0], kFn);
+  if (!ssl || !CheckFresh(env, ssl, false, kFn)) return nullptr;
+  Step step(ssl);
+  return Result(a.inst, ssl, simulate_client_handshake(ssl, reply));
 }
 
 // setNegotiatedVersion(ssl, version): what a driver's ServerHello settled.
-napi_value setNegotiatedVersion(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value setNegotiatedVersion(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = StepSsl(a.inst, a[0], "setNegotiatedVersion");
   int32_t version{};
-  if (!ssl || !GetInt32(env, a[1], "setNegotiatedVersion", &version)) return nullptr;
+  if (!ssl || !GetCInt32(env, a[1], "setNegotiatedVersion", &version)) return nullptr;
   ssl->version = version;
   return Undefined(env);
 }
 
 // setTestRandom(bytes | null): the default session-id generator hands out
 // these bytes, cyclically, instead of random ones (to force id clashes).
-napi_value setTestRandom(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value setTestRandom(Call& a) {
+  napi_env env = a.env;
   Runtime* rt = a.inst->runtime;
-  napi_valuetype t{};
-  napi_typeof(env, a[0], &t);
-  if (t == napi_null || t == napi_undefined) {
+  if (IsNullish(env, a[0])) {
     rt->test_random.clear();
     rt->test_random_pos = 0;
     return Undefined(env);

@@ -2,28 +2,31 @@
 
 #include <random>
 
+#include "../src/error_queue.h"
+
 namespace osc {
+
+// Handles carry 64 bits in the external's pointer value (never dereferenced).
+static_assert(sizeof(void*) == 8, "handles encode a slot and a generation in 64 bits");
+
 namespace {
 
 void ReleaseHeld(void* held, void* arg) {
   if (held != nullptr) napi_delete_reference(static_cast<Instance*>(arg)->env, static_cast<napi_ref>(held));
 }
 
-void MaybeDeleteInstance(Instance* inst) {
-  if (inst->env_finalized && inst->live_handles == 0) delete inst;
-}
-
 // Environment cleanup (process exit, worker termination): free every native
 // object while napi references can still be deleted; call no JS.
 void Cleanup(void* arg) {
   Instance* inst = static_cast<Instance*>(arg);
+  if (inst->torn_down) return;
   inst->runtime->silent = true;
-  for_each_live(inst->runtime, [inst](Object* o) {
-    if (o->handle) napi_delete_reference(inst->env, static_cast<napi_ref>(o->handle));
-    o->handle = nullptr;
-  });
-  delete inst->runtime;  // releases held values through ReleaseHeld
+  delete inst->runtime;  // releases held values and handle references through ReleaseHeld
   ReleaseIndexRecords(inst);
+  for (napi_ref r : inst->cipher_refs) {
+    if (r) napi_delete_reference(inst->env, r);
+  }
+  inst->cipher_refs.clear();
   inst->runtime = nullptr;
   inst->torn_down = true;
 }
@@ -34,34 +37,19 @@ void FinalizeInstance(napi_env, void* data, void*) {
     napi_remove_env_cleanup_hook(inst->env, Cleanup, inst);
     Cleanup(inst);
   }
-  inst->env_finalized = true;
-  MaybeDeleteInstance(inst);
+  delete inst;
 }
 
-// A handle was garbage-collected. The object may live on (the cache or the
-// application still holds OpenSSL references); its memory goes if it was
-// already destroyed and no other handle points at it.
-void FinalizeHandle(napi_env env, void* data, void* hint) {
-  Instance* inst = static_cast<Instance*>(hint);
-  inst->live_handles--;
-  if (!inst->torn_down) {
-    Object* o = static_cast<Object*>(data);
-    if (--o->handles == 0) {
-      if (o->handle) napi_delete_reference(env, static_cast<napi_ref>(o->handle));
-      o->handle = nullptr;
-      release_if_unreferenced(o);
-    }
-  }
-  MaybeDeleteInstance(inst);
-}
+uint64_t Random64(std::random_device& rd) { return (static_cast<uint64_t>(rd()) << 32) | rd(); }
 
 }  // namespace
 
 Instance::Instance(napi_env e) : env(e), runtime(new Runtime()) {
   std::random_device rd;
-  for (auto* t : {&tags[0], &tags[1], &tags[2], &method_tag}) {
-    t->lower = (static_cast<uint64_t>(rd()) << 32) | rd();
-    t->upper = (static_cast<uint64_t>(rd()) << 32) | rd();
+  handle_key = Random64(rd);
+  for (auto* t : {&method_tag, &cipher_tag}) {
+    t->lower = Random64(rd);
+    t->upper = Random64(rd);
   }
   runtime->release_value = ReleaseHeld;
   runtime->release_arg = this;
@@ -76,8 +64,7 @@ Instance* Instance::Get(napi_env env) {
   return static_cast<Instance*>(data);
 }
 
-CallScope::CallScope(Instance* inst) : inst_(inst), outer_(inst->scope) { inst->scope = this; }
-
+CallScope::CallScope(Instance* inst) : inst_(inst), outer_(inst->scope), gate_(inst->runtime) { inst->scope = this; }
 
 CallScope::~CallScope() {
   inst_->scope = outer_;
@@ -91,30 +78,23 @@ void CallScope::CatchPending() {
   if (exception_ == nullptr) exception_ = HoldValue(inst_, e);
 }
 
-bool CallScope::Rethrow() {
-  if (exception_ == nullptr) return false;
-  napi_value e = HeldValue(inst_, exception_);
-  napi_delete_reference(inst_->env, static_cast<napi_ref>(exception_));
-  exception_ = nullptr;
-  napi_throw(inst_->env, e);
-  return true;
+napi_value CallScope::Finish(napi_value result) {
+  if (exception_ == nullptr) return result;
+  napi_value first = HeldValue(inst_, exception_);
+  napi_value later = nullptr;
+  napi_get_and_clear_last_exception(inst_->env, &later);  // one the entry point threw after it
+  napi_throw(inst_->env, first);
+  return nullptr;
 }
 
 bool CallUser(Instance* inst, napi_value fn, size_t argc, const napi_value* argv, napi_value* result) {
+  if (inst->scope == nullptr || fn == nullptr) return false;  // the core's gate keeps this from happening
   napi_value recv = nullptr;
   napi_get_undefined(inst->env, &recv);
-  napi_status st = napi_call_function(inst->env, recv, fn, argc, argv, result);
-  if (st == napi_ok) return true;
+  if (napi_call_function(inst->env, recv, fn, argc, argv, result) == napi_ok) return true;
   bool pending = false;
   napi_is_exception_pending(inst->env, &pending);
-  if (pending) {
-    if (inst->scope) inst->scope->CatchPending();
-    else {
-      napi_value e = nullptr;
-      napi_get_and_clear_last_exception(inst->env, &e);
-      napi_fatal_exception(inst->env, e);  // nowhere to rethrow it: report it as uncaught
-    }
-  }
+  if (pending) inst->scope->CatchPending();
   return false;
 }
 
@@ -129,82 +109,84 @@ const char* KindName(Kind k) {
 
 napi_value Surface(Instance* inst, Object* o) {
   napi_env env = inst->env;
+  HandleTable& table = inst->runtime->handles;
   napi_value v = nullptr;
-  if (o->handle) {
-    napi_get_reference_value(env, static_cast<napi_ref>(o->handle), &v);
-    if (v != nullptr) return v;
-    // The old handle is unreachable but not yet finalized: make a new one.
-    napi_delete_reference(env, static_cast<napi_ref>(o->handle));
-    o->handle = nullptr;
+  if (o->handle_slot != 0) {
+    void* ref = table.at(o->handle_slot).ref;
+    if (ref != nullptr && napi_get_reference_value(env, static_cast<napi_ref>(ref), &v) == napi_ok && v != nullptr) {
+      return v;
+    }
   }
-  // Each step can fail once the environment stops running JS (a Worker being
-  // terminated mid-call): then no handle is recorded and JS gets undefined.
-  if (napi_create_external(env, o, FinalizeHandle, inst, &v) != napi_ok) return nullptr;
-  o->handles++;  // FinalizeHandle runs for every external created
-  inst->live_handles++;
-  napi_ref ref = nullptr;
-  if (napi_type_tag_object(env, v, &inst->tags[static_cast<int>(o->kind)]) != napi_ok ||
-      napi_create_reference(env, v, 0, &ref) != napi_ok) {
+  const uint32_t slot = table.slot_for(o);
+  if (slot == 0) {
+    err_push(kErrLibSsl, kReasonMallocFailure);
+    napi_throw_error(env, "ERR_OUT_OF_MEMORY", "out of memory for a handle");
     return nullptr;
   }
-  o->handle = ref;
+  HandleTable::Slot& s = table.at(slot);
+  const uint64_t value = ((static_cast<uint64_t>(s.generation) << 32) | slot) ^ inst->handle_key;
+  napi_ref ref = nullptr;
+  // Each step can fail once the environment stops running JS (a Worker being
+  // terminated mid-call): then no reference is recorded and JS gets undefined.
+  if (napi_create_external(env, reinterpret_cast<void*>(static_cast<uintptr_t>(value)), nullptr, nullptr, &v) != napi_ok ||
+      napi_create_reference(env, v, 1, &ref) != napi_ok) {
+    return nullptr;
+  }
+  inst->runtime->release(s.ref);  // an earlier handle's reference, if one failed half-way
+  s.ref = ref;
   return v;
+}
+
+napi_value SurfaceOrNull(Instance* inst, Object* o) {
+  if (o != nullptr) return Surface(inst, o);
+  napi_value v = nullptr;
+  napi_get_null(inst->env, &v);
+  return v;
+}
+
+Object* ResolveHandle(Instance* inst, napi_value v, bool* stale) {
+  *stale = false;
+  void* data = nullptr;
+  // napi_get_value_external only reads the value: it dereferences nothing.
+  if (inst->runtime == nullptr || napi_get_value_external(inst->env, v, &data) != napi_ok) return nullptr;
+  const uint64_t value = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)) ^ inst->handle_key;
+  return inst->runtime->handles.resolve(value & 0xFFFFFFFFu, value >> 32, stale);
+}
+
+bool RequireAlive(napi_env env, const Object* o, const char* fn) {
+  if (o->alive()) return true;
+  std::string msg = std::string(fn) + ": " + KindName(o->kind) + " is being freed";
+  napi_throw_error(env, "ERR_USE_AFTER_FREE", msg.c_str());
+  return false;
 }
 
 Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bool nullable,
                      bool* was_null) {
   napi_env env = inst->env;
   if (was_null) *was_null = false;
-  // The common path in two calls: is it an external (napi_get_value_external
-  // only reads the pointer, it dereferences nothing), and does it carry this
-  // instance's (random, per load) tag for the kind; only then is the pointer
-  // ours to use. typeof runs only on the error path (null, wrong types).
-  //
-  // Sessions skip the tag check (the costlier call): their memory comes from
-  // this instance's pool, so an external's pointer that is the start of one
-  // of the pool's slots (decided from the address alone, see
-  // SessionPool::owns_slot) and whose slot holds a session is one of ours;
-  // any other pointer (another addon's, another copy's, a context's) is
-  // never dereferenced. Contexts and connections keep the type tags.
-  void* data = nullptr;
-  bool tagged = false;
-  if (napi_get_value_external(env, v, &data) == napi_ok) {
-    if (kind == Kind::Session) {
-      tagged = inst->runtime != nullptr && inst->runtime->sessions.owns_slot(data) &&
-               static_cast<Object*>(data)->kind == Kind::Session;
-    } else {
-      napi_check_object_type_tag(env, v, &inst->tags[static_cast<int>(kind)], &tagged);
-    }
-  }
-  if (!tagged || data == nullptr) {
-    napi_valuetype t{};
-    napi_typeof(env, v, &t);
-    if (t == napi_null && nullable) {
-      *was_null = true;
-      return nullptr;
-    }
-    std::string msg = std::string(fn) + ": expected an " + KindName(kind) + " handle";
-    if (t == napi_null || t == napi_undefined) msg += ", got " + std::string(t == napi_null ? "null" : "undefined");
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg.c_str());
-    return nullptr;
-  }
-  Object* o = static_cast<Object*>(data);
-  if (o->destroyed) {
+  bool stale = false;
+  Object* o = ResolveHandle(inst, v, &stale);
+  if (o != nullptr && o->kind == kind) return o;
+  if (stale) {
     std::string msg = std::string(fn) + ": " + KindName(kind) + " used after free";
     napi_throw_error(env, "ERR_USE_AFTER_FREE", msg.c_str());
     return nullptr;
   }
-  return o;
+  napi_valuetype t{};
+  napi_typeof(env, v, &t);
+  if (t == napi_null && nullable) {
+    *was_null = true;
+    return nullptr;
+  }
+  std::string msg = std::string(fn) + ": expected an " + KindName(kind) + " handle";
+  if (t == napi_null || t == napi_undefined) msg += ", got " + std::string(t == napi_null ? "null" : "undefined");
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg.c_str());
+  return nullptr;
 }
 
 Object* UnwrapLiveObject(Instance* inst, napi_value v, Kind kind, const char* fn) {
   Object* o = UnwrapObject(inst, v, kind, fn, false, nullptr);
-  if (o && !o->alive()) {
-    std::string msg = std::string(fn) + ": " + KindName(kind) + " is being freed";
-    napi_throw_error(inst->env, "ERR_USE_AFTER_FREE", msg.c_str());
-    return nullptr;
-  }
-  return o;
+  return o && RequireAlive(inst->env, o, fn) ? o : nullptr;
 }
 
 // Node-API references only hold objects, so any value is kept in a holder

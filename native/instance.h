@@ -1,10 +1,13 @@
 // Per-environment state of the addon (main thread or one worker) and the
 // rules every entry point shares: how native objects become JS handles and
-// back, and how exceptions thrown by user callbacks travel.
+// back, and how exceptions thrown by user callbacks travel. Everything the
+// addon keeps lives here (better-sqlite3 keeps its Addon struct the same
+// way): no process-wide state, so Workers never share anything.
 #pragma once
 
-#include <napi.h>
+#include <node_api.h>
 
+#include <string>
 #include <vector>
 
 #include "../src/connection.h"
@@ -12,27 +15,42 @@
 namespace osc {
 
 class CallScope;
+struct Call;
+using EntryFn = napi_value (*)(Call& call);
+
+// An entry point bound to its instance: the data of its JS function.
+struct Bound {
+  struct Instance* inst;
+  EntryFn fn;
+};
 
 struct Instance {
   explicit Instance(napi_env env);
 
   napi_env env;
-  Runtime* runtime;             // deleted at environment cleanup
-  napi_type_tag tags[kKindCount];  // random per load: another copy's handles never pass
-  napi_type_tag method_tag;
-  CallScope* scope = nullptr;   // innermost running entry point
+  Runtime* runtime;           // deleted at environment cleanup
+  // Handles are externals whose value is a handle-table slot and generation
+  // XOR this random key (per load): another copy's handles, or any external
+  // not made here, decode to a slot that does not exist or a generation that
+  // does not match, and are refused without being dereferenced.
+  uint64_t handle_key;
+  napi_type_tag method_tag;   // SSL_METHOD handles (pointers to static methods)
+  napi_type_tag cipher_tag;   // SSL_CIPHER handles (pointers to the static table)
+  std::vector<napi_ref> cipher_refs;  // one handle per cipher, made on first use
+  CallScope* scope = nullptr;  // innermost running entry point
   bool torn_down = false;
-  size_t live_handles = 0;      // JS handles not yet finalized
-  bool env_finalized = false;   // napi has dropped the instance data
-  int64_t test_time = 0;        // setTestTime's clock value
+  int64_t test_time = 0;       // setTestTime's clock value
   std::vector<void*> index_records;  // ex_data indexes registered from JS
+  std::vector<Bound> bound;    // the entry points' function data
 
   static Instance* Get(napi_env env);
 };
 
-// Wraps an entry point that may call user callbacks. A callback that throws
-// does not stop the operation: the first exception is kept and rethrown to
-// the caller when the operation is over (SPEC.md section 13).
+// Every entry point runs in one (Dispatch opens it): a callback that throws
+// does not stop the operation; the first exception is kept and rethrown to
+// the caller when the operation is over. It also opens the core's callout
+// gate, so the core calls user code only while an entry point can take the
+// exception.
 class CallScope {
  public:
   explicit CallScope(Instance* inst);
@@ -42,12 +60,14 @@ class CallScope {
 
   // Records the exception pending after a failed call into JS (first wins).
   void CatchPending();
-  // Throws the kept exception, if any; returns true if it did.
-  bool Rethrow();
+  // The entry point's result, or null with the kept exception thrown (the
+  // first one, also over one the entry point threw itself afterwards).
+  napi_value Finish(napi_value result);
 
  private:
   Instance* inst_;
   CallScope* outer_;
+  CalloutScope gate_;
   void* exception_ = nullptr;  // the first exception, held (HoldValue)
 };
 
@@ -69,19 +89,22 @@ class HandleScope {
 // the innermost CallScope) or if calling into JS is no longer possible.
 bool CallUser(Instance* inst, napi_value fn, size_t argc, const napi_value* argv, napi_value* result);
 
-// The JS handle for a native object: the same handle while one is alive.
+// The JS handle for a native object: the same handle while the object lives
+// (a strong reference from its handle-table slot, dropped when OpenSSL
+// destroys the object). Null when the environment no longer runs JS or
+// memory ran out (nothing recorded then).
 napi_value Surface(Instance* inst, Object* o);
-inline napi_value SurfaceOrNull(Instance* inst, Object* o) {
-  if (o != nullptr) return Surface(inst, o);
-  napi_value v = nullptr;
-  napi_get_null(inst->env, &v);
-  return v;
-}
+napi_value SurfaceOrNull(Instance* inst, Object* o);
+
+// What a handle value names: the live object (or one being destroyed), or
+// null with *stale set when the object is gone, or null when the value is no
+// handle of this instance at all. Throws nothing.
+Object* ResolveHandle(Instance* inst, napi_value v, bool* stale);
 
 // The native object behind a handle argument, or null after throwing a
-// TypeError (not a handle of this kind) or an Error (used after free).
-// `nullable` accepts JS null as C's NULL (returns null without throwing; check
-// with IsNullArg).
+// TypeError (not a handle of this kind) or an Error ERR_USE_AFTER_FREE (the
+// object was freed). `nullable` accepts JS null as C's NULL (returns null
+// without throwing; *was_null tells).
 Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bool nullable,
                      bool* was_null);
 
@@ -98,7 +121,7 @@ T* Unwrap(Instance* inst, napi_value v, const char* fn) {
 
 // Like Unwrap, and also refuses an object whose last reference is going (its
 // ex_data free callbacks are running): ERR_USE_AFTER_FREE, "<fn>: <KIND> is
-// being freed". For entry points that would revive or change it.
+// being freed". For entry points that would revive, store or change it.
 Object* UnwrapLiveObject(Instance* inst, napi_value v, Kind kind, const char* fn);
 
 template <typename T>
@@ -111,6 +134,10 @@ template <typename T>
 T* UnwrapNullable(Instance* inst, napi_value v, const char* fn, bool* is_null) {
   return static_cast<T*>(UnwrapObject(inst, v, KindOf<T>::value, fn, true, is_null));
 }
+
+// Throws ERR_USE_AFTER_FREE "<fn>: <KIND> is being freed" when o is not
+// alive; false then.
+bool RequireAlive(napi_env env, const Object* o, const char* fn);
 
 // A strong reference to a JS value, stored in the core as an opaque pointer
 // (ex_data values, callbacks); released through Runtime::release_value.

@@ -9,106 +9,87 @@
 namespace osc {
 namespace {
 
-bool IsAbsent(napi_env env, napi_value v) {
-  napi_valuetype t{};
-  napi_typeof(env, v, &t);
-  return t == napi_undefined || t == napi_null;
-}
-
 // A second strong reference to a value the core holds for another object.
 void* CopyHeld(Instance* inst, void* held) { return held ? HoldValue(inst, HeldValue(inst, held)) : nullptr; }
 
-napi_value SSL_new(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_new(Call& a) {
+  napi_env env = a.env;
   Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_new");
   if (!ctx) return nullptr;
-  CallScope scope(a.inst);
-  Connection* ssl = ssl_new(ctx);
+  Ref<Context> hold = Ref<Context>::hold(ctx);  // the ex_data new callbacks may free the caller's
+  Ref<Connection> ssl = ssl_new(ctx);
+  if (!ssl) return Null(env);
   // OpenSSL copies these at SSL_new; later changes to ctx do not reach ssl.
   if (ctx->generate_session_id) {
     ssl->generate_session_id.fn = ctx->generate_session_id.fn;
     ssl->generate_session_id.arg = CopyHeld(a.inst, ctx->generate_session_id.arg);
   }
   ssl->verify_callback = CopyHeld(a.inst, ctx->verify_callback);
-  napi_value h = Surface(a.inst, ssl);
-  return scope.Rethrow() ? nullptr : h;
+  napi_value h = Surface(a.inst, ssl.get());
+  if (h != nullptr) ssl.to_app();  // else the Ref frees it: no handle, no owner
+  return h;
 }
 
-napi_value SSL_up_ref(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_up_ref");
-  if (!ssl) return nullptr;
-  ssl_up_ref(ssl);
-  return Int(env, 1);
+napi_value SSL_up_ref(Call& a) { return UpRef<Connection>(a, "SSL_up_ref"); }
+
+napi_value SSL_free(Call& a) {
+  return FreeObject<Connection>(a, "SSL_free", "SSL_free: no reference left to free (the rest belong to a running step)");
 }
 
-napi_value SSL_free(napi_env env, napi_callback_info info) {
-  return FreeObject<Connection>(env, info, "SSL_free", ssl_free, "SSL_free: no reference left to free");
-}
-
-napi_value SSL_clear(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_clear(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_clear");
-  if (!ssl) return nullptr;
-  CallScope scope(a.inst);
-  int r = ssl_clear(ssl);
-  return scope.Rethrow() ? nullptr : Int(env, r);
+  return ssl ? Int(env, ssl_clear(ssl)) : nullptr;
 }
 
-napi_value SSL_set_session(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_set_session(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_session");
   if (!ssl) return nullptr;
   bool is_null{};
   Session* s = UnwrapNullable<Session>(a.inst, a[1], "SSL_set_session", &is_null);
   if (!s && !is_null) return nullptr;
-  if (s && !s->alive()) {
-    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_set_session: SSL_SESSION is being freed");
-    return nullptr;
-  }
-  CallScope scope(a.inst);
-  int r = ssl_set_session_api(ssl, s);
-  return scope.Rethrow() ? nullptr : Int(env, r);
+  if (s && !RequireAlive(env, s, "SSL_set_session")) return nullptr;
+  Ref<Connection> hold = Ref<Connection>::hold(ssl);  // the old session's callbacks may free the caller's
+  return Int(env, ssl_set_session_api(ssl, s));
 }
 
-napi_value SSL_get_session(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_get_session(Call& a) {
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_session");
   if (!ssl) return nullptr;
-  return SurfaceOrNull(a.inst, ssl->session);
+  return SurfaceOrNull(a.inst, ssl->session.get());
 }
 
-napi_value SSL_get1_session(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_get1_session(Call& a) {
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_get1_session");
   if (!ssl) return nullptr;
-  if (ssl->session) session_up_ref(ssl->session);  // the caller's
-  return SurfaceOrNull(a.inst, ssl->session);
+  Session* s = ssl->session.get();
+  napi_value h = SurfaceOrNull(a.inst, s);
+  if (h != nullptr && s != nullptr) app_up_ref(s);  // the caller's
+  return h;
 }
 
-napi_value SSL_session_reused(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_session_reused(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_session_reused");
   if (!ssl) return nullptr;
   return Int(env, ssl->hit ? 1 : 0);
 }
 
-napi_value SSL_set_session_id_context(napi_env env, napi_callback_info info) {
-  return SetIdContext<Connection>(env, info, "SSL_set_session_id_context");
-}
+napi_value SSL_set_session_id_context(Call& a) { return SetIdContext<Connection>(a, "SSL_set_session_id_context"); }
 
-napi_value SSL_CTX_set_session_id_context(napi_env env, napi_callback_info info) {
-  return SetIdContext<Context>(env, info, "SSL_CTX_set_session_id_context");
+napi_value SSL_CTX_set_session_id_context(Call& a) {
+  return SetIdContext<Context>(a, "SSL_CTX_set_session_id_context");
 }
 
 // SSL_CTX_set_verify(ctx, mode, callback?): sets both; an absent callback unsets it.
-napi_value SSL_CTX_set_verify(napi_env env, napi_callback_info info) {
-  Args<3> a(env, info);
+napi_value SSL_CTX_set_verify(Call& a) {
+  napi_env env = a.env;
   Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_CTX_set_verify");
   int32_t mode{};
   napi_value fn = nullptr;
-  if (!ctx || !GetInt32(env, a[1], "SSL_CTX_set_verify", &mode)) return nullptr;
-  if (!IsAbsent(env, a[2]) && !GetCallback(env, a[2], "SSL_CTX_set_verify", &fn)) return nullptr;
+  if (!ctx || !GetCInt32(env, a[1], "SSL_CTX_set_verify", &mode)) return nullptr;
+  if (!IsNullish(env, a[2]) && !GetCallback(env, a[2], "SSL_CTX_set_verify", &fn)) return nullptr;
   ctx->verify_mode = mode;
   release_callback_arg(ctx->rt, ctx->verify_callback);
   ctx->verify_callback = fn ? HoldValue(a.inst, fn) : nullptr;
@@ -116,13 +97,13 @@ napi_value SSL_CTX_set_verify(napi_env env, napi_callback_info info) {
 }
 
 // SSL_set_verify(ssl, mode, callback?): an absent callback keeps the current one.
-napi_value SSL_set_verify(napi_env env, napi_callback_info info) {
-  Args<3> a(env, info);
+napi_value SSL_set_verify(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_verify");
   int32_t mode{};
   napi_value fn = nullptr;
-  if (!ssl || !GetInt32(env, a[1], "SSL_set_verify", &mode)) return nullptr;
-  if (!IsAbsent(env, a[2]) && !GetCallback(env, a[2], "SSL_set_verify", &fn)) return nullptr;
+  if (!ssl || !GetCInt32(env, a[1], "SSL_set_verify", &mode)) return nullptr;
+  if (!IsNullish(env, a[2]) && !GetCallback(env, a[2], "SSL_set_verify", &fn)) return nullptr;
   ssl->verify_mode = mode;
   if (fn) {
     release_callback_arg(ssl->rt, ssl->verify_callback);
@@ -131,70 +112,65 @@ napi_value SSL_set_verify(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
-napi_value SSL_CTX_get_verify_mode(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_CTX_get_verify_mode(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_get_verify_mode");
   return ctx ? Int(env, ctx->verify_mode) : nullptr;
 }
 
-napi_value SSL_get_verify_mode(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_get_verify_mode(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_verify_mode");
   return ssl ? Int(env, ssl->verify_mode) : nullptr;
 }
 
 // SSL_set_min_proto_version and friends, through SSL_ctrl as OpenSSL's macros do.
 template <int Cmd>
-napi_value SslCtrlSet(napi_env env, napi_callback_info info) {
+napi_value SslCtrlSet(Call& a) {
   return CtrlSetBody<Connection, ssl_ctrl, Cmd>(
-      env, info, Cmd == kCtrlSetMinProtoVersion ? "SSL_set_min_proto_version" : "SSL_set_max_proto_version");
+      a, Cmd == kCtrlSetMinProtoVersion ? "SSL_set_min_proto_version" : "SSL_set_max_proto_version");
 }
 
 template <int Cmd>
-napi_value SslCtrlGet(napi_env env, napi_callback_info info) {
-  return CtrlGetBody<Connection, ssl_ctrl, Cmd>(env, info, "SSL_get_*_proto_version");
+napi_value SslCtrlGet(Call& a) {
+  return CtrlGetBody<Connection, ssl_ctrl, Cmd>(a, "SSL_get_*_proto_version");
 }
 
-napi_value SSL_CTX_get_verify_callback(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_CTX_get_verify_callback(Call& a) {
+  napi_env env = a.env;
   Context* ctx = Unwrap<Context>(a.inst, a[0], "SSL_CTX_get_verify_callback");
   if (!ctx) return nullptr;
   return ctx->verify_callback ? HeldValue(a.inst, ctx->verify_callback) : Null(env);
 }
 
-napi_value SSL_get_verify_callback(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_get_verify_callback(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_verify_callback");
   if (!ssl) return nullptr;
   return ssl->verify_callback ? HeldValue(a.inst, ssl->verify_callback) : Null(env);
 }
 
-napi_value SSL_get_SSL_CTX(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_get_SSL_CTX(Call& a) {
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_SSL_CTX");
   if (!ssl) return nullptr;
-  return Surface(a.inst, ssl->ctx);
+  return Surface(a.inst, ssl->ctx.get());
 }
 
-napi_value SSL_set_SSL_CTX(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_set_SSL_CTX(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_SSL_CTX");
   if (!ssl) return nullptr;
   bool is_null{};
   Context* ctx = UnwrapNullable<Context>(a.inst, a[1], "SSL_set_SSL_CTX", &is_null);
   if (!ctx && !is_null) return nullptr;
-  if (ctx && !ctx->alive()) {
-    napi_throw_error(env, "ERR_USE_AFTER_FREE", "SSL_set_SSL_CTX: SSL_CTX is being freed");
-    return nullptr;
-  }
-  CallScope scope(a.inst);  // the old context's last free flushes its cache
-  Context* now = ssl_set_ssl_ctx(ssl, ctx);
-  napi_value h = Surface(a.inst, now);
-  return scope.Rethrow() ? nullptr : h;
+  if (ctx && !RequireAlive(env, ctx, "SSL_set_SSL_CTX")) return nullptr;
+  Ref<Connection> hold = Ref<Connection>::hold(ssl);  // the old context's last free flushes its cache
+  ssl_set_ssl_ctx(ssl, ctx);
+  return Surface(a.inst, ssl->ctx.get());
 }
 
-napi_value SSL_CTX_set_generate_session_id(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_CTX_set_generate_session_id(Call& a) {
+  napi_env env = a.env;
   Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_CTX_set_generate_session_id");
   napi_value fn = nullptr;
   if (!ctx || !GetCallback(env, a[1], "SSL_CTX_set_generate_session_id", &fn)) return nullptr;
@@ -202,8 +178,8 @@ napi_value SSL_CTX_set_generate_session_id(napi_env env, napi_callback_info info
   return Int(env, 1);
 }
 
-napi_value SSL_set_generate_session_id(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_set_generate_session_id(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_generate_session_id");
   napi_value fn = nullptr;
   if (!ssl || !GetCallback(env, a[1], "SSL_set_generate_session_id", &fn)) return nullptr;
@@ -211,8 +187,8 @@ napi_value SSL_set_generate_session_id(napi_env env, napi_callback_info info) {
   return Int(env, 1);
 }
 
-napi_value SSL_has_matching_session_id(napi_env env, napi_callback_info info) {
-  Args<3> a(env, info);
+napi_value SSL_has_matching_session_id(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_has_matching_session_id");
   Bytes id;
   if (!ssl || !GetBytes(env, a[1], a[2], "SSL_has_matching_session_id", &id)) return nullptr;
@@ -220,51 +196,51 @@ napi_value SSL_has_matching_session_id(napi_env env, napi_callback_info info) {
   return Int(env, ssl_has_matching_session_id(ssl, id.data, len));
 }
 
-napi_value SSL_set_accept_state(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_set_accept_state(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_accept_state");
   if (!ssl) return nullptr;
   ssl_set_accept_state(ssl);
   return Undefined(env);
 }
 
-napi_value SSL_set_connect_state(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_set_connect_state(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_connect_state");
   if (!ssl) return nullptr;
   ssl_set_connect_state(ssl);
   return Undefined(env);
 }
 
-napi_value SSL_is_server(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_is_server(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_is_server");
   return ssl ? Int(env, ssl->server ? 1 : 0) : nullptr;
 }
 
-napi_value SSL_shutdown(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_shutdown(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_shutdown");
   return ssl ? Int(env, ssl_shutdown(ssl)) : nullptr;
 }
 
-napi_value SSL_get_shutdown(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_get_shutdown(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_get_shutdown");
   return ssl ? Int(env, ssl->shutdown) : nullptr;
 }
 
-napi_value SSL_set_shutdown(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+napi_value SSL_set_shutdown(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_shutdown");
   int32_t mode{};
-  if (!ssl || !GetInt32(env, a[1], "SSL_set_shutdown", &mode)) return nullptr;
+  if (!ssl || !GetCInt32(env, a[1], "SSL_set_shutdown", &mode)) return nullptr;
   ssl->shutdown = mode;
   return Undefined(env);
 }
 
-napi_value SSL_version(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+napi_value SSL_version(Call& a) {
+  napi_env env = a.env;
   Connection* ssl = Unwrap<Connection>(a.inst, a[0], "SSL_version");
   return ssl ? Int(env, ssl->version) : nullptr;
 }

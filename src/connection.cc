@@ -7,8 +7,6 @@ namespace osc {
 Connection::Connection(Runtime* r, Context* c)
     : Object(r, Kind::Connection),
       method(c->method),
-      ctx(c),
-      session_ctx(c),
       // OpenSSL: server unless the method cannot accept (the client method).
       server(c->method->side != 2),
       version(c->method->version),
@@ -21,17 +19,19 @@ Connection::Connection(Runtime* r, Context* c)
 
 Connection::~Connection() = default;
 
-Connection* ssl_new(Context* ctx) {
-  Connection* ssl = new Connection(ctx->rt, ctx);
-  // One reference for ctx and one for session_ctx, as OpenSSL takes.
-  ctx_up_ref(ctx);
-  ctx_up_ref(ctx);
-  ctx->internal_refs += 2;
+Ref<Connection> ssl_new(Context* ctx) {
+  Connection* ssl = new Connection(ctx->rt, ctx);  // null when memory ran out
+  if (ssl == nullptr) {
+    err_push(kErrLibSsl, kReasonMallocFailure);
+    return Ref<Connection>();
+  }
+  ssl->internal_refs = 1;  // the one reference is the Ref's while the callbacks run
+  Ref<Connection> r = Ref<Connection>::adopt(ssl);
+  ssl->ctx = Ref<Context>::up(ctx);
+  ssl->session_ctx = Ref<Context>::up(ctx);
   ex_data_new(ssl);
-  return ssl;
+  return r;
 }
-
-void ssl_up_ref(Connection* ssl) { ssl->references++; }
 
 void release_callbacks(Connection* ssl) {
   release_callback_arg(ssl->rt, ssl->generate_session_id.arg);
@@ -39,33 +39,16 @@ void release_callbacks(Connection* ssl) {
   release_callback_arg(ssl->rt, ssl->verify_callback);
 }
 
-void ssl_adopt_session(Connection* ssl, Session* s) {
-  Session* old = ssl->session;
-  ssl->session = s;  // the caller's counted reference is the connection's now
-  if (old) {
-    old->internal_refs--;
-    session_free(old);
-  }
-}
-
-void ssl_set_session(Connection* ssl, Session* s) {
-  if (s) {
-    session_up_ref(s);
-    s->internal_refs++;
-  }
-  ssl_adopt_session(ssl, s);
-}
+void ssl_set_session(Connection* ssl, Session* s) { ssl->session = Ref<Session>::up(s); }
 
 int ssl_clear_bad_session(Connection* ssl) {
-  Session* s = ssl->session;
+  Session* s = ssl->session.get();
   if (s == nullptr || (ssl->shutdown & kSentShutdown) || !ssl->handshake_done) return 0;
-  // The remove callback may change ssl->session; s stays alive through the
-  // connection's reference or the one taken here.
-  session_up_ref(s);
-  s->internal_refs++;
-  ctx_remove_session(ssl->session_ctx, s);
-  s->internal_refs--;
-  session_free(s);
+  // The remove callback may change ssl->session; s stays alive through this
+  // step's own reference.
+  Ref<Session> keep = Ref<Session>::up(s);
+  Ref<Context> sctx = Ref<Context>::hold(ssl->session_ctx.get());
+  ctx_remove_session(ssl->session_ctx.get(), s);
   return 1;
 }
 
@@ -76,7 +59,8 @@ int ssl_set_session_api(Connection* ssl, Session* s) {
 }
 
 int ssl_clear(Connection* ssl) {
-  if (ssl_clear_bad_session(ssl)) ssl_set_session(ssl, nullptr);
+  Ref<Connection> hold = Ref<Connection>::hold(ssl);
+  if (ssl_clear_bad_session(ssl)) ssl->session.reset();
   ssl->hit = false;
   ssl->shutdown = 0;
   ssl->handshake_done = false;
@@ -93,8 +77,8 @@ long ssl_ctrl(Connection* ssl, int cmd, long larg) {
 }
 
 Context* ssl_set_ssl_ctx(Connection* ssl, Context* ctx) {
-  if (ctx == nullptr) ctx = ssl->session_ctx;
-  Context* old = ssl->ctx;
+  if (ctx == nullptr) ctx = ssl->session_ctx.get();
+  Context* old = ssl->ctx.get();
   if (old == ctx) return ctx;
   // An id context inherited from the old context follows the new one; one
   // set on the connection itself stays.
@@ -102,14 +86,10 @@ Context* ssl_set_ssl_ctx(Connection* ssl, Context* ctx) {
     ssl->sid_ctx_len = ctx->sid_ctx_len;
     memcpy(ssl->sid_ctx, ctx->sid_ctx, sizeof ssl->sid_ctx);
   }
-  ctx_up_ref(ctx);
-  ctx->internal_refs++;
-  ssl->ctx = ctx;
-  // Dropping the old context last: its final free may call remove callbacks,
+  // The old context goes last: its final free may call remove callbacks,
   // which then see the connection already switched.
-  old->internal_refs--;
-  ctx_free(old);
-  return ssl->ctx;
+  ssl->ctx = Ref<Context>::up(ctx);
+  return ctx;
 }
 
 void ssl_set_accept_state(Connection* ssl) {
@@ -145,7 +125,7 @@ int ssl_shutdown(Connection* ssl) {
 
 int ssl_has_matching_session_id(const Connection* ssl, const uint8_t* id, unsigned len) {
   if (len > kMaxSessionIdLength) return 0;
-  return ctx_find_session(ssl->session_ctx, ssl->version, id, len) != nullptr ? 1 : 0;
+  return ctx_find_session(ssl->session_ctx.get(), ssl->version, id, len) != nullptr ? 1 : 0;
 }
 
 void ssl_free(Connection* ssl) {
@@ -155,16 +135,12 @@ void ssl_free(Connection* ssl) {
   // A connection that finished its handshake and did not send close_notify
   // may have been cut: its session must not be resumed (ssl_clear_bad_session).
   ssl_clear_bad_session(ssl);
-  ssl_set_session(ssl, nullptr);
+  ssl->session.reset();
   release_callbacks(ssl);
-  Context* ctx = ssl->ctx;
-  Context* session_ctx = ssl->session_ctx;
-  ctx->internal_refs--;
-  session_ctx->internal_refs--;
+  ssl->ctx.reset();
+  ssl->session_ctx.reset();
   ssl->destroyed = true;
-  ctx_free(ctx);
-  ctx_free(session_ctx);
-  release_if_unreferenced(ssl);
+  destroy_object(ssl);
 }
 
 }  // namespace osc

@@ -17,9 +17,10 @@ struct Connection : Object {
   ~Connection();
 
   const Method* method;  // the method of the context it was made from
-  Context* ctx;          // SSL_get_SSL_CTX; changes with SSL_set_SSL_CTX
-  Context* session_ctx;  // whose cache the handshake uses; kept across SSL_set_SSL_CTX
-  Session* session = nullptr;  // one reference (counted in internal_refs), or null
+  // One reference each (two on the same context after SSL_new, as OpenSSL).
+  Ref<Context> ctx;          // SSL_get_SSL_CTX; changes with SSL_set_SSL_CTX
+  Ref<Context> session_ctx;  // whose cache the handshake uses; kept across SSL_set_SSL_CTX
+  Ref<Session> session;      // the current session, or null
   // SSL_is_server: 1 from SSL_new for the generic and server methods (as
   // OpenSSL, whose generic method can accept), changed by set_*_state.
   bool server = false;
@@ -38,23 +39,29 @@ struct Connection : Object {
   uint8_t sid_ctx[kMaxSidCtxLength];
   Callback<GenerateSessionIdFn> generate_session_id;
   void* verify_callback = nullptr;  // stored for SSL_get_verify_callback; never called
+
+  // Teardown only: forgets the references to other objects without dropping
+  // them (every object goes on its own then).
+  void forget_links() {
+    ctx.release();
+    session_ctx.release();
+    session.release();
+  }
 };
 
-// SSL_new: takes a reference on ctx (for both ctx and session_ctx) and copies
-// its verify mode, version bounds and id context. The glue copies the
-// callbacks it stores.
-Connection* ssl_new(Context* ctx);
-void ssl_up_ref(Connection* ssl);
-// SSL_free: at the last reference, removes the session from the cache if the
-// handshake finished and no shutdown was sent, then drops the references on
-// the session and the contexts.
-void ssl_free(Connection* ssl);
+// SSL_new: takes a reference on ctx for ctx and one for session_ctx and
+// copies its verify mode, version bounds and id context; owned by the caller
+// through the Ref (null and ERR_R_MALLOC_FAILURE when memory ran out). The
+// glue copies the callbacks it stores.
+Ref<Connection> ssl_new(Context* ctx);
+// ssl_free (ref.h) is SSL_free's raw step: at the last reference it removes
+// the session from the cache if the handshake finished and no shutdown was
+// sent, then drops the references on the session and the contexts.
+//
 // Sets the connection's session: takes a reference on s (may be null), drops
-// the old one. The raw step under SSL_set_session.
+// the old one after the new one is in place. The raw step under
+// SSL_set_session.
 void ssl_set_session(Connection* ssl, Session* s);
-// Same, but takes over a reference the caller already counted in
-// s->internal_refs (a session the handshake found or made).
-void ssl_adopt_session(Connection* ssl, Session* s);
 // SSL_set_session: ssl_clear_bad_session first, then ssl_set_session; 1.
 int ssl_set_session_api(Connection* ssl, Session* s);
 // ssl_clear_bad_session: a finished connection that sent no shutdown removes

@@ -10,43 +10,23 @@ const Method kTlsClientMethod{0x0304, 7200, 2};
 
 namespace {
 
-// Keeps a context alive across callbacks: a callback may drop the last
-// reference the application holds (SSL_CTX_free inside a remove callback);
-// the destruction then happens when the operation is over, not under it.
-class Hold {
- public:
-  explicit Hold(Context* ctx) : ctx_(ctx->alive() ? ctx : nullptr) {
-    if (ctx_) ctx_->references++;
-  }
-  ~Hold() {
-    if (ctx_) ctx_free(ctx_);
-  }
-  Hold(const Hold&) = delete;
-  Hold& operator=(const Hold&) = delete;
-
- private:
-  Context* ctx_;
-};
-
-// Takes s out of the table and the list; the caller owns the cache's
-// reference from here on.
-void detach(Context* ctx, Session* s) {
+// Takes s out of the table and the list. The cache's reference comes out
+// with it: whoever holds the Ref drops it, after the callbacks about s.
+Ref<Session> detach(Context* ctx, Session* s) {
   ctx->table.erase(s);
   if (s->linked) ctx->list.unlink(s);
   s->owner = nullptr;
-  s->internal_refs--;
+  return Ref<Session>::adopt(s);
 }
 
 void call_remove(Context* ctx, Session* s) {
-  if (ctx->remove_session && !ctx->rt->silent) {
-    ctx->remove_session.fn(ctx, s, ctx->remove_session.arg);
-  }
+  if (ctx->remove_session && callout_allowed(ctx->rt)) ctx->remove_session.fn(ctx, s, ctx->remove_session.arg);
 }
 
 }  // namespace
 
 void release_callback_arg(Runtime* rt, void*& arg) {
-  if (arg && rt->release_value) rt->release_value(arg, rt->release_arg);
+  rt->release(arg);
   arg = nullptr;
 }
 
@@ -68,13 +48,17 @@ Context::Context(Runtime* r, const Method* m)
 
 Context::~Context() = default;
 
-Context* ctx_new(Runtime* rt, const Method* m) {
-  Context* ctx = new Context(rt, m);
+Ref<Context> ctx_new(Runtime* rt, const Method* m) {
+  Context* ctx = new Context(rt, m);  // null when memory ran out (Object::operator new)
+  if (ctx == nullptr) {
+    err_push(kErrLibSsl, kReasonMallocFailure);
+    return Ref<Context>();
+  }
+  ctx->internal_refs = 1;  // the one reference is the Ref's while the callbacks run
+  Ref<Context> r = Ref<Context>::adopt(ctx);
   ex_data_new(ctx);
-  return ctx;
+  return r;
 }
-
-void ctx_up_ref(Context* ctx) { ctx->references++; }
 
 void ctx_free(Context* ctx) {
   if (ctx == nullptr || --ctx->references > 0) return;
@@ -84,31 +68,29 @@ void ctx_free(Context* ctx) {
   ex_data_free(ctx);
   release_callbacks(ctx);
   ctx->destroyed = true;
-  release_if_unreferenced(ctx);
+  destroy_object(ctx);
 }
 
 int ctx_add_session(Context* ctx, Session* c) {
-  if (ctx->dying || ctx->destroyed) return 0;
+  if (!ctx->alive() || !c->alive()) return 0;
   // The cache's one reference, for both the table and the list.
-  session_up_ref(c);
-  c->internal_refs++;
+  Ref<Session> entry = Ref<Session>::up(c);
 
   // A session cached by another context moves: it leaves that cache
-  // silently, like a replaced entry, and that cache's reference is dropped
-  // below. (OpenSSL would corrupt the other context's list here.)
-  Context* moved_from = c->owner != ctx ? c->owner : nullptr;
-  if (moved_from) detach(moved_from, c);
+  // silently, like a replaced entry. (OpenSSL would corrupt the other
+  // context's list here.)
+  Ref<Session> moved;
+  if (c->owner != nullptr && c->owner != ctx) moved = detach(c->owner, c);
 
-  Session* replaced = nullptr;
+  Ref<Session> replaced;
   Session* existing = ctx->table.insert(c);
-  bool already_cached = existing == c;
+  const bool already_cached = existing == c;
   if (existing != nullptr && !already_cached) {
     // Another session with c's key: it leaves silently (no remove callback,
-    // still resumable); its cache reference is dropped below.
-    replaced = existing;
-    if (replaced->linked) ctx->list.unlink(replaced);
-    replaced->owner = nullptr;
-    replaced->internal_refs--;
+    // still resumable).
+    if (existing->linked) ctx->list.unlink(existing);
+    existing->owner = nullptr;
+    replaced = Ref<Session>::adopt(existing);
   }
   if (c->linked) ctx->list.unlink(c);  // re-sorted below
 
@@ -117,63 +99,76 @@ int ctx_add_session(Context* ctx, Session* c) {
     c->calculate_expiry();
   }
 
-  SmallVec<Session*, 4> evicted;
+  SmallVec<Ref<Session>, 4> evicted;
   if (!already_cached && ctx->cache_size > 0) {
     // c is already counted here, so a cache of size N keeps N - 1 after an
     // add. Evicting before linking c keeps c itself safe (OpenSSL #18690).
     while (static_cast<long>(ctx->table.size()) >= ctx->cache_size) {
       Session* victim = ctx->list.tail();
       // OpenSSL evicts through SSL_CTX_remove_session's path, which ignores
-      // a session with an empty id: such a tail stops the eviction.
+      // a session with an empty id: such a tail stops the eviction. So does
+      // a full victim list with no memory to grow it: the next add evicts
+      // the rest (nothing may call out before c is linked).
       if (victim == nullptr || victim->id_len == 0) break;
-      detach(ctx, victim);
+      Ref<Session> v = detach(ctx, victim);
+      if (!evicted.push(static_cast<Ref<Session>&&>(v))) {
+        ctx->table.insert(victim);  // back where it was: the tail
+        ctx->list.link(victim);
+        victim->owner = ctx;
+        v.release();
+        break;
+      }
       victim->not_resumable = true;
-      evicted.push(victim);
       ctx->stats.cache_full++;
     }
   }
   ctx->list.link(c);
   c->owner = ctx;
+  // The entry's reference is the cache's now; an extra one for a session
+  // already cached is dropped below.
+  Session* kept = entry.release();
+  if (already_cached) entry = Ref<Session>::adopt(kept);
 
-  // The structures are consistent; now call out, in OpenSSL's order.
-  Hold hold(ctx);
-  if (moved_from) session_free(c);
-  if (replaced) session_free(replaced);
+  // The structures are consistent; now call out, in OpenSSL's order. The
+  // context stays alive through the callbacks.
+  Ref<Context> hold = Ref<Context>::hold(ctx);
+  moved.reset();
+  replaced.reset();
   for (size_t i = 0; i < evicted.size(); i++) {
-    call_remove(ctx, evicted[i]);
-    session_free(evicted[i]);
+    call_remove(ctx, evicted[i].get());
+    evicted[i].reset();
   }
-  if (already_cached) {
-    c->internal_refs--;
-    session_free(c);  // the cache had its reference already
-    return 0;
-  }
-  return 1;
+  entry.reset();
+  return already_cached ? 0 : 1;
 }
 
 int ctx_remove_session(Context* ctx, Session* c) {
   if (c == nullptr || c->id_len == 0) return 0;
-  Session* r = ctx->table.find(c->ssl_version, c->id, c->id_len);
-  if (r) detach(ctx, r);
+  Ref<Context> hold = Ref<Context>::hold(ctx);
+  Ref<Session> removed;
+  if (Session* r = ctx->table.find(c->ssl_version, c->id, c->id_len)) removed = detach(ctx, r);
+  const int result = removed ? 1 : 0;
   c->not_resumable = true;
-  Hold hold(ctx);
-  call_remove(ctx, c);
-  if (r) session_free(r);
-  return r ? 1 : 0;
+  call_remove(ctx, c);  // the cache's reference (if c was the entry) outlives the callback
+  removed.reset();
+  return result;
 }
 
 void ctx_flush_sessions(Context* ctx, int64_t t) {
-  SmallVec<Session*, 8> removed;
+  Ref<Context> hold = Ref<Context>::hold(ctx);
+  SmallVec<Ref<Session>, 8> removed;
   for (Session* s = ctx->list.tail(); s != nullptr; s = ctx->list.tail()) {
     if (t != 0 && !s->timed_out(t)) break;
-    detach(ctx, s);
+    Ref<Session> r = detach(ctx, s);
     s->not_resumable = true;
-    removed.push(s);
+    if (!removed.push(static_cast<Ref<Session>&&>(r))) {
+      // No memory for the list: as OpenSSL, this one goes at once.
+      call_remove(ctx, s);
+      r.reset();
+    }
   }
-  if (removed.size() == 0) return;
-  Hold hold(ctx);
-  for (size_t i = 0; i < removed.size(); i++) call_remove(ctx, removed[i]);
-  for (size_t i = 0; i < removed.size(); i++) session_free(removed[i]);
+  for (size_t i = 0; i < removed.size(); i++) call_remove(ctx, removed[i].get());
+  for (size_t i = 0; i < removed.size(); i++) removed[i].reset();
 }
 
 Session* ctx_find_session(const Context* ctx, int version, const uint8_t* id, unsigned len) {
@@ -200,23 +195,19 @@ int session_set_timeout(Session* s, int64_t t) {
 
 void session_set_key(Session* s, int version, const uint8_t* id, unsigned len) {
   Context* owner = s->owner;
-  if (owner == nullptr) {
-    s->ssl_version = version;
-    if (len) memmove(s->id, id, len);
-    s->id_len = static_cast<uint8_t>(len);
-    return;
-  }
-  owner->table.erase(s);
+  if (owner != nullptr) owner->table.erase(s);
   s->ssl_version = version;
   if (len) memmove(s->id, id, len);
   s->id_len = static_cast<uint8_t>(len);
+  if (owner == nullptr) return;
   Session* displaced = owner->table.insert(s);
   if (displaced == nullptr) return;
   if (displaced->linked) owner->list.unlink(displaced);
   displaced->owner = nullptr;
-  displaced->internal_refs--;
-  Hold hold(owner);
-  session_free(displaced);
+  Ref<Session> gone = Ref<Session>::adopt(displaced);  // the cache's reference on it
+  Ref<Context> hold = Ref<Context>::hold(owner);
+  Ref<Session> keep = Ref<Session>::hold(s);  // the displaced one's callbacks may free s's other owners
+  gone.reset();
 }
 
 bool ctx_cache_consistent(const Context* ctx) {
@@ -321,9 +312,14 @@ int session_set_protocol_version(Session* s, int version) {
 
 int session_set1_master_key(Session* s, const uint8_t* key, size_t len) {
   if (len > kMaxStoredMasterKeyLength) return 0;
+  uint8_t* long_key = nullptr;
+  if (len > kMaxMasterKeyLength && (long_key = core_new_array<uint8_t>(len)) == nullptr) {
+    err_push(kErrLibSsl, kReasonMallocFailure);
+    return 0;
+  }
   s->wipe_master_key();
   uint8_t* dst = s->master_key;
-  if (len > kMaxMasterKeyLength) dst = s->long_master_key = new uint8_t[len];
+  if (long_key != nullptr) dst = s->long_master_key = long_key;
   if (len) memcpy(dst, key, len);
   s->master_key_len = static_cast<uint16_t>(len);
   return 1;

@@ -64,16 +64,19 @@ struct Context : Object {
   TimeoutList list;
 };
 
-// SSL_CTX_new: one reference, server cache mode, size 20480, the method's timeout.
-Context* ctx_new(Runtime* rt, const Method* m);
-void ctx_up_ref(Context* ctx);
-// SSL_CTX_free: at the last reference, flushes the whole cache (remove
-// callback included), then runs the ex_data free callbacks.
-void ctx_free(Context* ctx);
+// SSL_CTX_new: one reference, server cache mode, size 20480, the method's
+// timeout, owned by the caller through the Ref (null and
+// ERR_R_MALLOC_FAILURE when memory ran out).
+Ref<Context> ctx_new(Runtime* rt, const Method* m);
+// ctx_free (ref.h) is SSL_CTX_free's raw step: at the last reference it
+// flushes the whole cache (remove callback included), then runs the ex_data
+// free callbacks and releases the memory.
 
 // SSL_CTX_add_session: 1 if c became a new entry, 0 if it was already cached.
 // The cache takes its own reference; sessions with an equal key are replaced
 // silently, full caches evict from the tail (remove callback, cache_full).
+// Every reference the cache gives up is dropped only after the callbacks
+// about it returned.
 int ctx_add_session(Context* ctx, Session* c);
 // SSL_CTX_remove_session: 1 if an entry with c's key was removed. Marks c
 // non-resumable and calls the remove callback even when nothing was cached;
@@ -83,7 +86,8 @@ int ctx_remove_session(Context* ctx, Session* c);
 // the first live one; t == 0 removes all. Remove callbacks first, then the
 // cache's references are dropped, in removal order.
 void ctx_flush_sessions(Context* ctx, int64_t t);
-// The table lookup the handshake does; no reference is taken.
+// The table lookup the handshake does; no reference is taken (the caller
+// takes one before anything can call out).
 Session* ctx_find_session(const Context* ctx, int version, const uint8_t* id, unsigned len);
 
 // SSL_SESSION_set_time / set_timeout: change the expiry and re-sort a cached
@@ -133,7 +137,9 @@ int set_sid_ctx(uint8_t* dst, uint8_t* dst_len, const uint8_t* sid_ctx, unsigned
 // SSL_SESSION setters with OpenSSL's results.
 int session_set1_id(Session* s, const uint8_t* id, unsigned len);  // 0 past 32 bytes
 int session_set_protocol_version(Session* s, int version);
-int session_set1_master_key(Session* s, const uint8_t* key, size_t len);  // 0 past 512 bytes
+// 0 past 512 bytes, and 0 with ERR_R_MALLOC_FAILURE when a key over 48
+// bytes finds no memory (the old key is kept then).
+int session_set1_master_key(Session* s, const uint8_t* key, size_t len);
 // SSL_SESSION_get_master_key: copies min(outlen, length); outlen 0 returns the length.
 size_t session_get_master_key(const Session* s, uint8_t* out, size_t outlen);
 

@@ -32,37 +32,6 @@ bool ssl_version_supported(const Connection* ssl, int version) {
          (ssl->max_proto_version == 0 || version <= ssl->max_proto_version);
 }
 
-// A reference held by a running step, counted in internal_refs so that a
-// callback's SSL_SESSION_free cannot take it away.
-void take(Session* s) {
-  session_up_ref(s);
-  s->internal_refs++;
-}
-void drop(Session* s) {
-  s->internal_refs--;
-  session_free(s);
-}
-
-// Keeps the connection alive while a step calls out: a callback may drop the
-// application's last reference (SSL_free); the connection then goes when the
-// step is over.
-class HoldSsl {
- public:
-  explicit HoldSsl(Connection* ssl) : ssl_(ssl) {
-    ssl_->references++;
-    ssl_->internal_refs++;
-  }
-  ~HoldSsl() {
-    ssl_->internal_refs--;
-    ssl_free(ssl_);
-  }
-  HoldSsl(const HoldSsl&) = delete;
-  HoldSsl& operator=(const HoldSsl&) = delete;
-
- private:
-  Connection* ssl_;
-};
-
 // A failed step: queues the reason and records it on the connection.
 void fail(Connection* ssl, int reason) {
   err_push(kErrLibSsl, reason);
@@ -75,8 +44,9 @@ void fatal(Connection* ssl, int reason) {
   // ssl3_send_alert: a fatal alert removes the connection's session from its
   // session context's cache (remove callback even when it was not cached),
   // unless a shutdown was already sent.
-  if (ssl->session != nullptr && !(ssl->shutdown & kSentShutdown)) {
-    ctx_remove_session(ssl->session_ctx, ssl->session);
+  if (ssl->session && !(ssl->shutdown & kSentShutdown)) {
+    Ref<Session> keep = Ref<Session>::up(ssl->session.get());  // the callback may replace ssl's
+    ctx_remove_session(ssl->session_ctx.get(), keep.get());
   }
 }
 
@@ -144,10 +114,11 @@ int ssl_generate_session_id(Connection* ssl, Session* ss) {
   int ok;
   Runtime* rt = ssl->rt;
   if (ssl->generate_session_id) {
-    ok = rt->silent ? 0 : ssl->generate_session_id.fn(ssl, id, &len, ssl->generate_session_id.arg);
+    const Callback<GenerateSessionIdFn> cb = ssl->generate_session_id;
+    ok = callout_allowed(rt) ? cb.fn(ssl, id, &len, cb.arg) : 0;
   } else if (ssl->session_ctx->generate_session_id) {
-    Callback<GenerateSessionIdFn>& cb = ssl->session_ctx->generate_session_id;
-    ok = rt->silent ? 0 : cb.fn(ssl, id, &len, cb.arg);
+    const Callback<GenerateSessionIdFn> cb = ssl->session_ctx->generate_session_id;
+    ok = callout_allowed(rt) ? cb.fn(ssl, id, &len, cb.arg) : 0;
   } else {
     ok = default_generate(ssl, id, &len);
   }
@@ -169,120 +140,117 @@ int ssl_generate_session_id(Connection* ssl, Session* ss) {
 }
 
 int ssl_get_new_session(Connection* ssl, int session) {
-  Session* ss = session_new(ssl->rt);  // its one reference is this step's
-  ss->internal_refs++;
+  Ref<Session> ss = session_new(ssl->rt);  // this step's; the connection's if all goes well
+  if (!ss) {
+    fatal(ssl, kReasonMallocFailure);
+    return 0;
+  }
   long t = ssl->session_ctx->timeout;
   ss->timeout = t == 0 ? ssl->method->default_timeout : t;
   ss->calculate_expiry();
-  ssl_set_session(ssl, nullptr);
+  ssl->session.reset();
   if (session) {
     // TLS 1.3 makes its id with the NewSessionTicket.
-    if (ssl->version != kTls13Version && !ssl_generate_session_id(ssl, ss)) {
-      drop(ss);
-      return 0;
-    }
+    if (ssl->version != kTls13Version && !ssl_generate_session_id(ssl, ss.get())) return 0;
   }
   ss->sid_ctx_len = ssl->sid_ctx_len;
   memcpy(ss->sid_ctx, ssl->sid_ctx, ssl->sid_ctx_len);
-  session_set_key(ss, ssl->version, ss->id, ss->id_len);
+  session_set_key(ss.get(), ssl->version, ss->id, ss->id_len);
   // The connection takes over this step's reference; a session a callback
   // set meanwhile is replaced.
-  ssl_adopt_session(ssl, ss);
+  ssl->session = static_cast<Ref<Session>&&>(ss);
   return 1;
 }
 
-Session* lookup_sess_in_cache(Connection* ssl, const uint8_t* id, size_t len) {
-  Context* sctx = ssl->session_ctx;
-  Session* ret = nullptr;
+Ref<Session> lookup_sess_in_cache(Connection* ssl, const uint8_t* id, size_t len) {
+  Context* sctx = ssl->session_ctx.get();  // alive as long as ssl, which the caller holds
+  Ref<Session> ret;
   if (!(sctx->mode & kCacheNoInternalLookup)) {
-    if (len > kMaxSessionIdLength) return nullptr;
-    ret = ctx_find_session(sctx, ssl->version, id, static_cast<unsigned>(len));
-    if (ret) take(ret);  // for the caller
+    if (len > kMaxSessionIdLength) return ret;
+    Session* found = ctx_find_session(sctx, ssl->version, id, static_cast<unsigned>(len));
+    if (found) ret = Ref<Session>::up(found);  // for the caller
     else sctx->stats.misses++;
   }
-  if (ret == nullptr && sctx->get_session && !ssl->rt->silent) {
+  if (!ret && sctx->get_session && callout_allowed(ssl->rt)) {
     int copy = 1;
-    Session* r = sctx->get_session.fn(ssl, id, static_cast<int>(len), &copy, sctx->get_session.arg);
-    if (r == nullptr || !r->alive()) return nullptr;
+    const Callback<GetSessionFn> cb = sctx->get_session;
+    Session* r = cb.fn(ssl, id, static_cast<int>(len), &copy, cb.arg);
+    if (r == nullptr || !r->alive()) return ret;
     // copy == 0 hands over one of the application's references. One it does
-    // not have (all belong to the cache or connections) is not taken: that
-    // would free a cached session; a reference is added instead, as for copy 1.
-    bool handed_over = copy == 0 && r->references > r->internal_refs;
-    if (r->not_resumable) {
-      if (handed_over) session_free(r);
-      return nullptr;
-    }
+    // not have (all belong to a cache, a connection or a running step) is
+    // not taken: a reference is added instead, as for copy 1.
+    Ref<Session> got = copy == 0 ? adopt_app_reference(r) : Ref<Session>();
+    if (!got) got = Ref<Session>::up(r);
+    if (r->not_resumable) return ret;  // what was handed over is dropped
     sctx->stats.cb_hits++;
-    if (handed_over) r->internal_refs++;
-    else take(r);
     if (!(sctx->mode & kCacheNoInternalStore)) ctx_add_session(sctx, r);  // result ignored
-    ret = r;
+    ret = static_cast<Ref<Session>&&>(got);
   }
   return ret;
 }
 
-int ssl_get_prev_session(Connection* ssl, const uint8_t* id, size_t len, Session* ticket) {
-  Session* ret = nullptr;
-  bool try_session_cache = false;
-  bool is_fatal = false;
-  Context* sctx = ssl->session_ctx;
-  if (len > kMaxSessionIdLength) {
-    // The ClientHello parser rejects such an id before any lookup.
-    if (ticket) drop(ticket);
-    fatal(ssl, kReasonLengthMismatch);
-    return -1;
-  }
-  if (ticket != nullptr) {
-    ret = ticket;
-  } else if (len > 0) {
-    try_session_cache = true;
-    ret = lookup_sess_in_cache(ssl, id, len);
-  }
-  if (ret == nullptr) return 0;
-  // From here this step owns one reference on ret.
-  if (ret->ssl_version != ssl->version) goto err;
-  if (!same_sid_ctx(ret, ssl)) goto err;  // treated like a miss
+namespace {
+
+// The checks ssl_get_prev_session makes on a candidate s (held by the
+// caller): 1 to resume it, 0 for a miss, -1 for a fatal error.
+int judge_prev_session(Connection* ssl, Session* s, bool from_cache) {
+  if (s->ssl_version != ssl->version) return 0;
+  if (!same_sid_ctx(s, ssl)) return 0;  // treated like a miss
   if ((ssl->verify_mode & kVerifyPeer) && ssl->sid_ctx_len == 0) {
     // Not a miss: an application that verifies peers must set an id context.
     fatal(ssl, kReasonSessionIdContextUninitialized);
-    is_fatal = true;
-    goto err;
+    return -1;
   }
-  if (ret->timed_out(ssl->rt->now())) {
+  if (s->timed_out(ssl->rt->now())) {
+    Context* sctx = ssl->session_ctx.get();
     sctx->stats.timeouts++;
-    if (try_session_cache) ctx_remove_session(sctx, ret);  // from the cache: remove it
-    goto err;
+    if (from_cache) ctx_remove_session(sctx, s);  // from the cache: remove it
+    return 0;
   }
-  ssl_adopt_session(ssl, ret);
-  sctx->stats.hits++;
   return 1;
+}
 
-err:
-  drop(ret);
+}  // namespace
+
+int ssl_get_prev_session(Connection* ssl, const uint8_t* id, size_t len, Ref<Session> ticket) {
+  if (len > kMaxSessionIdLength) {
+    // The ClientHello parser rejects such an id before any lookup.
+    fatal(ssl, kReasonLengthMismatch);
+    return -1;
+  }
+  const bool try_session_cache = !ticket && len > 0;
+  Ref<Session> ret = try_session_cache ? lookup_sess_in_cache(ssl, id, len) : static_cast<Ref<Session>&&>(ticket);
+  if (!ret) return 0;
+  const int verdict = judge_prev_session(ssl, ret.get(), try_session_cache);
+  if (verdict == 1) {
+    ssl->session = static_cast<Ref<Session>&&>(ret);
+    ssl->session_ctx->stats.hits++;
+    return 1;
+  }
+  ret.reset();
   if (!try_session_cache) ssl->ticket_expected = true;  // from a ticket: issue a new one
-  return is_fatal ? -1 : 0;
+  return verdict;
 }
 
 void ssl_update_cache(Connection* ssl, int mode) {
-  Session* s = ssl->session;
+  Session* s = ssl->session.get();
   if (s == nullptr) return;
   if (s->id_len == 0 || s->not_resumable) return;
   // A server session with no id context cannot be resumed by a verifying
   // server (the handshake would fail): not cached.
   if (ssl->server && s->sid_ctx_len == 0 && (ssl->verify_mode & kVerifyPeer)) return;
-  Context* sctx = ssl->session_ctx;
+  Context* sctx = ssl->session_ctx.get();
   Runtime* rt = ssl->rt;
   long i = sctx->mode;
-  take(s);  // s stays alive through the callbacks below
+  Ref<Session> keep = Ref<Session>::up(s);  // s stays alive through the callbacks below
   if ((i & mode) && (!ssl->hit || ssl->version == kTls13Version)) {
     if (!(i & kCacheNoInternalStore)) ctx_add_session(sctx, s);
-    if (sctx->new_session && !rt->silent) {
-      // The callback's reference: it keeps it by returning 1.
-      session_up_ref(s);
-      if (!sctx->new_session.fn(ssl, s, sctx->new_session.arg)) {
-        // Unless the callback freed it already (a double free in C).
-        if (s->references > s->internal_refs) session_free(s);
-      }
+    if (sctx->new_session && callout_allowed(rt)) {
+      // The callback's reference, borrowed while it runs (it cannot free it):
+      // returning 1 keeps it for the application, 0 gives it back.
+      const Callback<NewSessionFn> cb = sctx->new_session;
+      Ref<Session> lent = Ref<Session>::up(s);
+      if (cb.fn(ssl, s, cb.arg)) lent.to_app();
     }
   }
   // Auto-clear every 256th good handshake of this side, read before this
@@ -291,7 +259,6 @@ void ssl_update_cache(Connection* ssl, int mode) {
     long good = (mode & kCacheClient) ? sctx->stats.connect_good : sctx->stats.accept_good;
     if ((good & 0xff) == 0xff) ctx_flush_sessions(sctx, rt->now());
   }
-  drop(s);
 }
 
 int tls_setup_handshake(Connection* ssl) {
@@ -310,32 +277,35 @@ int tls_setup_handshake(Connection* ssl) {
 }
 
 void tls_construct_server_hello(Connection* ssl) {
-  Session* s = ssl->session;
-  if (s == nullptr) return;
+  Ref<Session> s = Ref<Session>::up(ssl->session.get());  // a displaced session's callbacks may replace it
+  if (!s) return;
   // A resumed session keeps its id (the client must see it echoed), even if
   // it was marked non-resumable meanwhile: OpenSSL 3.0.19 (since the
   // CVE-2024-2511 fix) no longer changes a cached session's key here.
   if (!ssl->hit && (s->not_resumable || !(ssl->ctx->mode & kCacheServer))) {
-    session_set_key(s, s->ssl_version, nullptr, 0);
+    session_set_key(s.get(), s->ssl_version, nullptr, 0);
   }
 }
 
 void final_server_name(Connection* ssl) {
-  if (ssl->server && ssl->ctx != ssl->session_ctx) {
+  if (ssl->server && ssl->ctx.get() != ssl->session_ctx.get()) {
     ssl->ctx->stats.accept++;
     ssl->session_ctx->stats.accept--;
   }
 }
 
 void tls_finish_handshake(Connection* ssl) {
-  HoldSsl hold(ssl);
+  Ref<Connection> hold = Ref<Connection>::hold(ssl);
   if (ssl->server) {
     if (ssl->version != kTls13Version) ssl_update_cache(ssl, static_cast<int>(kCacheServer));
     ssl->ctx->stats.accept_good++;  // the current ctx, as OpenSSL
   } else {
     if (ssl->version == kTls13Version) {
       // TLS 1.3 tickets are single-use: the one just used leaves the cache.
-      if (ssl->session_ctx->mode & kCacheClient) ctx_remove_session(ssl->session_ctx, ssl->session);
+      if (ssl->session_ctx->mode & kCacheClient) {
+        Ref<Session> used = Ref<Session>::up(ssl->session.get());
+        ctx_remove_session(ssl->session_ctx.get(), used.get());
+      }
     } else {
       ssl_update_cache(ssl, static_cast<int>(kCacheClient));
     }
@@ -346,7 +316,7 @@ void tls_finish_handshake(Connection* ssl) {
 }
 
 HandshakeResult simulate_server_handshake(Connection* ssl, const ServerHello& hello) {
-  HoldSsl hold(ssl);
+  Ref<Connection> hold = Ref<Connection>::hold(ssl);
   HandshakeResult result;
   if (!ssl->role_set) ssl_set_accept_state(ssl);
   if (!tls_setup_handshake(ssl)) {
@@ -355,9 +325,7 @@ HandshakeResult simulate_server_handshake(Connection* ssl, const ServerHello& he
   }
   ssl->version = hello.version;
   ssl->ticket_expected = hello.ticket_expected;
-  Session* ticket = hello.ticket;
-  if (ticket) take(ticket);  // ssl_get_prev_session takes this reference over
-  int r = ssl_get_prev_session(ssl, hello.session_id, hello.session_id_len, ticket);
+  int r = ssl_get_prev_session(ssl, hello.session_id, hello.session_id_len, Ref<Session>::up(hello.ticket));
   if (r == 1) {
     ssl->hit = true;
   } else if (r == -1 || !ssl_get_new_session(ssl, 1)) {
@@ -373,14 +341,14 @@ HandshakeResult simulate_server_handshake(Connection* ssl, const ServerHello& he
 
 int tls_process_server_hello(Connection* ssl, bool resumed, int version, const uint8_t* server_id,
                              size_t server_id_len) {
-  HoldSsl hold(ssl);
+  Ref<Connection> hold = Ref<Connection>::hold(ssl);
   ssl->version = version;
-  if (ssl->session == nullptr) {
+  if (!ssl->session) {
     fatal(ssl, kReasonInternalError);
     return 0;
   }
   if (resumed && ssl->session->id_len > 0) {
-    if (!same_sid_ctx(ssl->session, ssl)) {
+    if (!same_sid_ctx(ssl->session.get(), ssl)) {
       fatal(ssl, kReasonReuseInDifferentContext);
       return 0;
     }
@@ -389,12 +357,15 @@ int tls_process_server_hello(Connection* ssl, bool resumed, int version, const u
     // The server did not take the proposed session: a miss, and a fresh one.
     if (ssl->session->id_len > 0) {
       ssl->session_ctx->stats.misses++;
-      if (!ssl_get_new_session(ssl, 0) || ssl->session == nullptr) {
+      if (!ssl_get_new_session(ssl, 0) || !ssl->session) {
         if (ssl->fatal_reason == 0) fatal(ssl, kReasonInternalError);
         return 0;
       }
     }
-    if (server_id != nullptr) session_set_key(ssl->session, version, server_id, static_cast<unsigned>(server_id_len));
+    if (server_id != nullptr) {
+      Ref<Session> fresh = Ref<Session>::up(ssl->session.get());
+      session_set_key(fresh.get(), version, server_id, static_cast<unsigned>(server_id_len));
+    }
   }
   if (ssl->session->ssl_version != ssl->version) {
     fatal(ssl, kReasonSessionVersionMismatch);
@@ -404,12 +375,12 @@ int tls_process_server_hello(Connection* ssl, bool resumed, int version, const u
 }
 
 HandshakeResult simulate_client_handshake(Connection* ssl, const ServerReply& reply) {
-  HoldSsl hold(ssl);
+  Ref<Connection> hold = Ref<Connection>::hold(ssl);
   HandshakeResult result;
   // Callbacks (ex_data free of a replaced session) may unset the session
   // under a step; the handshake then fails instead of reading null.
   auto failed = [&](bool need_session) {
-    if (ssl->fatal_reason == 0 && need_session && ssl->session == nullptr) {
+    if (ssl->fatal_reason == 0 && need_session && !ssl->session) {
       fatal(ssl, kReasonInternalError);
     }
     result.reason = ssl->fatal_reason;
@@ -422,7 +393,7 @@ HandshakeResult simulate_client_handshake(Connection* ssl, const ServerReply& re
   }
   // ClientHello: propose the session if the connection may use its version
   // and it can be resumed, else start empty.
-  if (ssl->session == nullptr || !ssl_version_supported(ssl, ssl->session->ssl_version) ||
+  if (!ssl->session || !ssl_version_supported(ssl, ssl->session->ssl_version) ||
       !ssl->session->is_resumable()) {
     if (!ssl_get_new_session(ssl, 0) && failed(false)) return result;
   }

@@ -32,15 +32,16 @@ int ssl_get_new_session(Connection* ssl, int session);
 // lookup_sess_in_cache: the internal table (unless NO_INTERNAL_LOOKUP; a miss
 // counts `misses`), then the get callback (copy starts at 1; non-resumable
 // results ignored; `cb_hits`; stored unless NO_INTERNAL_STORE). Returns the
-// session with one reference for the caller, counted in internal_refs, or null.
-Session* lookup_sess_in_cache(Connection* ssl, const uint8_t* id, size_t len);
+// session with one reference for the caller, or null. The caller holds ssl.
+Ref<Session> lookup_sess_in_cache(Connection* ssl, const uint8_t* id, size_t len);
 
 // ssl_get_prev_session for the session-id path, or for a session recovered
-// from a ticket (`ticket` non-null; the caller's reference is taken over,
-// counted in internal_refs; try_session_cache is then 0). Returns 1 (the
-// connection resumes it: `hits`), 0 (no resumption) or -1 (fatal:
+// from a ticket (`ticket` non-null: its reference is taken over;
+// try_session_cache is then 0). Returns 1 (the connection resumes it:
+// `hits`), 0 (no resumption) or -1 (fatal:
 // SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED, or an id longer than 32 bytes).
-int ssl_get_prev_session(Connection* ssl, const uint8_t* id, size_t len, Session* ticket);
+// The caller holds ssl.
+int ssl_get_prev_session(Connection* ssl, const uint8_t* id, size_t len, Ref<Session> ticket);
 
 // ssl_update_cache: stores the connection's new session (unless
 // NO_INTERNAL_STORE), hands it to the new callback, and auto-clears the

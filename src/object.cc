@@ -2,15 +2,16 @@
 
 namespace osc {
 
-static_assert(offsetof(Object, kind) == kFreeMarkOffset, "the pool's free mark overlays Object::kind");
-static_assert(sizeof(Object) == 40, "Object header layout");
+static_assert(sizeof(Object) == 32, "Object header layout");
+static_assert(offsetof(Object, references) == 24, "the reference count starts the hot cache line");
 static_assert(sizeof(Session) <= kSessionSlotBytes, "Session must fit a pool slot");
-static_assert(alignof(Session) <= kSessionSlotPhase, "pool slots are 32-byte aligned");
+static_assert(alignof(Session) <= 8, "pool slots are 8-byte aligned");
 
 void destroy_object(Object* o) {
+  Runtime* rt = o->rt;
+  rt->release(rt->handles.release(o));
   switch (o->kind) {
     case Kind::Session: {
-      Runtime* rt = o->rt;
       Session* s = static_cast<Session*>(o);
       s->~Session();
       rt->sessions.release(s);
@@ -19,11 +20,6 @@ void destroy_object(Object* o) {
     case Kind::Context: delete static_cast<Context*>(o); break;
     case Kind::Connection: delete static_cast<Connection*>(o); break;
   }
-}
-
-void release_if_unreferenced(Object* o) {
-  if (!o->destroyed || o->handles != 0) return;
-  destroy_object(o);
 }
 
 Runtime::~Runtime() {
@@ -35,7 +31,38 @@ Runtime::~Runtime() {
     if (o->kind == Kind::Context) release_callbacks(static_cast<Context*>(o));
     if (o->kind == Kind::Connection) release_callbacks(static_cast<Connection*>(o));
   });
+  for_each_live(this, [](Object* o) {
+    // Links between objects are not followed: each goes on its own.
+    if (o->kind == Kind::Connection) static_cast<Connection*>(o)->forget_links();
+    if (o->kind == Kind::Session) static_cast<Session*>(o)->owner = nullptr;
+  });
   for_each_live(this, [](Object* o) { destroy_object(o); });
+}
+
+void ex_data_new(Object* o) {
+  Runtime* rt = o->rt;
+  // A callback may register more indexes; index by position.
+  for (size_t i = 1; i < rt->ex_indexes(o->kind).size(); i++) {
+    const ExIndex e = rt->ex_indexes(o->kind)[i];
+    if (e.new_fn && callout_allowed(rt)) e.new_fn(o, nullptr, &o->ex, static_cast<int>(i), e.argl, e.argp);
+  }
+}
+
+void ex_data_free(Object* o) {
+  Runtime* rt = o->rt;
+  for (size_t i = 1; i < rt->ex_indexes(o->kind).size(); i++) {
+    const ExIndex e = rt->ex_indexes(o->kind)[i];
+    if (e.free_fn && callout_allowed(rt)) {
+      e.free_fn(o, o->ex.get(static_cast<int>(i)), &o->ex, static_cast<int>(i), e.argl, e.argp);
+    }
+  }
+  for (int i = 0; i < o->ex.count(); i++) {
+    void** slots = o->ex.slots();
+    void* v = slots[i];
+    slots[i] = nullptr;
+    rt->release(v);
+  }
+  o->ex.clear_storage();
 }
 
 }  // namespace osc

@@ -1,15 +1,13 @@
 // What SSL_CTX, SSL and SSL_SESSION share: OpenSSL's reference count, the
-// ex_data slots, and the link to a JS handle.
+// ex_data slots, and the index of the object's JS handle.
 //
-// Two lifetimes are kept apart (see STYLE.md, "ownership in the types"):
-// - `references` is OpenSSL's count. When it reaches zero the object is
-//   destroyed exactly when OpenSSL would destroy it: ex_data free callbacks
-//   run, secrets are wiped, links to other objects are dropped.
-// - The memory stays until no JS handle points at it any more, so a stale
-//   handle reports "used after free" instead of reading freed memory.
+// Memory follows OpenSSL's lifetime: when `references` reaches zero the
+// object is destroyed exactly when OpenSSL would destroy it (ex_data free
+// callbacks run, secrets are wiped, links to other objects are dropped) and
+// its memory is released at once. A JS handle never owns memory; it names a
+// slot of the runtime's handle table with a generation, so a handle that
+// outlives its object is recognised as stale (see handle_table.h).
 #pragma once
-
-#include <atomic>
 
 #include "runtime.h"
 
@@ -23,24 +21,22 @@ struct Object {
 
   // Contexts and connections are allocated with the runtime's teardown-list
   // links in front of them; sessions come from Runtime::sessions instead
-  // (see session.cc) and have no links.
-  static void* operator new(size_t n);
+  // (see session.cc) and have no links. Null when memory ran out.
+  static void* operator new(size_t n) noexcept;
   static void operator delete(void* p);
 
-  // Layout: 40 bytes, the reference count and flags last, so that a
+  // Layout: 32 bytes, the reference count and flags last, so that a
   // session's hash link and key follow them in the same cache line.
   Runtime* rt;
-  void* handle = nullptr;  // the glue's record of the current JS handle
   ExData ex;
-  // References held by the core's own structures (a cache entry, a
-  // connection's current session, a connection's context). Freeing one of
-  // those from outside would be a use-after-free in C; the API refuses it.
+  uint32_t handle_slot = 0;  // the handle table slot naming this object; 0: none yet
+  // The core's share of `references` (see ref.h): references held through
+  // Ref, which the application may never free.
   int internal_refs = 0;
-  uint32_t handles = 0;    // live JS handles; owned by the addon glue
   int references = 1;
   Kind kind;
   bool dying = false;      // last reference gone; ex_data free callbacks are running
-  bool destroyed = false;  // OpenSSL would have freed it; only the memory remains
+  bool destroyed = false;  // destroyed; the memory is being released
 
   bool alive() const { return !dying && !destroyed; }
 };
@@ -64,7 +60,8 @@ void for_each_live(Runtime* rt, F f) {
   rt->sessions.for_each_allocated([&](void* p) { f(static_cast<Object*>(p)); });
 }
 
-// Frees the memory of an object (its destructor, then its allocation).
+// Releases the memory of an object OpenSSL has destroyed (its destructor,
+// its handle slot, then its allocation).
 void destroy_object(Object* o);
 
 // Process-wide count of core objects whose memory is still allocated, for
@@ -74,10 +71,7 @@ extern std::atomic<long> g_allocated_objects;
 // Runs the ex_data new callbacks for a freshly made object (CRYPTO_new_ex_data).
 void ex_data_new(Object* o);
 // Runs the free callbacks of every index of the object's class, in index
-// order, then hands non-null values to Runtime::release_ex_value.
+// order, then hands non-null values to Runtime::release_value.
 void ex_data_free(Object* o);
-
-// Frees the memory of a destroyed object that no JS handle refers to.
-void release_if_unreferenced(Object* o);
 
 }  // namespace osc

@@ -1,8 +1,7 @@
 #include "runtime.h"
 
-#include <ctime>
 #include <cstdlib>
-#include <new>
+#include <ctime>
 
 #ifdef _WIN32
 #include <malloc.h>
@@ -11,6 +10,24 @@
 #endif
 
 #include "object.h"
+
+// Freed session slots are poisoned under AddressSanitizer, so a use after
+// free in the core is reported even though the memory stays in the pool.
+#if defined(__SANITIZE_ADDRESS__)
+#define OSC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OSC_ASAN 1
+#endif
+#endif
+#ifdef OSC_ASAN
+#include <sanitizer/asan_interface.h>
+#define OSC_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define OSC_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define OSC_POISON(p, n) ((void)(p), (void)(n))
+#define OSC_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 namespace osc {
 
@@ -24,7 +41,7 @@ bool ExData::set(int idx, void* value) {
   if (idx >= count) {
     if (value == nullptr) return true;  // unset slots already read as null
     int n = idx + 1;
-    void** grown = static_cast<void**>(realloc(block, sizeof(void*) * (n + 1)));
+    void** grown = static_cast<void**>(core_realloc(block, sizeof(void*) * (static_cast<size_t>(n) + 1)));
     if (grown == nullptr) return false;
     for (int i = count; i < n; i++) grown[i + 1] = nullptr;
     grown[0] = reinterpret_cast<void*>(static_cast<intptr_t>(n));
@@ -35,16 +52,23 @@ bool ExData::set(int idx, void* value) {
 }
 
 void ExData::clear_storage() {
-  free(block);
+  core_free(block);
   block = nullptr;
 }
+
+// ------------------------------------------------------------ session pool
+
+static_assert(kSessionSlotBytes % 64 == 0, "every slot keeps the phase");
+static_assert(kSessionSlotPhase + SessionPool::kSlotsPerChunk * kSessionSlotBytes + 152 <= SessionPool::kChunkBytes,
+              "the footer fits after the last slot");
 
 namespace {
 
 // A block of `bytes` (a power of two) aligned to its size. Straight from
-// mmap on POSIX, trimmed to the alignment: no allocator header, so a chunk's
-// resident memory is only the slots in use.
+// mmap on POSIX, trimmed to the alignment: no allocator header, and the
+// memory goes back to the system when the chunk is unmapped.
 void* aligned_chunk(size_t bytes) {
+  if (!allocation_allowed()) return nullptr;
 #ifdef _WIN32
   return _aligned_malloc(bytes, bytes);
 #else
@@ -61,6 +85,7 @@ void* aligned_chunk(size_t bytes) {
 
 void free_chunk(void* p, size_t bytes) {
 #ifdef _WIN32
+  (void)bytes;
   _aligned_free(p);
 #else
   munmap(p, bytes);
@@ -69,66 +94,177 @@ void free_chunk(void* p, size_t bytes) {
 
 }  // namespace
 
-void SessionPool::index_add(uintptr_t base) {
-  if ((chunks_.size() + 1) * 2 > index_.size()) {  // keep the load at most 1/2
-    std::vector<uintptr_t> grown(index_.empty() ? 16 : index_.size() * 2, 0);
-    const size_t mask = grown.size() - 1;
-    for (uintptr_t e : index_) {
-      if (e == 0) continue;
-      size_t i = index_slot(e, mask);
-      while (grown[i] != 0) i = (i + 1) & mask;
-      grown[i] = e;
-    }
-    index_.swap(grown);
-  }
-  const size_t mask = index_.size() - 1;
-  size_t i = index_slot(base, mask);
-  while (index_[i] != 0) i = (i + 1) & mask;
-  index_[i] = base;
+SessionPool::Chunk* SessionPool::chunk_of(const void* p) {
+  const uintptr_t base = reinterpret_cast<uintptr_t>(p) & ~(kChunkBytes - 1);
+  return reinterpret_cast<Chunk*>(base + kSessionSlotPhase + kSlotsPerChunk * kSessionSlotBytes);
 }
 
-void SessionPool::grow() {
-  void* base = aligned_chunk(kChunkBytes);
-  if (base == nullptr) throw std::bad_alloc();
-  uint8_t* first = static_cast<uint8_t*>(base) + kSessionSlotPhase;
-  Chunk c{base, first, first + kSlotsPerChunk * kSessionSlotBytes};
-  try {
-    chunks_.reserve(chunks_.size() + 1);
-    index_add(reinterpret_cast<uintptr_t>(base));
-  } catch (...) {
-    free_chunk(base, kChunkBytes);
-    throw;
+void SessionPool::link_room(Chunk* c) {
+  c->prev_room = nullptr;
+  c->next_room = room_;
+  if (room_) room_->prev_room = c;
+  room_ = c;
+}
+
+void SessionPool::unlink_room(Chunk* c) {
+  if (c->prev_room) c->prev_room->next_room = c->next_room;
+  else room_ = c->next_room;
+  if (c->next_room) c->next_room->prev_room = c->prev_room;
+  c->next_room = c->prev_room = nullptr;
+}
+
+SessionPool::Chunk* SessionPool::map_chunk() noexcept {
+  Chunk* c = spare_;
+  if (c != nullptr) {
+    spare_ = nullptr;
+  } else {
+    void* base = aligned_chunk(kChunkBytes);
+    if (base == nullptr) return nullptr;
+    OSC_POISON(static_cast<uint8_t*>(base) + kSessionSlotPhase, kSlotsPerChunk * kSessionSlotBytes);
+    c = chunk_of(base);
+    mapped_++;
   }
-  chunks_.push_back(c);
-  bump_ = c.first;
-  bump_end_ = c.end;
-  last_base_ = reinterpret_cast<uintptr_t>(base);
+  *c = Chunk{};
+  c->next_all = all_;
+  if (all_) all_->prev_all = c;
+  all_ = c;
+  link_room(c);
+  return c;
+}
+
+void SessionPool::unmap_chunk(Chunk* c) noexcept {
+  unlink_room(c);
+  if (c->prev_all) c->prev_all->next_all = c->next_all;
+  else all_ = c->next_all;
+  if (c->next_all) c->next_all->prev_all = c->prev_all;
+  if (spare_ == nullptr) {
+    spare_ = c;
+    return;
+  }
+  free_chunk(base_of(c), kChunkBytes);
+  mapped_--;
+}
+
+void* SessionPool::allocate() noexcept {
+  Chunk* c = room_;
+  if (c == nullptr && (c = map_chunk()) == nullptr) return nullptr;
+  void* p;
+  uint32_t i;
+  if (c->free != nullptr) {
+    p = c->free;
+    OSC_UNPOISON(p, sizeof(void*));
+    c->free = *static_cast<void**>(p);
+    i = static_cast<uint32_t>((static_cast<uint8_t*>(p) - base_of(c) - kSessionSlotPhase) / kSessionSlotBytes);
+  } else {
+    i = c->bumped++;
+    p = slot_at(c, i);
+  }
+  OSC_UNPOISON(p, kSessionSlotBytes);
+  c->used[i / 64] |= uint64_t{1} << (i % 64);
+  if (++c->live == kSlotsPerChunk) unlink_room(c);
+  return p;
+}
+
+void SessionPool::release(void* p) noexcept {
+  Chunk* c = chunk_of(p);
+  const uint32_t i = static_cast<uint32_t>((static_cast<uint8_t*>(p) - base_of(c) - kSessionSlotPhase) / kSessionSlotBytes);
+  c->used[i / 64] &= ~(uint64_t{1} << (i % 64));
+  if (c->live-- == kSlotsPerChunk) link_room(c);
+  if (c->live == 0) {
+    OSC_POISON(p, kSessionSlotBytes);
+    unmap_chunk(c);
+    return;
+  }
+  *static_cast<void**>(p) = c->free;
+  c->free = p;
+  OSC_POISON(p, kSessionSlotBytes);
 }
 
 SessionPool::~SessionPool() {
-  for (const Chunk& c : chunks_) free_chunk(c.base, kChunkBytes);
+  for (Chunk* c = all_; c != nullptr;) {
+    Chunk* next = c->next_all;
+    free_chunk(base_of(c), kChunkBytes);
+    c = next;
+  }
+  if (spare_) free_chunk(base_of(spare_), kChunkBytes);
 }
+
+// ------------------------------------------------------------ handle table
+
+HandleTable::~HandleTable() { core_free(slots_); }
+
+uint32_t HandleTable::slot_for(Object* o) noexcept {
+  if (o->handle_slot != 0) return o->handle_slot;
+  uint32_t i = free_;
+  if (i != 0) {
+    free_ = slots_[i].next_free;
+  } else {
+    if (count_ == capacity_) {
+      uint32_t cap = capacity_ == 0 ? 64 : capacity_ * 2;
+      if (cap <= capacity_) return 0;  // 2^32 slots: no more
+      Slot* grown = static_cast<Slot*>(core_realloc(slots_, sizeof(Slot) * cap));
+      if (grown == nullptr) return 0;
+      slots_ = grown;
+      capacity_ = cap;
+      if (count_ == 0) {
+        slots_[0] = Slot{nullptr, nullptr, 0, 0};  // never used
+        count_ = 1;
+      }
+    }
+    i = count_++;
+    slots_[i].generation = 1;
+  }
+  slots_[i].object = o;
+  slots_[i].ref = nullptr;
+  slots_[i].next_free = 0;
+  o->handle_slot = i;
+  return i;
+}
+
+void* HandleTable::release(Object* o) noexcept {
+  const uint32_t i = o->handle_slot;
+  if (i == 0) return nullptr;
+  o->handle_slot = 0;
+  Slot& s = slots_[i];
+  void* ref = s.ref;
+  s.object = nullptr;
+  s.ref = nullptr;
+  // A slot whose generation would wrap is retired, so no handle can ever
+  // name two objects.
+  if (++s.generation != 0) {
+    s.next_free = free_;
+    free_ = i;
+  }
+  return ref;
+}
+
+// ------------------------------------------------------------ runtime
 
 Runtime::Runtime() {
   // Index 0 of every class is reserved for app_data, as in OpenSSL.
   for (auto& v : ex_) v.push_back(ExIndex{0, nullptr, nullptr, nullptr, nullptr});
 }
 
-int Runtime::new_ex_index(Kind kind, long argl, void* argp, ExNewFn n, ExDupFn d, ExFreeFn f) {
+int Runtime::new_ex_index(Kind kind, long argl, void* argp, ExNewFn n, ExDupFn d, ExFreeFn f) noexcept {
   auto& v = ex_[static_cast<int>(kind)];
-  v.push_back(ExIndex{argl, argp, n, d, f});
+  if (v.size() >= static_cast<size_t>(INT32_MAX) || !allocation_allowed()) return -1;
+  try {
+    v.push_back(ExIndex{argl, argp, n, d, f});
+  } catch (...) {
+    return -1;
+  }
   return static_cast<int>(v.size() - 1);
 }
 
-void* Object::operator new(size_t n) {
+void* Object::operator new(size_t n) noexcept {
   // Contexts and connections: the teardown list's links sit just before the
   // object (16 bytes, keeping malloc's alignment).
-  void* p = ::operator new(n + sizeof(Runtime::LiveLinks));
-  return static_cast<uint8_t*>(p) + sizeof(Runtime::LiveLinks);
+  void* p = core_malloc(n + sizeof(Runtime::LiveLinks));
+  return p == nullptr ? nullptr : static_cast<uint8_t*>(p) + sizeof(Runtime::LiveLinks);
 }
 
 void Object::operator delete(void* p) {
-  ::operator delete(static_cast<uint8_t*>(p) - sizeof(Runtime::LiveLinks));
+  if (p != nullptr) core_free(static_cast<uint8_t*>(p) - sizeof(Runtime::LiveLinks));
 }
 
 Object::Object(Runtime* r, Kind k) : rt(r), kind(k) {
@@ -153,32 +289,6 @@ Object::~Object() {
   rt->live_count--;
   ex.clear_storage();
   g_allocated_objects.fetch_sub(1, std::memory_order_relaxed);
-}
-
-void ex_data_new(Object* o) {
-  if (o->rt->silent) return;
-  const auto& idx = o->rt->ex_indexes(o->kind);
-  for (size_t i = 1; i < idx.size(); i++) {
-    if (idx[i].new_fn) idx[i].new_fn(o, nullptr, &o->ex, static_cast<int>(i), idx[i].argl, idx[i].argp);
-  }
-}
-
-void ex_data_free(Object* o) {
-  Runtime* rt = o->rt;
-  if (!rt->silent) {
-    // A free callback may register more indexes; index by position.
-    for (size_t i = 1; i < rt->ex_indexes(o->kind).size(); i++) {
-      const ExIndex& e = rt->ex_indexes(o->kind)[i];
-      if (e.free_fn) e.free_fn(o, o->ex.get(static_cast<int>(i)), &o->ex, static_cast<int>(i), e.argl, e.argp);
-    }
-  }
-  for (int i = 0; i < o->ex.count(); i++) {
-    void** slots = o->ex.slots();
-    void* v = slots[i];
-    slots[i] = nullptr;
-    if (v && rt->release_value) rt->release_value(v, rt->release_arg);
-  }
-  o->ex.clear_storage();
 }
 
 }  // namespace osc

@@ -1,13 +1,17 @@
 // The runtime: what one user of the core shares between its objects (the
-// clock, the ex_data index registries, the list of live objects). The addon
-// makes one per Node environment (main thread or worker); a C++ benchmark
-// makes its own. There is no global state besides the per-thread error queue.
+// clock, the ex_data index registries, the session pool, the handle table,
+// the list of live objects, the callout gate). The addon makes one per Node
+// environment (main thread or worker); a C++ benchmark or test makes its own.
+// Beside the runtimes, the core keeps per-thread state only: the error queue
+// (error_queue.h) and the allocation-failure test hook (alloc.h).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "alloc.h"
 #include "common.h"
 
 namespace osc {
@@ -44,21 +48,19 @@ struct ExData {
   int count() const { return block ? static_cast<int>(reinterpret_cast<intptr_t>(block[0])) : 0; }
   void** slots() const { return block ? block + 1 : nullptr; }
   void* get(int idx) const { return idx >= 0 && idx < count() ? block[idx + 1] : nullptr; }
-  bool set(int idx, void* value);  // false only for a negative index
+  bool set(int idx, void* value);  // false for a negative index or out of memory
   void clear_storage();
 };
 
-// Fixed-size slots for Session objects, carved from large chunks, with a free
-// list: no malloc header per session, no list links, cheap new/free. The
-// slots sit at 32 mod 64 so that a session's hot fields (reference count,
-// hash chain link, hash and key: offsets 32..95) share one cache line.
-// Chunks are kept until the runtime goes (a slab cache).
+// Fixed-size slots for Session objects, carved from 256 KiB chunks aligned to
+// their size: no malloc header per session, cheap new/free. The slots sit at
+// 40 mod 64 so that a session's hot fields (reference count and flags, hash
+// chain link, hash and key: object offsets 24..87) share one cache line.
+// Each chunk keeps its own free list and count of live slots in a footer; a
+// chunk whose last slot is freed goes back to the system (one empty chunk is
+// kept, so a cache hovering at a chunk boundary does not map and unmap).
 constexpr size_t kSessionSlotBytes = 320;
-constexpr size_t kSessionSlotPhase = 32;  // slot address mod 64
-// A free slot holds the next free slot at offset 0 and this byte at
-// kFreeMarkOffset (where a live object keeps its Kind; see object.cc).
-constexpr uint8_t kFreeMark = 0xFF;
-constexpr size_t kFreeMarkOffset = 36;
+constexpr size_t kSessionSlotPhase = 40;  // slot address mod 64
 
 class SessionPool {
  public:
@@ -67,74 +69,97 @@ class SessionPool {
   SessionPool(const SessionPool&) = delete;
   SessionPool& operator=(const SessionPool&) = delete;
 
-  void* allocate() {  // throws std::bad_alloc, as operator new
-    if (free_ != nullptr) {
-      void* p = free_;
-      free_ = *static_cast<void**>(p);
-      return p;
-    }
-    if (bump_ == bump_end_) grow();
-    void* p = bump_;
-    bump_ += kSessionSlotBytes;
-    return p;
-  }
-  void release(void* p) {
-    *static_cast<void**>(p) = free_;
-    static_cast<uint8_t*>(p)[kFreeMarkOffset] = kFreeMark;
-    free_ = p;
-  }
-  // True when p is the start of a slot of this pool that was handed out (live
-  // or released since): decided from the address alone, without reading *p,
-  // so any pointer may be asked about.
-  bool owns_slot(const void* p) const {
-    const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-    const uintptr_t base = a & ~(kChunkBytes - 1);
-    const uintptr_t off = a - base;
-    if (off < kSessionSlotPhase || (off - kSessionSlotPhase) % kSessionSlotBytes != 0) return false;
-    if (off - kSessionSlotPhase >= kSlotsPerChunk * kSessionSlotBytes) return false;
-    if (index_.empty()) return false;
-    const size_t mask = index_.size() - 1;
-    for (size_t i = index_slot(base, mask);; i = (i + 1) & mask) {
-      const uintptr_t e = index_[i];
-      if (e == 0) return false;
-      if (e == base) return base != last_base_ || a < reinterpret_cast<uintptr_t>(bump_);
-    }
-  }
-
-  static constexpr size_t kChunkBytes = 256 * 1024;  // chunks are aligned to their size
-  static constexpr size_t kSlotsPerChunk = (kChunkBytes - kSessionSlotPhase) / kSessionSlotBytes;
+  void* allocate() noexcept;  // null when memory ran out
+  void release(void* p) noexcept;
 
   // Calls f(slot) for every slot handed out and not released.
   template <typename F>
   void for_each_allocated(F f) const {
-    for (size_t c = 0; c < chunks_.size(); c++) {
-      uint8_t* p = chunks_[c].first;
-      uint8_t* end = c + 1 == chunks_.size() ? bump_ : chunks_[c].end;
-      for (; p < end; p += kSessionSlotBytes) {
-        if (p[kFreeMarkOffset] != kFreeMark) f(static_cast<void*>(p));
+    for (Chunk* c = all_; c != nullptr;) {
+      Chunk* next = c->next_all;  // f may release the chunk's last slot
+      for (uint32_t i = 0; i < c->bumped; i++) {
+        if (c->used[i / 64] & (uint64_t{1} << (i % 64))) f(slot_at(c, i));
       }
+      c = next;
     }
   }
+  size_t chunks_mapped() const { return mapped_; }
+
+  static constexpr size_t kChunkBytes = 256 * 1024;
+  static constexpr uint32_t kSlotsPerChunk = 818;
 
  private:
+  // The footer of a chunk: after its last slot.
   struct Chunk {
-    void* base;      // aligned to kChunkBytes
-    uint8_t* first;  // the first slot
-    uint8_t* end;    // past the last whole slot
+    Chunk* next_all;
+    Chunk* prev_all;
+    Chunk* next_room;  // chunks with a free slot
+    Chunk* prev_room;
+    void* free;        // released slots, linked through their first word
+    uint32_t live;
+    uint32_t bumped;   // slots handed out from the start, never beyond
+    uint64_t used[(kSlotsPerChunk + 63) / 64];
   };
-  void grow();
-  static size_t index_slot(uintptr_t base, size_t mask) {
-    return static_cast<size_t>(((base / kChunkBytes) * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+  static uint8_t* base_of(const Chunk* c) {
+    return reinterpret_cast<uint8_t*>(const_cast<Chunk*>(c)) - kSessionSlotPhase - kSlotsPerChunk * kSessionSlotBytes;
   }
-  void index_add(uintptr_t base);
+  static void* slot_at(const Chunk* c, uint32_t i) { return base_of(c) + kSessionSlotPhase + i * kSessionSlotBytes; }
+  static Chunk* chunk_of(const void* p);
+  Chunk* map_chunk() noexcept;
+  void unmap_chunk(Chunk* c) noexcept;
+  void link_room(Chunk* c);
+  void unlink_room(Chunk* c);
 
-  void* free_ = nullptr;
-  uint8_t* bump_ = nullptr;
-  uint8_t* bump_end_ = nullptr;
-  std::vector<Chunk> chunks_;
-  // Open-addressing set of chunk bases (0 = empty), for owns_slot.
-  std::vector<uintptr_t> index_;
-  uintptr_t last_base_ = 0;  // the chunk bump_ carves from
+  Chunk* all_ = nullptr;
+  Chunk* room_ = nullptr;
+  Chunk* spare_ = nullptr;  // an empty chunk kept mapped, not on the lists
+  size_t mapped_ = 0;
+};
+
+// The slots JS handles name (see object.h): a handle carries a slot index and
+// the slot's generation; the slot names the object while it lives. When the
+// object is destroyed the generation moves on and the slot is reused, so the
+// table is bounded by the objects alive at once, and an old handle is seen
+// to be stale. `ref` is the embedder's reference to the JS handle, released
+// through Runtime::release_value.
+class HandleTable {
+ public:
+  struct Slot {
+    Object* object;   // null when free
+    void* ref;
+    uint32_t generation;
+    uint32_t next_free;
+  };
+  HandleTable() = default;
+  ~HandleTable();
+  HandleTable(const HandleTable&) = delete;
+  HandleTable& operator=(const HandleTable&) = delete;
+
+  // The slot naming o (made on first use); 0 when memory ran out.
+  uint32_t slot_for(Object* o) noexcept;
+  Slot& at(uint32_t i) { return slots_[i]; }
+  // The live object a (slot, generation) names, of any kind; null when the
+  // slot does not exist. *stale is set when the slot exists but has moved
+  // on to another generation (its object was destroyed).
+  Object* resolve(uint64_t slot, uint64_t generation, bool* stale) const {
+    *stale = false;
+    if (slot == 0 || slot >= count_) return nullptr;
+    const Slot& s = slots_[slot];
+    if (s.generation != generation || s.object == nullptr) {
+      *stale = true;
+      return nullptr;
+    }
+    return s.object;
+  }
+  // At destruction: frees o's slot (its generation moves on) and returns the
+  // embedder's reference to release, or null.
+  void* release(Object* o) noexcept;
+
+ private:
+  Slot* slots_ = nullptr;  // slot 0 is never used: 0 means "no slot"
+  uint32_t count_ = 0;
+  uint32_t capacity_ = 0;
+  uint32_t free_ = 0;
 };
 
 // A clock returning whole seconds, as OpenSSL's time(NULL).
@@ -151,16 +176,24 @@ struct Runtime {
   ClockFn clock = wall_clock;
   void* clock_arg = nullptr;
 
-  // CRYPTO_get_ex_new_index for one class; returns the new index (>= 1).
-  int new_ex_index(Kind kind, long argl, void* argp, ExNewFn n, ExDupFn d, ExFreeFn f);
+  // CRYPTO_get_ex_new_index for one class; returns the new index (>= 1), or
+  // -1 when memory ran out.
+  int new_ex_index(Kind kind, long argl, void* argp, ExNewFn n, ExDupFn d, ExFreeFn f) noexcept;
   const std::vector<ExIndex>& ex_indexes(Kind kind) const { return ex_[static_cast<int>(kind)]; }
+  // Whether idx is app_data (0) or an index registered for the class.
+  bool ex_index_registered(Kind kind, long idx) const {
+    return idx >= 0 && static_cast<size_t>(idx) < ex_[static_cast<int>(kind)].size();
+  }
 
   // Releases a value the core stores for its user without knowing what it
-  // is: ex_data values (after the free callbacks ran) and callback
-  // arguments, when their object is destroyed. The addon keeps JS references
-  // there. May be null.
+  // is: ex_data values (after the free callbacks ran), callback arguments
+  // when their object is destroyed, handle references. The addon keeps JS
+  // references there. May be null.
   void (*release_value)(void* value, void* arg) = nullptr;
   void* release_arg = nullptr;
+  void release(void* value) const {
+    if (value != nullptr && release_value != nullptr) release_value(value, release_arg);
+  }
 
   // Bytes the default session-id generator hands out instead of random ones,
   // cyclically (for tests that force id clashes); empty means random.
@@ -170,8 +203,17 @@ struct Runtime {
   // The embedder's own state (the addon's per-environment instance).
   void* embedder = nullptr;
 
-  // While true, the core calls no callbacks (new/remove/get, ex_data); set
-  // during teardown, when calling into JS is no longer allowed.
+  // The callout gate: the core calls user callbacks (new/remove/get,
+  // generate-session-id, ex_data) only through callout.h, and only while a
+  // CalloutScope is open on the runtime, so an embedder that can receive an
+  // exception from a callback is always there to take it. A callout attempted
+  // with no scope open is skipped (the callback counts as absent) and
+  // counted in stray_callouts, which tests keep at zero.
+  bool may_call_out() const { return !silent && open_scopes > 0; }
+  int open_scopes = 0;
+  long stray_callouts = 0;
+  // While true, nothing calls out (teardown, when calling into JS is no
+  // longer allowed).
   bool silent = false;
 
   // Every object not yet released, so teardown can free them all: sessions
@@ -183,9 +225,29 @@ struct Runtime {
   };
   LiveLinks* others = nullptr;
   size_t live_count = 0;
+  HandleTable handles;
 
  private:
   std::vector<ExIndex> ex_[kKindCount];
+};
+
+// The gate every callout passes: true when the core may call user code now.
+inline bool callout_allowed(Runtime* rt) {
+  if (rt->may_call_out()) return true;
+  if (!rt->silent) rt->stray_callouts++;
+  return false;
+}
+
+// Opens the callout gate for the duration of a C++ scope (nests).
+class CalloutScope {
+ public:
+  explicit CalloutScope(Runtime* rt) : rt_(rt) { rt_->open_scopes++; }
+  ~CalloutScope() { rt_->open_scopes--; }
+  CalloutScope(const CalloutScope&) = delete;
+  CalloutScope& operator=(const CalloutScope&) = delete;
+
+ private:
+  Runtime* rt_;
 };
 
 }  // namespace osc

@@ -15,14 +15,18 @@ Session::~Session() { wipe_master_key(); }  // fields wipe their own block
 
 namespace {
 
-// OPENSSL_cleanse: zeroes n bytes; the barrier keeps the compiler from
-// dropping the stores (memset is far faster than a volatile byte loop).
-inline void wipe(void* p, size_t n) {
-  memset(p, 0, n);
-  __asm__ __volatile__("" : : "r"(p) : "memory");
+// A session with one reference, owned by the returned Ref; null (and
+// ERR_R_MALLOC_FAILURE) when memory ran out. No callbacks run yet.
+Ref<Session> session_alloc(Runtime* rt) {
+  void* slot = rt->sessions.allocate();
+  if (slot == nullptr) {
+    err_push(kErrLibSsl, kReasonMallocFailure);
+    return Ref<Session>();
+  }
+  Session* s = new (slot) Session(rt);
+  s->internal_refs = 1;  // the one reference is the Ref's
+  return Ref<Session>::adopt(s);
 }
-
-Session* session_alloc(Runtime* rt) { return new (rt->sessions.allocate()) Session(rt); }
 
 }  // namespace
 
@@ -31,11 +35,11 @@ void Session::wipe_master_key() {
   // bytes, after wiping the old key): nothing else there is secret.
   if (master_key_len == 0) return;
   if (long_master_key) {
-    wipe(long_master_key, master_key_len);
+    secure_zero(long_master_key, master_key_len);
     delete[] long_master_key;
     long_master_key = nullptr;
   } else {
-    wipe(master_key, master_key_len);
+    secure_zero(master_key, master_key_len);
   }
   master_key_len = 0;
 }
@@ -56,13 +60,11 @@ void Session::calculate_expiry() {
   }
 }
 
-Session* session_new(Runtime* rt) {
-  Session* s = session_alloc(rt);
-  ex_data_new(s);
+Ref<Session> session_new(Runtime* rt) {
+  Ref<Session> s = session_alloc(rt);
+  if (s) ex_data_new(s.get());  // the Ref keeps it: a callback cannot free it
   return s;
 }
-
-void session_up_ref(Session* s) { s->references++; }
 
 void session_free(Session* s) {
   if (s == nullptr || --s->references > 0) return;
@@ -71,57 +73,76 @@ void session_free(Session* s) {
   s->wipe_master_key();
   s->fields.reset();  // wipes the variable-length block (tickets, peer) and frees it
   s->destroyed = true;
-  release_if_unreferenced(s);
+  destroy_object(s);
 }
 
-Session* session_dup(const Session* src, void* (*retain)(void* value, void* arg), void* retain_arg) {
+Ref<Session> session_dup(Session* src, void* (*retain)(void* value, void* arg), void* retain_arg) {
   Runtime* rt = src->rt;
-  Session* d = session_alloc(rt);  // one reference; not cached, no links
+  Ref<Session> hold_src = Ref<Session>::up(src);  // callbacks below may drop the caller's
+  Ref<Session> copy = session_alloc(rt);          // one reference; not cached, no links
+  if (!copy) return copy;
+  Session* d = copy.get();
   d->ssl_version = src->ssl_version;
   d->id_len = src->id_len;
   memcpy(d->id, src->id, sizeof d->id);
   d->sid_ctx_len = src->sid_ctx_len;
   memcpy(d->sid_ctx, src->sid_ctx, sizeof d->sid_ctx);
   d->not_resumable = src->not_resumable;  // resumable exactly as the source
-  session_set1_master_key(d, src->master_key_bytes(), src->master_key_len);
   d->time = src->time;
   d->timeout = src->timeout;
   d->calculate_expiry();
   d->fields = src->fields;
-  const bool copied = d->fields.copy_ok();
+  bool ok = d->fields.copy_ok() && session_set1_master_key(d, src->master_key_bytes(), src->master_key_len);
   // CRYPTO_new_ex_data, then CRYPTO_dup_ex_data over the indexes src can have.
   ex_data_new(d);
-  bool ok = copied;
-  if (ok && !rt->silent) {
-    const size_t n = rt->ex_indexes(Kind::Session).size();
-    for (size_t i = 0; i < n && static_cast<int>(i) < src->ex.count(); i++) {
-      // A callback may register indexes; read the entry afresh each time.
-      const ExIndex e = rt->ex_indexes(Kind::Session)[i];
-      void* ptr = src->ex.get(static_cast<int>(i));
-      if (e.dup_fn) {
-        // The dup function leaves in ptr a value d owns (or null).
-        if (!e.dup_fn(&d->ex, &src->ex, &ptr, static_cast<int>(i), e.argl, e.argp)) {
-          ok = false;
-          break;
-        }
-      } else if (ptr != nullptr) {
-        ptr = retain ? retain(ptr, retain_arg) : nullptr;
-      }
-      void* old = d->ex.get(static_cast<int>(i));  // a new callback may have set it
-      if (!d->ex.set(static_cast<int>(i), ptr)) {
-        if (ptr && rt->release_value) rt->release_value(ptr, rt->release_arg);
-        ok = false;
-        break;
-      }
-      if (old && old != ptr && rt->release_value) rt->release_value(old, rt->release_arg);
+  for (size_t i = 0; ok && i < rt->ex_indexes(Kind::Session).size() && static_cast<int>(i) < src->ex.count(); i++) {
+    // A callback may register indexes; read the entry afresh each time.
+    const ExIndex e = rt->ex_indexes(Kind::Session)[i];
+    void* ptr = src->ex.get(static_cast<int>(i));
+    if (e.dup_fn) {
+      // The dup function leaves in ptr a value d owns (or null).
+      if (!callout_allowed(rt)) ptr = nullptr;
+      else if (!e.dup_fn(&d->ex, &src->ex, &ptr, static_cast<int>(i), e.argl, e.argp)) ok = false;
+    } else if (ptr != nullptr) {
+      ptr = retain ? retain(ptr, retain_arg) : nullptr;
     }
+    if (!ok) break;
+    void* old = d->ex.get(static_cast<int>(i));  // a new callback may have set it
+    if (!d->ex.set(static_cast<int>(i), ptr)) {
+      rt->release(ptr);
+      ok = false;
+      break;
+    }
+    if (old != ptr) rt->release(old);
   }
   if (!ok) {
     err_push(kErrLibSsl, kReasonMallocFailure);  // as OpenSSL reports any failure here
-    session_free(d);
-    return nullptr;
+    return Ref<Session>();                       // frees the half-made copy (free callbacks)
   }
-  return d;
+  return copy;
+}
+
+int session_set1_hostname(Session* s, const uint8_t* name, size_t len) {
+  bool ok;
+  if (name == nullptr) {
+    ok = s->fields.clear(SessionFields::kHostname);
+  } else {
+    const void* nul = len ? memchr(name, 0, len) : nullptr;
+    if (nul != nullptr) len = static_cast<size_t>(static_cast<const uint8_t*>(nul) - name);
+    ok = s->fields.set(SessionFields::kHostname, name, len);
+  }
+  if (!ok) err_push(kErrLibSsl, kReasonMallocFailure);
+  return ok ? 1 : 0;
+}
+
+int session_set1_optional_blob(Session* s, SessionFields::Blob b, const uint8_t* data, size_t len) {
+  const bool ok = data == nullptr || len == 0 ? s->fields.clear(b) : s->fields.set(b, data, len);
+  if (!ok) err_push(kErrLibSsl, kReasonMallocFailure);
+  return ok ? 1 : 0;
+}
+
+int session_get_max_fragment_length(const Session* s) {
+  return s->fields.max_fragment_len_mode == 255 ? 0 : s->fields.max_fragment_len_mode;
 }
 
 SessionView session_view(const Session* s) {
@@ -161,33 +182,67 @@ size_t session_to_der(const Session* s, uint8_t* out, size_t out_len) {
   return der_encode(session_view(s), out, out_len);
 }
 
-Session* session_from_der(Runtime* rt, Session* into, const uint8_t* in, size_t len,
-                          size_t* consumed) {
-  DecodedCore core;
-  SessionFields fields;
+namespace {
+
+// Decodes in[0..len) into core and fields; false with the reason queued.
+bool decode(Runtime* rt, const uint8_t* in, size_t len, DecodedCore* core, SessionFields* fields,
+            size_t* consumed) {
   DerDecodeOptions options;
   options.now = rt->now();
   options.compression = false;  // as Node's OpenSSL (no-comp): [11] is ignored
-  const DerDecodeResult r = der_decode(in, len, options, &core, &fields);
+  DerDecodeResult r;
+  try {
+    r = der_decode(in, len, options, core, fields);
+  } catch (const std::bad_alloc&) {  // joining BER constructed strings
+    r.error = DerError::kOutOfMemory;
+  }
   if (r.error != DerError::kOk) {
-    cleanse(core.master_key, sizeof core.master_key);
+    secure_zero(core->master_key, sizeof core->master_key);
     const DerReason why = d2i_reason(r.error);
     err_push(why.lib, why.reason);
-    return nullptr;
+    return false;
   }
-  Session* s = into;
-  if (s == nullptr) s = session_new(rt);  // ex_data new callbacks run here
+  *consumed = r.consumed;
+  return true;
+}
+
+// Writes what was decoded into s (the caller holds a reference on it). The
+// master key goes first: it is the one step that can fail (out of memory),
+// and s is then unchanged.
+bool apply(Session* s, DecodedCore& core, SessionFields& fields) {
+  const bool keyed = session_set1_master_key(s, core.master_key, core.master_key_length) == 1;
+  secure_zero(core.master_key, sizeof core.master_key);
+  if (!keyed) return false;
   s->sid_ctx_len = core.sid_ctx_length;
   memcpy(s->sid_ctx, core.sid_ctx, core.sid_ctx_length);
-  session_set1_master_key(s, core.master_key, core.master_key_length);
-  cleanse(core.master_key, sizeof core.master_key);
   s->fields = std::move(fields);
   s->timeout = core.timeout;
   session_set_time(s, core.time);  // recomputes the expiry; re-sorts a cached session
   // Last: re-keying a cached session may free a displaced one (callbacks).
   session_set_key(s, core.ssl_version, core.session_id, core.session_id_length);
-  *consumed = r.consumed;
+  return true;
+}
+
+}  // namespace
+
+Ref<Session> session_from_der(Runtime* rt, const uint8_t* in, size_t len, size_t* consumed) {
+  DecodedCore core;
+  SessionFields fields;
+  if (!decode(rt, in, len, &core, &fields, consumed)) return Ref<Session>();
+  Ref<Session> s = session_new(rt);  // ex_data new callbacks run here
+  if (!s || !apply(s.get(), core, fields)) {
+    secure_zero(core.master_key, sizeof core.master_key);
+    return Ref<Session>();
+  }
   return s;
+}
+
+bool session_decode_into(Session* into, const uint8_t* in, size_t len, size_t* consumed) {
+  DecodedCore core;
+  SessionFields fields;
+  if (!decode(into->rt, in, len, &core, &fields, consumed)) return false;
+  Ref<Session> hold = Ref<Session>::up(into);  // a displaced session's callbacks may free the caller's
+  return apply(into, core, fields);
 }
 
 }  // namespace osc

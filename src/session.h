@@ -1,7 +1,7 @@
 // SSL_SESSION: a refcounted session and the fields the cache rules read.
 #pragma once
 
-#include "object.h"
+#include "ref.h"
 #include "session_fields.h"
 
 namespace osc {
@@ -33,11 +33,10 @@ struct Session : Object {
   static void* operator new(size_t) = delete;
   static void operator delete(void*) = delete;
 
-  // Layout (offsets in a pool slot, which sits at 32 mod 64): the reference
-  // count and flags (Object, 32..39), the hash chain link, the hash and the
-  // whole key (40..88) share one cache line, so a lookup hit touches one
-  // line per session it compares. The rest is ordered to leave no padding:
-  // sizeof(Session) == 320, five cache lines.
+  // Layout (offsets in a pool slot, which sits at 40 mod 64): the reference
+  // count and flags (Object, 24..31), the hash chain link, the hash and the
+  // whole key (32..80) share one cache line, so a lookup hit touches one
+  // line per session it compares.
 
   // SessionTable chain.
   Session* hash_next = nullptr;
@@ -97,18 +96,20 @@ struct Session : Object {
   }
 };
 
-// SSL_SESSION_new: one reference, time = now, timeout 304 s.
-Session* session_new(Runtime* rt);
-// SSL_SESSION_up_ref.
-void session_up_ref(Session* s);
+// SSL_SESSION_new: one reference, time = now, timeout 304 s, owned by the
+// caller through the Ref (null when memory ran out, with
+// ERR_R_MALLOC_FAILURE queued). The ex_data new callbacks run while the Ref
+// holds it: they cannot free it.
+Ref<Session> session_new(Runtime* rt);
 // SSL_SESSION_dup: a new session (one reference, not cached) with every field
 // of src, its ex_data copied the OpenSSL way: the new callbacks run first,
 // then each slot of src is offered to its index's dup callback (which leaves
 // in *from_d a value the copy owns), or, without one, shared through
 // `retain` (which returns a value the copy owns). Returns null if a dup
 // callback failed (the half-made copy is freed, free callbacks included) or
-// memory ran out.
-Session* session_dup(const Session* src, void* (*retain)(void* value, void* arg), void* retain_arg);
+// memory ran out (the reason queued). The copy is owned by the caller
+// through the Ref.
+Ref<Session> session_dup(Session* src, void* (*retain)(void* value, void* arg), void* retain_arg);
 // i2d_SSL_SESSION: the length of s's DER form (0 when s has no cipher), and
 // the form itself written to out[0..out_len) (returns the bytes written: the
 // length, or 0 when s has no cipher or out_len is too small).
@@ -118,16 +119,29 @@ SessionView session_view(const Session* s);
 size_t session_der_length(const Session* s);
 size_t session_to_der(const Session* s, uint8_t* out, size_t out_len);
 // d2i_SSL_SESSION: decodes one DER session from in[0..len). On success
-// returns the session and sets *consumed: `into` itself when given (its
-// fields are overwritten; a cached one is re-keyed and re-sorted, which may
-// free a displaced session), else a new session with one reference (ex_data
-// new callbacks run). On failure pushes the reason on the error queue and
-// returns null; `into` is unchanged and no session was made. An absent or
-// zero time reads as rt->now(), an absent or zero timeout as 3 seconds.
-Session* session_from_der(Runtime* rt, Session* into, const uint8_t* in, size_t len,
-                          size_t* consumed);
-// SSL_SESSION_free: drops one reference; at zero runs the ex_data free
-// callbacks, wipes the secrets and marks the session destroyed.
-void session_free(Session* s);
+// sets *consumed and returns a new session with one reference (ex_data new
+// callbacks run). On failure pushes the reason on the error queue and
+// returns null; no session was made. An absent or zero time reads as
+// rt->now(), an absent or zero timeout as 3 seconds. The input is read once.
+Ref<Session> session_from_der(Runtime* rt, const uint8_t* in, size_t len, size_t* consumed);
+// d2i_SSL_SESSION into an existing session: its fields are overwritten (a
+// cached one is re-keyed and re-sorted, which may free a displaced session).
+// False, with the reason queued and `into` unchanged, on failure.
+bool session_decode_into(Session* into, const uint8_t* in, size_t len, size_t* consumed);
+// The setters of the variable-length fields, with OpenSSL's rules. Each
+// returns 1, or 0 with ERR_R_MALLOC_FAILURE queued (nothing changed).
+// SSL_SESSION_set1_hostname: a copy up to the first NUL (strdup); null
+// removes it.
+int session_set1_hostname(Session* s, const uint8_t* name, size_t len);
+// SSL_SESSION_set1_alpn_selected, SSL_SESSION_set1_ticket_appdata: null or
+// an empty string makes the field absent.
+int session_set1_optional_blob(Session* s, SessionFields::Blob b, const uint8_t* data, size_t len);
+// SSL_SESSION_get_max_fragment_length: the mode, with 255 (never set) read
+// as 0 (TLSEXT_max_fragment_length_DISABLED).
+int session_get_max_fragment_length(const Session* s);
+
+// session_free (declared in ref.h) is SSL_SESSION_free's raw step, for Ref
+// and app_free only: drops one reference; at zero runs the ex_data free
+// callbacks, wipes the secrets and releases the memory.
 
 }  // namespace osc

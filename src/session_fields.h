@@ -17,6 +17,8 @@
 #include <memory>
 #include <new>
 
+#include "common.h"
+
 namespace osc {
 
 // A non-owning byte range. data may be nullptr when size is 0.
@@ -24,12 +26,6 @@ struct ByteView {
   const uint8_t* data = nullptr;
   size_t size = 0;
 };
-
-// Overwrites n bytes at p with zeros in a way the compiler does not elide.
-inline void secure_zero(void* p, size_t n) {
-  volatile uint8_t* v = static_cast<volatile uint8_t*>(p);
-  while (n--) *v++ = 0;
-}
 
 class SessionFields {
  public:
@@ -129,7 +125,7 @@ class SessionFields {
     }
     std::unique_ptr<uint8_t[]> nb;
     if (present != 0 && total > 0) {
-      nb.reset(new (std::nothrow) uint8_t[kHeader + total]);
+      nb.reset(core_new_array<uint8_t>(kHeader + total));
       if (!nb) return false;
       uint32_t off = 0;
       for (int i = 0; i < kBlobCount; i++) {
@@ -184,7 +180,7 @@ class SessionFields {
     copy_failed_ = false;
     if (o.blob_) {
       size_t n = o.heap_bytes();
-      blob_.reset(new (std::nothrow) uint8_t[n]);
+      blob_.reset(core_new_array<uint8_t>(n));
       if (blob_) {
         std::memcpy(blob_.get(), o.blob_.get(), n);
       } else {

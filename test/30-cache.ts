@@ -1,5 +1,6 @@
 import t from 'tap';
 import * as osc from '..';
+import * as testing from 'openssl-session-cache/testing';
 import type { SSL_SESSION } from '..';
 import { ctxWithLog, drain, label, mk, order } from './helpers';
 
@@ -13,7 +14,7 @@ t.test('add: one reference for the cache, 0 when already cached', async (t) => {
   t.equal(osc.SSL_CTX_sess_number(ctx), 1);
   osc.SSL_SESSION_free(a); // the application's reference
   t.same(drain(), [], 'the cache keeps it alive');
-  t.ok(osc.debugCacheConsistent(ctx));
+  t.ok(testing.debugCacheConsistent(ctx));
   osc.SSL_CTX_free(ctx);
   t.same(drain(), ['remove a', 'destroy a'], 'freeing the context flushes with callbacks');
 });
@@ -102,7 +103,7 @@ t.test('size 0 means unlimited', async (t) => {
   }
   t.equal(osc.SSL_CTX_sess_number(ctx), 30000);
   t.equal(osc.SSL_CTX_sess_cache_full(ctx), 0);
-  t.ok(osc.debugCacheConsistent(ctx));
+  t.ok(testing.debugCacheConsistent(ctx));
   osc.SSL_CTX_sess_set_remove_cb(ctx, null);
   osc.SSL_CTX_free(ctx);
 });
@@ -162,7 +163,7 @@ t.test('sorted insertion: expiry order, newest first among equal expiries', asyn
     osc.SSL_SESSION_free(s);
   }
   t.same(order(ctx), ['g', 'c', 'a', 'f', 'd', 'e', 'b', 'h']);
-  t.ok(osc.debugCacheConsistent(ctx));
+  t.ok(testing.debugCacheConsistent(ctx));
   // Flush from the tail, stopping at the first live session.
   osc.SSL_CTX_flush_sessions(ctx, 75);
   t.same(drain(), ['remove h', 'remove b', 'remove e', 'destroy h', 'destroy b', 'destroy e'],
@@ -210,7 +211,7 @@ t.test('set_time / set_timeout re-sort a cached session', async (t) => {
   t.same(order(ctx), ['b', 'a', 'c']);
   t.equal(osc.SSL_SESSION_set_timeout(b, -1), 0);
   t.same(order(ctx), ['b', 'a', 'c'], 'a refused timeout does not move it');
-  t.ok(osc.debugCacheConsistent(ctx));
+  t.ok(testing.debugCacheConsistent(ctx));
   // After removal the session belongs to no cache: its times no longer move anything.
   osc.SSL_CTX_remove_session(ctx, b);
   osc.SSL_SESSION_set_time(b, 9999);
@@ -223,7 +224,7 @@ t.test('set_time / set_timeout re-sort a cached session', async (t) => {
 t.test('UPDATE_TIME: add sets time to now and re-sorts', async (t) => {
   const ctx = ctxWithLog();
   osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_UPDATE_TIME);
-  osc.setTestTime(5000);
+  testing.setTestTime(5000);
   const a = mk('a', { time: 100 });
   const b = mk('b', { time: 6000 });
   osc.SSL_CTX_add_session(ctx, a);
@@ -231,11 +232,11 @@ t.test('UPDATE_TIME: add sets time to now and re-sorts', async (t) => {
   osc.SSL_CTX_add_session(ctx, b);
   t.equal(osc.SSL_SESSION_get_time(b), 5000);
   t.same(order(ctx), ['b', 'a']);
-  osc.setTestTime(5001);
+  testing.setTestTime(5001);
   t.equal(osc.SSL_CTX_add_session(ctx, a), 0);
   t.equal(osc.SSL_SESSION_get_time(a), 5001, 're-adding a cached session refreshes it too');
   t.same(order(ctx), ['a', 'b']);
-  osc.setTestTime(null);
+  testing.setTestTime(null);
   osc.SSL_SESSION_free(a); osc.SSL_SESSION_free(b);
   osc.SSL_CTX_free(ctx);
 });
@@ -251,7 +252,7 @@ t.test('re-keying a cached session moves it in the table (a documented differenc
   t.equal(osc.SSL_SESSION_set1_id(a, Buffer.from('new')), 1);
   t.same(drain(), ['destroy b'], 'the entry that held the new key leaves silently');
   t.equal(osc.SSL_CTX_sess_number(ctx), 1);
-  t.ok(osc.debugCacheConsistent(ctx));
+  t.ok(testing.debugCacheConsistent(ctx));
   const probe = mk('probe', { id: 'new' });
   t.equal(osc.SSL_CTX_remove_session(ctx, probe), 1, 'found under its new key');
   osc.SSL_SESSION_free(probe); osc.SSL_SESSION_free(a);
@@ -266,7 +267,7 @@ t.test('a session added to a second context moves there', async (t) => {
   t.equal(osc.SSL_CTX_add_session(c2, a), 1);
   t.equal(osc.SSL_CTX_sess_number(c1), 0);
   t.equal(osc.SSL_CTX_sess_number(c2), 1);
-  t.ok(osc.debugCacheConsistent(c1) && osc.debugCacheConsistent(c2));
+  t.ok(testing.debugCacheConsistent(c1) && testing.debugCacheConsistent(c2));
   osc.SSL_SESSION_free(a);
   osc.SSL_CTX_free(c1);
   t.same(drain(), [], 'the first context no longer holds it');
@@ -320,7 +321,7 @@ t.test('random operations keep OpenSSL\'s list order (model check)', async (t) =
     }
     const got = order(ctx).join(',');
     const want = model.map((x) => label(x.s)).join(',');
-    if (got !== want || !osc.debugCacheConsistent(ctx)) mismatches++;
+    if (got !== want || !testing.debugCacheConsistent(ctx)) mismatches++;
   }
   t.equal(mismatches, 0, 'the order matched the model after every step');
   for (const m of pool) osc.SSL_SESSION_free(m.s);

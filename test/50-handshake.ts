@@ -4,12 +4,13 @@
 // 3.0.19 driving real TLS 1.2 handshakes over memory BIOs where noted.
 import t from 'tap';
 import * as osc from '..';
+import * as testing from 'openssl-session-cache/testing';
 import type { SSL, SSL_CTX, SSL_SESSION } from '..';
 import { drain, events, label, LABEL, mk } from './helpers';
 
 const T0 = 1_000_000;
-t.beforeEach(() => { drain(); osc.setTestTime(T0); osc.ERR_clear_error(); osc.setTestRandom(null); });
-t.teardown(() => { osc.setTestTime(null); osc.setTestRandom(null); });
+t.beforeEach(() => { drain(); testing.setTestTime(T0); osc.ERR_clear_error(); testing.setTestRandom(null); });
+t.teardown(() => { testing.setTestTime(null); testing.setTestRandom(null); });
 
 const reason = (e: number | undefined): number => osc.ERR_GET_REASON(e ?? 0);
 
@@ -249,7 +250,7 @@ t.test('get callback: its session is stored unless NO_INTERNAL_STORE', async (t)
     const r = serve(ctx, { sessionId: Buffer.from('ext') });
     t.equal(r.resumed, true);
     t.equal(osc.SSL_CTX_sess_number(ctx), noStore ? 0 : 1);
-    t.same(osc.debugCacheOrder(ctx), noStore ? [] : [ext]);
+    t.same(testing.debugCacheOrder(ctx), noStore ? [] : [ext]);
     t.same(drain(), [], 'a resumed handshake calls no new callback');
     osc.SSL_CTX_free(ctx);
     osc.SSL_SESSION_free(ext);
@@ -326,9 +327,9 @@ t.test('expired sessions: timeouts, removed when they came from the cache lookup
   osc.SSL_CTX_set_timeout(ctx, 100);
   const first = serve(ctx);
   t.equal(osc.SSL_SESSION_get_timeout(first.session!), 100, 'the context timeout');
-  osc.setTestTime(T0 + 100);
+  testing.setTestTime(T0 + 100);
   t.equal(serve(ctx, { sessionId: first.id! }).resumed, true, 'not expired at time + timeout');
-  osc.setTestTime(T0 + 101);
+  testing.setTestTime(T0 + 101);
   drain();
   const r = serve(ctx, { sessionId: first.id! });
   t.equal(r.resumed, false);
@@ -445,7 +446,7 @@ t.test('auto-clear at the 256th good handshake (checked against OpenSSL 3.0), no
       serve(ctx);
       t.equal(removed, 10, `${name}: the 512th`);
     }
-    t.ok(osc.debugCacheConsistent(ctx));
+    t.ok(testing.debugCacheConsistent(ctx));
     osc.SSL_CTX_free(ctx);
   }
 });
@@ -502,14 +503,14 @@ t.test('session id generation: retries on clashes, bad lengths, failures, confli
   const fresh = osc.SSL_new(ctx);
   t.equal(osc.SSL_has_matching_session_id(fresh, A), 0, 'a fresh SSL has version TLS 1.3: no match');
   osc.SSL_free(fresh);
-  osc.setTestRandom(Buffer.concat([A, A, A, B]));
+  testing.setTestRandom(Buffer.concat([A, A, A, B]));
   const r = serve(ctx);
   t.same(r.id, B, 'the default generator retried past three clashes');
-  osc.setTestRandom(A);
+  testing.setTestRandom(A);
   const f = serve(ctx);
   t.equal(reason(f.error), osc.SSL_R_SSL_SESSION_ID_CALLBACK_FAILED, '10 clashes: the default generator fails');
   t.equal(f.session, null);
-  osc.setTestRandom(null);
+  testing.setTestRandom(null);
 
   const probe = osc.SSL_new(ctx);
   osc.simulateServerHandshake(probe);
@@ -735,7 +736,7 @@ t.test('callbacks re-entering the API during a handshake', async (t) => {
   const r = osc.simulateServerHandshake(ssl, { sessionId: first.id! });
   t.match(String(reentry), /already running/);
   t.equal(r.resumed, false);
-  t.ok(osc.debugCacheConsistent(ctx));
+  t.ok(testing.debugCacheConsistent(ctx));
   t.throws(() => osc.SSL_version(ssl), /used after free/, 'freed when the handshake ended');
   t.equal(osc.SSL_CTX_sess_number(ctx), 0, 'SSL_free of the finished, unshut connection removed its new session');
 
@@ -749,7 +750,7 @@ t.test('callbacks re-entering the API during a handshake', async (t) => {
   const ssl2 = osc.SSL_new(ctx);
   const r2 = osc.simulateServerHandshake(ssl2);
   t.equal(r2.session, null);
-  t.ok(osc.debugCacheConsistent(ctx));
+  t.ok(testing.debugCacheConsistent(ctx));
   osc.SSL_free(ssl2);
   osc.SSL_CTX_free(ctx);
   t.throws(() => osc.simulateServerHandshake(ssl2), /used after free/);
@@ -779,7 +780,7 @@ t.test('callbacks re-entering the API during a handshake', async (t) => {
     const rr = osc.simulateClientHandshake(c, { serverResumed: true });
     t.equal(reason(rr.error), 272, `${act} in the alert's remove callback: the handshake fails with its reason`);
     t.equal(osc.SSL_CTX_sess_number(cctx), 0);
-    t.ok(osc.debugCacheConsistent(cctx));
+    t.ok(testing.debugCacheConsistent(cctx));
     if (act !== 'SSL_free') osc.SSL_free(c);
     if (act !== 'SSL_CTX_free') osc.SSL_CTX_free(cctx);
     osc.ERR_clear_error();

@@ -4,9 +4,10 @@
 // The statistics must account for every handshake.
 import t from 'tap';
 import * as osc from '..';
+import * as testing from 'openssl-session-cache/testing';
 
 const T0 = 2_000_000;
-t.teardown(() => { osc.setTestTime(null); });
+t.teardown(() => { testing.setTestTime(null); });
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -37,7 +38,7 @@ t.test('100,000 handshakes against a 20,480-session cache add up', async (t) => 
   for (let i = 0; i < N; i++) {
     // A busy first half (100 handshakes a second: the cache fills up and
     // evicts), a quiet second half (5 a second: sessions expire).
-    osc.setTestTime(i < N / 2 ? T0 + Math.floor(i / 100) : T0 + 500 + Math.floor((i - N / 2) / 5));
+    testing.setTestTime(i < N / 2 ? T0 + Math.floor(i / 100) : T0 + 500 + Math.floor((i - N / 2) / 5));
     const roll = random();
     let sessionId: Uint8Array | undefined;
     if (roll < 0.55 && remembered.length > 0) {
@@ -80,7 +81,7 @@ t.test('100,000 handshakes against a 20,480-session cache add up', async (t) => 
   t.ok(st.number <= 20_479, 'a cache of 20,480 keeps at most 20,479 after an add');
   t.ok(removes >= st.cacheFull + st.timeouts, 'evictions, expired lookups, and auto-clear flushes all called back');
   t.equal(st.number, news - removes, 'sessions stored minus sessions removed is what is left');
-  t.ok(osc.debugCacheConsistent(ctx));
+  t.ok(testing.debugCacheConsistent(ctx));
   t.ok(elapsed < 20_000, `ran in ${elapsed} ms`);
   osc.SSL_CTX_free(ctx);
   t.equal(removes, news, 'SSL_CTX_free flushed the rest');

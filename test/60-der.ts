@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import t from 'tap';
 import * as osc from '..';
+import * as testing from 'openssl-session-cache/testing';
 import type { SSL_SESSION } from '..';
 import { diffWithOracle } from './der-oracle/compare';
 import { derOracle, type OracleSpec } from './der-oracle/oracle';
@@ -187,7 +188,7 @@ t.test('d2i_SSL_SESSION: advance, trailing bytes, out-parameter, reuse, length a
 });
 
 t.test('d2i: absent time is the cache clock, absent timeout is 3', async (t) => {
-  osc.setTestTime(424242);
+  testing.setTestTime(424242);
   try {
     const s = build({ ...basic, time: 0, timeout: 0 });
     const der = osc.sessionToDer(s)!;
@@ -198,7 +199,7 @@ t.test('d2i: absent time is the cache clock, absent timeout is 3', async (t) => 
     t.equal(o.timeout, 3, 'as OpenSSL');
     for (const x of [s, back]) osc.SSL_SESSION_free(x);
   } finally {
-    osc.setTestTime(null);
+    testing.setTestTime(null);
   }
 });
 
@@ -311,8 +312,9 @@ t.test('field accessors and their OpenSSL edge cases', async (t) => {
   t.equal(osc.SSL_SESSION_get0_ticket(s, tick, len), null);
   t.same([tick.value, len.value], [null, 0]);
   t.equal(osc.SSL_SESSION_get_ticket_lifetime_hint(s), 0);
-  t.equal(osc.SSL_SESSION_set_max_early_data(s, 2 ** 32 + 5), 1);
-  t.equal(osc.SSL_SESSION_get_max_early_data(s), 5, 'a uint32_t');
+  t.throws(() => osc.SSL_SESSION_set_max_early_data(s, 2 ** 32 + 5), RangeError, 'a uint32_t: no silent truncation');
+  t.equal(osc.SSL_SESSION_set_max_early_data(s, 2 ** 32 - 1), 1);
+  t.equal(osc.SSL_SESSION_get_max_early_data(s), 2 ** 32 - 1, 'a uint32_t');
   const ad = { value: new Uint8Array(1) as Uint8Array | null };
   t.equal(osc.SSL_SESSION_get0_ticket_appdata(s, ad, len), 1);
   t.same([ad.value, len.value], [null, 0]);

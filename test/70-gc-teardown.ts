@@ -1,4 +1,5 @@
-// Garbage collection and environment teardown leak nothing and call no JS.
+// Native memory follows OpenSSL's references; environment teardown leaks
+// nothing and calls no JS.
 // Each case runs in a child process so its counts are its own.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
@@ -11,43 +12,45 @@ function child(code: string, flags: string[] = []) {
   return { status: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
 }
 
-t.test('handles collected by the GC free destroyed objects; live ones stay', async (t) => {
+t.test('native memory follows OpenSSL references, not the GC; handles keep their identity', async (t) => {
   const r = child(`
     const osc = require('.');
-    const base = osc.debugLiveObjects();
+    const testing = require('openssl-session-cache/testing');
+    const base = testing.debugLiveObjects();
     let ctx = osc.SSL_CTX_new(osc.TLS_method());
+    const kept = [];
     for (let i = 0; i < 1000; i++) {
       const s = osc.SSL_SESSION_new();
       osc.SSL_SESSION_set1_id(s, Buffer.from('id' + i));
       osc.SSL_CTX_add_session(ctx, s);
       osc.SSL_SESSION_free(s);
+      if (i < 10) kept.push(s);  // reachable handles of sessions only the cache holds
     }
     for (let i = 0; i < 1000; i++) osc.SSL_SESSION_free(osc.SSL_SESSION_new());
-    const check = async () => { for (let i = 0; i < 5; i++) { global.gc(); await new Promise((r) => setImmediate(r)); } };
-    (async () => {
-      await check();
-      const cached = osc.debugLiveObjects() - base;
-      // identity: a cached session surfaces again as one handle per life
-      let seen = new Set();
-      osc.SSL_CTX_sess_set_remove_cb(ctx, (c, s) => { seen.add(s); });
-      osc.SSL_CTX_flush_sessions(ctx, 0);
-      seen = null;
-      await check();
-      const afterFlush = osc.debugLiveObjects() - base;
-      osc.SSL_CTX_free(ctx);
-      await check();
-      const freedButReachable = osc.debugLiveObjects() - base;
-      ctx = null;
-      await check();
-      console.log(JSON.stringify({ cached, afterFlush, freedButReachable, end: osc.debugLiveObjects() - base }));
-    })();
-  `, ['--expose-gc']);
+    const afterFree = testing.debugLiveObjects() - base;
+    const order = testing.debugCacheOrder(ctx);
+    const same = kept.every((s) => order.includes(s));
+    const seen = new Set();
+    osc.SSL_CTX_sess_set_remove_cb(ctx, (c, s) => { seen.add(s); });
+    osc.SSL_CTX_flush_sessions(ctx, 0);
+    const afterFlush = testing.debugLiveObjects() - base;
+    let stale = 0;
+    for (const s of kept) { try { osc.SSL_SESSION_get_time(s); } catch (e) { if (e.code === 'ERR_USE_AFTER_FREE') stale++; } }
+    osc.SSL_CTX_free(ctx);
+    const freedButReachable = testing.debugLiveObjects() - base;
+    let ctxStale = false;
+    try { osc.SSL_CTX_sess_number(ctx); } catch (e) { ctxStale = e.code === 'ERR_USE_AFTER_FREE'; }
+    console.log(JSON.stringify({ afterFree, same, seen: seen.size, afterFlush, stale, freedButReachable, ctxStale }));
+  `);
   t.equal(r.status, 0, r.err);
   const v = JSON.parse(r.out.trim());
-  t.equal(v.cached, 1001, 'the context and its 1000 cached sessions; freed ones are gone');
-  t.equal(v.afterFlush, 1, 'flushed sessions go once their handles are collected');
-  t.equal(v.freedButReachable, 1, 'a freed context keeps its memory while its handle is reachable');
-  t.equal(v.end, 0);
+  t.equal(v.afterFree, 1001, 'the context and its 1000 cached sessions; freed ones are gone at once, no GC needed');
+  t.ok(v.same, 'a live session surfaces as the handle JS already holds');
+  t.equal(v.seen, 1000, 'one handle per session in the remove callbacks');
+  t.equal(v.afterFlush, 1, 'flushed sessions are destroyed at the flush, reachable handles or not');
+  t.equal(v.stale, 10, 'their handles are stale: ERR_USE_AFTER_FREE');
+  t.equal(v.freedButReachable, 0, 'a freed context is gone while its handle is still reachable');
+  t.ok(v.ctxStale, 'and its handle is stale');
 });
 
 t.test('process exit with live objects and callbacks set: no callback runs, clean exit', async (t) => {
@@ -72,11 +75,13 @@ t.test('worker termination frees everything the worker made, calling no JS', asy
   const r = child(`
     const { Worker } = require('node:worker_threads');
     const osc = require('.');
-    const base = osc.debugLiveObjects();
+    const testing = require('openssl-session-cache/testing');
+    const base = testing.debugLiveObjects();
     const flag = new Int32Array(new SharedArrayBuffer(4));
     const src = \`
       const { workerData, parentPort } = require('node:worker_threads');
       const osc = require(workerData.pkg);
+      const testing = require(workerData.pkg + '/dist/testing');
       const flag = new Int32Array(workerData.sab);
       const ctx = osc.SSL_CTX_new(osc.TLS_method());
       osc.SSL_CTX_sess_set_remove_cb(ctx, () => Atomics.add(flag, 0, 1));
@@ -88,7 +93,7 @@ t.test('worker termination frees everything the worker made, calling no JS', asy
         osc.SSL_CTX_add_session(ctx, s);
         if (i % 2) osc.SSL_SESSION_free(s);
       }
-      parentPort.postMessage(osc.debugLiveObjects());
+      parentPort.postMessage(testing.debugLiveObjects());
       setInterval(() => {}, 1000);
     \`;
     let rounds = 0, peak = 0;
@@ -97,7 +102,7 @@ t.test('worker termination frees everything the worker made, calling no JS', asy
       w.on('message', (n) => { peak = Math.max(peak, n); w.terminate(); });
       w.on('exit', () => {
         if (++rounds < 5) return run();
-        console.log(JSON.stringify({ peak: peak - base, after: osc.debugLiveObjects() - base, calls: flag[0] }));
+        console.log(JSON.stringify({ peak: peak - base, after: testing.debugLiveObjects() - base, calls: flag[0] }));
       });
     };
     run();

@@ -6,6 +6,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as osc from '..';
+import * as testing from 'openssl-session-cache/testing';
 import type { SSL_CTX } from '..';
 import { createRedisSessionStore, remainingMs, type RedisSessionStore } from 'openssl-session-cache/redis';
 import { RedisServer, serve, storeClient, waitFor } from './redis/harness';
@@ -26,7 +27,7 @@ t.before(async () => {
 });
 
 t.teardown(async () => {
-  osc.setTestTime(null);
+  testing.setTestTime(null);
   for (const c of [client, admin]) {
     if (c?.isOpen) c.destroy();
   }
@@ -113,8 +114,8 @@ t.test('Redis only (SSL_SESS_CACHE_NO_INTERNAL): every lookup goes to Redis', as
 
 t.test('TTL is the session\'s remaining lifetime; expired sessions are never stored', async (t) => {
   const T0 = 2_000_000_000;
-  osc.setTestTime(T0);
-  t.teardown(() => osc.setTestTime(null));
+  testing.setTestTime(T0);
+  t.teardown(() => testing.setTestTime(null));
   const a = ctxWithStore();
   osc.SSL_CTX_set_timeout(a.ctx, 300);
   const r = await serve(a.ctx);
@@ -167,13 +168,13 @@ t.test('TTL is the session\'s remaining lifetime; expired sessions are never sto
 
 t.test('a session that expired in Redis\'s absence is refused by OpenSSL\'s own check', async (t) => {
   const T0 = 2_000_000_000;
-  osc.setTestTime(T0);
-  t.teardown(() => osc.setTestTime(null));
+  testing.setTestTime(T0);
+  t.teardown(() => testing.setTestTime(null));
   const a = ctxWithStore({ mode: osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_NO_INTERNAL });
   osc.SSL_CTX_set_timeout(a.ctx, 60);
   const r = await serve(a.ctx);
   await a.store.drain();
-  osc.setTestTime(T0 + 61);  // Redis's own clock has not moved: the key is still there
+  testing.setTestTime(T0 + 61);  // Redis's own clock has not moved: the key is still there
   const late = await serve(a.ctx, r.id);
   t.notOk(late.resumed, 'a full handshake');
   t.equal(a.store.stats().hits, 1, 'Redis answered');

@@ -2,6 +2,7 @@
 // through an ex_data free callback, as OpenSSL users see them) and of
 // remove-callback calls.
 import * as osc from '..';
+import * as testing from 'openssl-session-cache/testing';
 import type { SSL_CTX, SSL_SESSION } from '..';
 
 export const events: string[] = [];
@@ -42,7 +43,7 @@ export function ctxWithLog(): SSL_CTX {
 
 /** The cache's list order, head (expires last) first, as labels. */
 export function order(ctx: SSL_CTX): string[] {
-  return osc.debugCacheOrder(ctx).map(label);
+  return testing.debugCacheOrder(ctx).map(label);
 }
 
 /** Takes and clears the event log. */

@@ -1,7 +1,7 @@
 // The handshake path (SPEC.md section 9): the cache steps SSL_accept / SSL_connect take, under
 // OpenSSL 3.0's internal names, for a driver to call in OpenSSL's order, and one whole simulated
 // handshake per side. Not OpenSSL API: simulateServerHandshake, simulateClientHandshake and
-// setTestRandom. Each export is the native function itself.
+// setTestRandom (in testing.ts). Each export is the native function itself.
 //
 // Counters, as OpenSSL 3.0 keeps them: `accept`, `connect`, `connect_good`, `hits`, `misses`,
 // `cb_hits`, `timeouts` and the cache itself belong to the connection's session context (the
@@ -136,8 +136,3 @@ export const simulateClientHandshake: (ssl: SSL, options?: ClientHandshakeOption
  * ssl_get_prev_session, SSL_has_matching_session_id). The simulations set it themselves.
  */
 export const setNegotiatedVersion: (ssl: SSL, version: number) => void = binding.setNegotiatedVersion;
-/**
- * setTestRandom makes the default session-id generator hand out these bytes, cyclically, instead
- * of random ones (to force id clashes in tests); null goes back to the system's random source.
- */
-export const setTestRandom: (bytes: Uint8Array | null) => void = binding.setTestRandom;

@@ -9,5 +9,4 @@ export * from './der';
 export * from './cipher';
 export * from './ex_data';
 export * from './err';
-export * from './testing';
 export * from './tls';

@@ -20,10 +20,9 @@ import {
 } from './ctx';
 import { sessionFromDer, sessionToDer } from './der';
 import {
-  SSL_SESSION_get0_id_context, SSL_SESSION_get_id, SSL_SESSION_get_time, SSL_SESSION_get_timeout,
+  SSL_SESSION_get0_id_context, SSL_SESSION_get_id, SSL_SESSION_get_time, SSL_SESSION_get_timeout, getCacheTime,
 } from './session';
 import { SSL_CTX_set_session_id_context } from './ssl';
-import { getCacheTime } from './testing';
 import { setAsyncGetSessionCallback } from './tls-guard';
 import type { Out, SSL, SSL_CTX, SSL_SESSION } from './types';
 

@@ -2,13 +2,18 @@
 import { binding } from './binding';
 import type { Long, Out, SSL_SESSION } from './types';
 
-/** SSL_SESSION_new returns a session with one reference, time = now, timeout 304 s, empty id. */
+/**
+ * SSL_SESSION_new returns a session with one reference, time = now, timeout 304 s, empty id
+ * (null, with ERR_R_MALLOC_FAILURE queued, when memory runs out).
+ */
 export const SSL_SESSION_new: () => SSL_SESSION = binding.SSL_SESSION_new;
 /** SSL_SESSION_up_ref adds a reference and returns 1. */
 export const SSL_SESSION_up_ref: (s: SSL_SESSION) => number = binding.SSL_SESSION_up_ref;
 /**
- * SSL_SESSION_free drops a reference; at zero the ex_data free callbacks run and the secrets
- * are wiped. `null` does nothing. Freeing a reference held by a cache or an SSL throws.
+ * SSL_SESSION_free drops a reference; at zero the ex_data free callbacks run, the secrets are
+ * wiped and the memory is released: every handle of the session is stale from then on
+ * (ERR_USE_AFTER_FREE). `null` does nothing. Freeing a reference the application does not
+ * hold (the rest belong to a cache, an SSL or a running step) throws ERR_REFCOUNT.
  */
 export const SSL_SESSION_free: (s: SSL_SESSION | null) => void = binding.SSL_SESSION_free;
 /**
@@ -40,3 +45,8 @@ export const SSL_SESSION_set1_master_key: (s: SSL_SESSION, key: Uint8Array, len?
  * returns the count; with `outlen` 0 it returns the key's length.
  */
 export const SSL_SESSION_get_master_key: (s: SSL_SESSION, out: Uint8Array | null, outlen?: number) => number = binding.SSL_SESSION_get_master_key;
+/**
+ * getCacheTime returns what the cache clock reads now (whole seconds): the wall clock, or the
+ * value a test set with setTestTime (openssl-session-cache/testing). Not OpenSSL API.
+ */
+export const getCacheTime: () => Long = binding.getCacheTime;

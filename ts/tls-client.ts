@@ -30,13 +30,12 @@ import { sessionFromDer, sessionToDer } from './der';
 import { ssl_get_new_session, ssl_update_cache, tls_finish_handshake, tls_process_server_hello, tls_setup_handshake } from './handshake';
 import {
   SSL_SESSION_free, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version, SSL_SESSION_get_time, SSL_SESSION_get_timeout,
-  SSL_SESSION_is_resumable, SSL_SESSION_up_ref,
+  SSL_SESSION_is_resumable, SSL_SESSION_up_ref, getCacheTime,
 } from './session';
 import {
   SSL_free, SSL_get0_session, SSL_get_shutdown, SSL_has_matching_session_id, SSL_new, SSL_set_connect_state, SSL_set_session,
   SSL_set_shutdown,
 } from './ssl';
-import { getCacheTime } from './testing';
 import { CallbackGuard, SessionCacheError, asBuffer, drainErrorQueue, toError } from './tls-guard';
 import type { SSL, SSL_CTX, SSL_SESSION } from './types';
 

@@ -10,24 +10,24 @@ struct CoreOps {
   // Leaked on purpose: the child process exits right after one run, and
   // tearing down a million sessions is not what is measured.
   osc::Runtime* rt = new osc::Runtime();
-  osc::Context* ctx = osc::ctx_new(rt, &osc::kTlsServerMethod);
+  osc::Context* ctx = osc::ctx_new(rt, &osc::kTlsServerMethod).to_app();
   osc::Connection* ssl;
 
   CoreOps() {
-    ssl = osc::ssl_new(ctx);
+    ssl = osc::ssl_new(ctx).to_app();
     osc::ssl_set_accept_state(ssl);
     ssl->version = 0x0303;
   }
   int64_t now() { return rt->now(); }
   S make(const uint8_t* id, int64_t time, int64_t timeout) {
-    S s = osc::session_new(rt);
+    S s = osc::session_new(rt).to_app();  // the benchmark's reference, as SSL_SESSION_new's
     osc::session_set1_id(s, id, 32);
     osc::session_set_protocol_version(s, 0x0303);
     osc::session_set_time(s, time);
     osc::session_set_timeout(s, timeout);
     return s;
   }
-  void free(S s) { osc::session_free(s); }
+  void free(S s) { osc::app_free(s); }
   int add(S s) { return osc::ctx_add_session(ctx, s); }
   int remove(S s) { return osc::ctx_remove_session(ctx, s); }
   void flush(int64_t t) { osc::ctx_flush_sessions(ctx, t); }
@@ -36,8 +36,7 @@ struct CoreOps {
   bool find(const uint8_t* id) {
     S s = osc::ctx_find_session(ctx, 0x0303, id, 32);
     if (!s) return false;
-    osc::session_up_ref(s);
-    osc::session_free(s);
+    osc::Ref<osc::Session> taken = osc::Ref<osc::Session>::up(s);
     return true;
   }
   int has_match(const uint8_t* id) { return osc::ssl_has_matching_session_id(ssl, id, 32); }

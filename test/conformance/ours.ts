@@ -3,6 +3,7 @@
 // interpreters must stay line-for-line alike: same labels, same eligibility
 // rules, same trace spelling.
 import * as ssl from '../..';
+import * as testing from 'openssl-session-cache/testing';
 import type { SSL, SSL_CTX, SSL_SESSION, Out } from '../..';
 import { type Op, ID_POOL, SID_CTX_POOL, WIRE_IDS, evalTime, hex } from './ops';
 
@@ -169,7 +170,7 @@ class Run {
           ` timeouts=${ssl.SSL_CTX_sess_timeouts(c)} cache_full=${ssl.SSL_CTX_sess_cache_full(c)}`,
       );
       // Not in OpenSSL's trace: any line here is a disagreement by construction.
-      if (!ssl.debugCacheConsistent(c)) this.T(`  INCONSISTENT c${i}`);
+      if (!testing.debugCacheConsistent(c)) this.T(`  INCONSISTENT c${i}`);
     });
   }
 
@@ -417,7 +418,7 @@ export function runOurs(ops: readonly Op[], now: bigint): string[] {
   const run = new Run(now);
   current = run;
   ssl.ERR_clear_error();
-  ssl.setTestTime(now);
+  testing.setTestTime(now);
   try {
     ops.forEach((o, i) => {
       run.op(i, o);
@@ -429,7 +430,7 @@ export function runOurs(ops: readonly Op[], now: bigint): string[] {
   } finally {
     run.active = false;
     current = null;
-    ssl.setTestTime(null);
+    testing.setTestTime(null);
   }
   return run.trace;
 }

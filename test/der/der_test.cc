@@ -998,7 +998,8 @@ static void test_edge_cases() {
     const char* name;
     const char* hex;
     bool ok;         // ours accepts
-    bool ossl_ok;    // OpenSSL accepts (differs only where we chose to)
+    int ossl_ok;     // OpenSSL accepts (1) or not (0), differing only where we chose to;
+                     // -1: differs between 3.0 patch releases, not compared
   };
   // A minimal valid session: version 1, TLS 1.2, c02f, empty id, empty key.
   const Edge edges[] = {
@@ -1040,8 +1041,9 @@ static void test_edge_cases() {
       {"constructed id, 7 levels", "301f020101020203030402c02f2410240e240c240a240824062404040211110400", false, false},
       {"long form, one byte after the length bytes", "3015020101020203030402c02f04000400b30402810101", true, true},
       // Node's OpenSSL 3.0.19 refuses a long form with nothing after its
-      // length bytes; the system's 3.0.22 accepts it. We follow Node's.
-      {"long form, nothing after the length bytes", "3014020101020203030402c02f04000400b303028100", false, true},
+      // length bytes; 3.0.22 accepts it. We follow Node's; which the system
+      // libssl does depends on its patch release.
+      {"long form, nothing after the length bytes", "3014020101020203030402c02f04000400b303028100", false, -1},
       {"long form, length bytes missing", "3013020101020203030402c02f04000400b3020281", false, false},
   };
   for (const Edge& e : edges) {
@@ -1057,7 +1059,7 @@ static void test_edge_cases() {
     bool ours = r.error == osc::DerError::kOk;
     CHECK(ours == e.ok, "edge %s: ours %s (%s)", e.name, ours ? "accepts" : "rejects",
           osc::der_error_name(r.error));
-    CHECK((s != nullptr) == e.ossl_ok, "edge %s: OpenSSL %s", e.name, s ? "accepts" : "rejects");
+    if (e.ossl_ok >= 0) CHECK((s != nullptr) == (e.ossl_ok == 1), "edge %s: OpenSSL %s", e.name, s ? "accepts" : "rejects");
     if (s && ours) {
       CHECK(oc == r.consumed, "edge %s consumed", e.name);
       if (o.core.time_was_absent) o.core.time = SSL_SESSION_get_time(s);

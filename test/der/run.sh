@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 OUT=build/der-test
 mkdir -p "$OUT"
 CXX=${CXX:-g++}
-SRC="test/der/der_test.cc src/der.cc src/der_cert.cc src/der_reader.cc src/der_print.cc src/cipher_table.cc"
+SRC="test/der/der_test.cc src/alloc.cc src/der.cc src/der_cert.cc src/der_reader.cc src/der_print.cc src/cipher_table.cc"
 FLAGS="-std=c++17 -Wall -Wextra -Wshadow -Isrc"
 mode=${1:-all}
 cases=${2:-100000}
