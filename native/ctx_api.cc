@@ -32,10 +32,7 @@ napi_value SSL_CTX_new(Call& a) {
   void* m = nullptr;
   napi_get_value_external(env, a[0], &m);
   Ref<Context> ctx = ctx_new(a.inst->runtime, static_cast<const Method*>(m));
-  if (!ctx) return Null(env);
-  napi_value h = Surface(a.inst, ctx.get());
-  if (h != nullptr) ctx.to_app();  // else the Ref frees it: no handle, no owner
-  return h;
+  return HandOver(a.inst, ctx);
 }
 
 napi_value SSL_CTX_up_ref(Call& a) { return UpRef<Context>(a, "SSL_CTX_up_ref"); }

@@ -107,9 +107,7 @@ napi_value SSL_SESSION_dup(Call& a) {
   Session* s = UnwrapLive<Session>(a.inst, a[0], "SSL_SESSION_dup");
   if (!s) return nullptr;
   Ref<Session> d = session_dup(s, Retain, a.inst);  // new, dup (and on failure free) callbacks
-  napi_value h = SurfaceOrNull(a.inst, d.get());
-  if (h != nullptr) d.to_app();
-  return h;
+  return HandOver(a.inst, d);
 }
 
 }  // namespace

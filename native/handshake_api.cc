@@ -84,9 +84,7 @@ napi_value lookup_sess_in_cache_js(Call& a) {
   if (!ssl || !GetId(env, a[1], a[2], "lookup_sess_in_cache", &id)) return nullptr;
   Step step(ssl);
   Ref<Session> s = lookup_sess_in_cache(ssl, id.data(), id.size());
-  napi_value h = SurfaceOrNull(a.inst, s.get());
-  if (h != nullptr) s.to_app();  // the caller's reference from here (SSL_SESSION_free it)
-  return h;
+  return HandOver(a.inst, s);  // the caller's reference from here (SSL_SESSION_free it)
 }
 
 napi_value ssl_update_cache_js(Call& a) {

@@ -60,6 +60,8 @@ class CallScope {
 
   // Records the exception pending after a failed call into JS (first wins).
   void CatchPending();
+  // Whether a callback threw: the entry point will throw, not return.
+  bool failed() const { return exception_ != nullptr; }
   // The entry point's result, or null with the kept exception thrown (the
   // first one, also over one the entry point threw itself afterwards).
   napi_value Finish(napi_value result);
@@ -95,6 +97,20 @@ bool CallUser(Instance* inst, napi_value fn, size_t argc, const napi_value* argv
 // memory ran out (nothing recorded then).
 napi_value Surface(Instance* inst, Object* o);
 napi_value SurfaceOrNull(Instance* inst, Object* o);
+
+// Returns a new reference to the caller: its handle, with the reference
+// handed to the application. When a callback threw during the call (the
+// call throws instead of returning) or no handle can be made, nothing is
+// handed over: the object is freed when `r` goes, and the result is null (JS
+// null for an empty r).
+template <typename T>
+napi_value HandOver(Instance* inst, Ref<T>& r) {
+  if (!r) return inst->scope->failed() ? nullptr : SurfaceOrNull(inst, nullptr);
+  if (inst->scope->failed()) return nullptr;
+  napi_value h = Surface(inst, r.get());
+  if (h != nullptr) r.to_app();
+  return h;
+}
 
 // What a handle value names: the live object (or one being destroyed), or
 // null with *stale set when the object is gone, or null when the value is no

@@ -8,10 +8,7 @@ namespace {
 // (ERR_R_MALLOC_FAILURE) when memory ran out.
 napi_value SSL_SESSION_new(Call& a) {
   Ref<Session> s = session_new(a.inst->runtime);
-  if (!s) return Null(a.env);
-  napi_value h = Surface(a.inst, s.get());
-  if (h != nullptr) s.to_app();  // else the Ref frees it: no handle, no owner
-  return h;
+  return HandOver(a.inst, s);
 }
 
 napi_value SSL_SESSION_up_ref(Call& a) { return UpRef<Session>(a, "SSL_SESSION_up_ref"); }

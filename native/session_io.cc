@@ -62,9 +62,8 @@ napi_value DecodeSession(Instance* inst, const SessionOut& out, Session* into, c
     h = Surface(inst, into);
   } else {
     Ref<Session> s = session_from_der(inst->runtime, der, len, consumed);
-    if (!s) return Null(env);
-    h = Surface(inst, s.get());
-    if (h != nullptr) s.to_app();
+    h = HandOver(inst, s);
+    if (h == nullptr || IsNullish(env, h)) return h;
   }
   if (h != nullptr && out.present) SetValue(env, out.object, h);
   return h;

@@ -25,9 +25,7 @@ napi_value SSL_new(Call& a) {
     ssl->generate_session_id.arg = CopyHeld(a.inst, ctx->generate_session_id.arg);
   }
   ssl->verify_callback = CopyHeld(a.inst, ctx->verify_callback);
-  napi_value h = Surface(a.inst, ssl.get());
-  if (h != nullptr) ssl.to_app();  // else the Ref frees it: no handle, no owner
-  return h;
+  return HandOver(a.inst, ssl);
 }
 
 napi_value SSL_up_ref(Call& a) { return UpRef<Connection>(a, "SSL_up_ref"); }

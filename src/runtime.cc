@@ -116,7 +116,8 @@ void SessionPool::unlink_room(Chunk* c) {
 SessionPool::Chunk* SessionPool::map_chunk() noexcept {
   Chunk* c = spare_;
   if (c != nullptr) {
-    spare_ = nullptr;
+    spare_ = c->next_all;
+    spares_--;
   } else {
     void* base = aligned_chunk(kChunkBytes);
     if (base == nullptr) return nullptr;
@@ -137,8 +138,10 @@ void SessionPool::unmap_chunk(Chunk* c) noexcept {
   if (c->prev_all) c->prev_all->next_all = c->next_all;
   else all_ = c->next_all;
   if (c->next_all) c->next_all->prev_all = c->prev_all;
-  if (spare_ == nullptr) {
+  if (spares_ < kMaxSpare) {
+    c->next_all = spare_;
     spare_ = c;
+    spares_++;
     return;
   }
   free_chunk(base_of(c), kChunkBytes);
@@ -186,7 +189,11 @@ SessionPool::~SessionPool() {
     free_chunk(base_of(c), kChunkBytes);
     c = next;
   }
-  if (spare_) free_chunk(base_of(spare_), kChunkBytes);
+  for (Chunk* c = spare_; c != nullptr;) {
+    Chunk* next = c->next_all;
+    free_chunk(base_of(c), kChunkBytes);
+    c = next;
+  }
 }
 
 // ------------------------------------------------------------ handle table

@@ -57,8 +57,9 @@ struct ExData {
 // 40 mod 64 so that a session's hot fields (reference count and flags, hash
 // chain link, hash and key: object offsets 24..87) share one cache line.
 // Each chunk keeps its own free list and count of live slots in a footer; a
-// chunk whose last slot is freed goes back to the system (one empty chunk is
-// kept, so a cache hovering at a chunk boundary does not map and unmap).
+// chunk whose last slot is freed goes back to the system, beyond a few empty
+// chunks kept (1 MiB) so that a cache hovering at a chunk boundary, or a
+// loop making and freeing batches, does not map and unmap.
 constexpr size_t kSessionSlotBytes = 320;
 constexpr size_t kSessionSlotPhase = 40;  // slot address mod 64
 
@@ -112,7 +113,9 @@ class SessionPool {
 
   Chunk* all_ = nullptr;
   Chunk* room_ = nullptr;
-  Chunk* spare_ = nullptr;  // an empty chunk kept mapped, not on the lists
+  static constexpr size_t kMaxSpare = 4;
+  Chunk* spare_ = nullptr;  // empty chunks kept mapped, linked through next_all
+  size_t spares_ = 0;
   size_t mapped_ = 0;
 };
 

@@ -31,7 +31,7 @@ export const debugLiveObjects: () => number = binding.debugLiveObjects;
 export interface RuntimeStats {
   /** SSL_CTX, SSL and SSL_SESSION objects whose memory is allocated. */
   objects: number;
-  /** 256 KiB chunks of the session pool mapped (one empty chunk is kept). */
+  /** 256 KiB chunks of the session pool mapped (up to 4 empty ones are kept). */
   poolChunks: number;
   /** Callbacks the core refused to call because no entry point was running (always 0 unless a bug). */
   strayCallouts: number;

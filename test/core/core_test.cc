@@ -70,10 +70,11 @@ void test_pool_gives_memory_back() {
   const size_t peak = rt.sessions.chunks_mapped();
   CHECK(peak >= 20000 / SessionPool::kSlotsPerChunk, "chunks for 20,000 sessions (%zu)", peak);
   for (Session* s : all) app_free(s);
-  CHECK(rt.sessions.chunks_mapped() == 1, "all chunks but one spare unmapped (%zu)", rt.sessions.chunks_mapped());
-  // Reuse: the spare serves the next sessions without a new mapping.
+  const size_t kept = rt.sessions.chunks_mapped();
+  CHECK(kept >= 1 && kept <= 4, "all chunks but a few spares unmapped (%zu)", kept);
+  // Reuse: the spares serve the next sessions without a new mapping.
   Session* s = session_new(&rt).to_app();
-  CHECK(rt.sessions.chunks_mapped() == 1, "the spare is reused");
+  CHECK(rt.sessions.chunks_mapped() == kept, "a spare is reused");
   app_free(s);
 }
 
