@@ -1,7 +1,7 @@
 // SSL_SESSION's DER and PEM forms (i2d/d2i/PEM_write/PEM_read/print), the
 // session fields they carry, and SSL_SESSION_dup.
 //
-// How C's pointer arguments map (SPEC.md section 13):
+// How C's pointer arguments map (an out-parameter is an object with a `value`):
 // - i2d_SSL_SESSION(s, pp): `pp` is an out-parameter holding the output
 //   pointer. Absent or null: returns the length only. `{ value: null }`:
 //   allocates a Uint8Array of that length, stores it in pp.value (not

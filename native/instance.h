@@ -32,7 +32,7 @@ struct Instance {
 
 // Wraps an entry point that may call user callbacks. A callback that throws
 // does not stop the operation: the first exception is kept and rethrown to
-// the caller when the operation is over (SPEC.md section 13).
+// the caller when the operation is over.
 class CallScope {
  public:
   explicit CallScope(Instance* inst);

@@ -1,7 +1,11 @@
 // The runtime: what one user of the core shares between its objects (the
 // clock, the ex_data index registries, the list of live objects). The addon
 // makes one per Node environment (main thread or worker); a C++ benchmark
-// makes its own. There is no global state besides the per-thread error queue.
+// makes its own. Process-wide state outside it: the per-thread error queue
+// (error_queue.cc) and the count of allocated objects (g_allocated_objects,
+// read by debugLiveObjects); the cipher table is constant. The addon keeps
+// its own process-wide map of each environment's cipher handles
+// (native/cipher_api.cc).
 #pragma once
 
 #include <cstddef>
