@@ -1,7 +1,7 @@
 // What SSL_CTX, SSL and SSL_SESSION share: OpenSSL's reference count, the
 // ex_data slots, and the link to a JS handle.
 //
-// Two lifetimes are kept apart (see STYLE.md, "ownership in the types"):
+// Two lifetimes are kept apart:
 // - `references` is OpenSSL's count. When it reaches zero the object is
 //   destroyed exactly when OpenSSL would destroy it: ex_data free callbacks
 //   run, secrets are wiped, links to other objects are dropped.
