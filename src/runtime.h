@@ -2,8 +2,10 @@
 // clock, the ex_data index registries, the session pool, the handle table,
 // the list of live objects, the callout gate). The addon makes one per Node
 // environment (main thread or worker); a C++ benchmark or test makes its own.
-// Beside the runtimes, the core keeps per-thread state only: the error queue
-// (error_queue.h) and the allocation-failure test hook (alloc.h).
+// Beside the runtimes, the core keeps per-thread state (the error queue,
+// error_queue.h; the allocation-failure test hook, alloc.h) and one
+// process-wide counter of allocated objects (g_allocated_objects, for leak
+// tests); the cipher table is constant.
 #pragma once
 
 #include <atomic>

@@ -1,5 +1,5 @@
 // What would be undefined behaviour in C throws a clear error, changes
-// nothing, and never crashes the process (SPEC.md section 13).
+// nothing, and never crashes the process.
 import t from 'tap';
 import * as osc from '..';
 import * as testing from 'openssl-session-cache/testing';

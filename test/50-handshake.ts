@@ -1,4 +1,4 @@
-// The handshake path (SPEC.md section 9): every branch of the server lookup,
+// The handshake path (what SSL_accept / SSL_connect do to the cache): every branch of the server lookup,
 // new-session caching, auto-clear, SSL_free/SSL_clear removal, id generation
 // and the client-side counters. Expected values were checked against OpenSSL
 // 3.0.19 driving real TLS 1.2 handshakes over memory BIOs where noted.

@@ -140,7 +140,7 @@ t.test(`fuzz: ${CASES} mutated sessions through d2i_SSL_SESSION`, async (t) => {
   t.equal(overRead, 0, 'never consumed past the length given');
   t.equal(reencodeDiffers, 0, `${bothAccept} of ${compared} sampled inputs accepted by both: identical re-encodings`);
   // We accept nothing OpenSSL refuses. OpenSSL accepts a few BER forms we
-  // refuse (README, "DER: i2d and d2i"): indefinite lengths, and certificate
+  // refuse (docs/differences.md, "DER"): indefinite lengths, and certificate
   // parts it would re-encode into other bytes.
   t.equal(onlyOurs, 0, `of ${compared} sampled inputs, none accepted by us only`);
   t.ok(onlyOpenSSL <= compared / 1000, `${onlyOpenSSL} of ${compared} sampled inputs accepted by OpenSSL only`);

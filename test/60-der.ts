@@ -328,7 +328,7 @@ t.test('field accessors and their OpenSSL edge cases', async (t) => {
   t.throws(() => osc.SSL_SESSION_get0_hostname(s), /used after free/);
 });
 
-t.test('is_resumable counts a ticket as well as an id (SPEC 7)', async (t) => {
+t.test('is_resumable counts a ticket as well as an id', async (t) => {
   // A ticket-only session: from DER, as a client stores a TLS 1.3 ticket.
   const base = build({ ...basic, id: Buffer.alloc(0) });
   t.equal(osc.SSL_SESSION_is_resumable(base), 0, 'no id, no ticket');

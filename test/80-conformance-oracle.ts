@@ -1,7 +1,7 @@
 // The oracle checked on its own: hand-written sequences through real OpenSSL
-// (test/oracle), asserting what SPEC.md says. Where OpenSSL and SPEC.md
-// disagree, OpenSSL wins; those cases assert OpenSSL's behaviour and are
-// listed in /work/notes/oracle-findings.md.
+// (test/oracle), asserting the rules this package implements. Where OpenSSL
+// disagrees with a rule as first written down, OpenSSL wins: those cases assert
+// OpenSSL's behaviour (docs/differences.md lists the facts found that way).
 import t from 'tap';
 import { runOracle } from './conformance/oracle';
 import type { GenSpec, Op, TimeSpec } from './conformance/ops';

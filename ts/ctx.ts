@@ -28,12 +28,14 @@ export const SSL_CTX_free: (ctx: SSL_CTX | null) => void = binding.SSL_CTX_free;
 
 /** SSL_CTX_set_session_cache_mode stores `mode` as given and returns the previous mode. */
 export const SSL_CTX_set_session_cache_mode: (ctx: SSL_CTX, mode: number) => number = binding.SSL_CTX_set_session_cache_mode;
+/** SSL_CTX_get_session_cache_mode returns the cache mode (SSL_SESS_CACHE_* bits). */
 export const SSL_CTX_get_session_cache_mode: (ctx: SSL_CTX) => number = binding.SSL_CTX_get_session_cache_mode;
 /**
  * SSL_CTX_sess_set_cache_size sets the cache size (0 = unlimited) and returns the previous
  * size; a negative size returns 0 and changes nothing. It does not evict by itself.
  */
 export const SSL_CTX_sess_set_cache_size: (ctx: SSL_CTX, size: Long) => number = binding.SSL_CTX_sess_set_cache_size;
+/** SSL_CTX_sess_get_cache_size returns the cache size (0 = unlimited). */
 export const SSL_CTX_sess_get_cache_size: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_get_cache_size;
 /** SSL_CTX_ctrl answers the session commands (SSL_CTRL_SESS_*, SSL_CTRL_[GS]ET_SESS_CACHE_*) and the version bounds (SSL_CTRL_[GS]ET_M{IN,AX}_PROTO_VERSION); 0 for others. */
 export const SSL_CTX_ctrl: (ctx: SSL_CTX, cmd: number, larg?: Long, parg?: null) => number = binding.SSL_CTX_ctrl;
@@ -42,6 +44,7 @@ export const SSL_CTX_ctrl: (ctx: SSL_CTX, cmd: number, larg?: Long, parg?: null)
  * method's default) and returns the previous value.
  */
 export const SSL_CTX_set_timeout: (ctx: SSL_CTX, t: Long) => Long = binding.SSL_CTX_set_timeout;
+/** SSL_CTX_get_timeout returns the timeout given to new sessions, in seconds. */
 export const SSL_CTX_get_timeout: (ctx: SSL_CTX) => Long = binding.SSL_CTX_get_timeout;
 
 /**
@@ -74,20 +77,34 @@ export const SSL_CTX_sess_set_new_cb: (ctx: SSL_CTX, cb: NewSessionCallback | nu
 export const SSL_CTX_sess_set_remove_cb: (ctx: SSL_CTX, cb: RemoveSessionCallback | null) => void = binding.SSL_CTX_sess_set_remove_cb;
 /** SSL_CTX_sess_set_get_cb installs (or with null, removes) the get-session callback (external cache lookups). */
 export const SSL_CTX_sess_set_get_cb: (ctx: SSL_CTX, cb: GetSessionCallback | null) => void = binding.SSL_CTX_sess_set_get_cb;
+/** SSL_CTX_sess_get_new_cb returns the new-session callback, or null. */
 export const SSL_CTX_sess_get_new_cb: (ctx: SSL_CTX) => NewSessionCallback | null = binding.SSL_CTX_sess_get_new_cb;
+/** SSL_CTX_sess_get_remove_cb returns the remove-session callback, or null. */
 export const SSL_CTX_sess_get_remove_cb: (ctx: SSL_CTX) => RemoveSessionCallback | null = binding.SSL_CTX_sess_get_remove_cb;
+/** SSL_CTX_sess_get_get_cb returns the get-session callback, or null. */
 export const SSL_CTX_sess_get_get_cb: (ctx: SSL_CTX) => GetSessionCallback | null = binding.SSL_CTX_sess_get_get_cb;
 
 /** SSL_CTX_sess_number returns the number of cached sessions. */
 export const SSL_CTX_sess_number: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_number;
+/** SSL_CTX_sess_connect returns the number of client handshakes started. */
 export const SSL_CTX_sess_connect: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_connect;
+/** SSL_CTX_sess_connect_good returns the number of client handshakes completed. */
 export const SSL_CTX_sess_connect_good: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_connect_good;
+/** SSL_CTX_sess_connect_renegotiate returns the number of client renegotiations started (always 0 here: nothing renegotiates). */
 export const SSL_CTX_sess_connect_renegotiate: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_connect_renegotiate;
+/** SSL_CTX_sess_accept returns the number of server handshakes started. */
 export const SSL_CTX_sess_accept: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_accept;
+/** SSL_CTX_sess_accept_good returns the number of server handshakes completed. */
 export const SSL_CTX_sess_accept_good: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_accept_good;
+/** SSL_CTX_sess_accept_renegotiate returns the number of server renegotiations started (always 0 here: nothing renegotiates). */
 export const SSL_CTX_sess_accept_renegotiate: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_accept_renegotiate;
+/** SSL_CTX_sess_hits returns the number of sessions resumed. */
 export const SSL_CTX_sess_hits: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_hits;
+/** SSL_CTX_sess_cb_hits returns the number of sessions the get callback returned. */
 export const SSL_CTX_sess_cb_hits: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_cb_hits;
+/** SSL_CTX_sess_misses returns the number of proposed session ids not found in the internal cache (server), or offered sessions not resumed (client). */
 export const SSL_CTX_sess_misses: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_misses;
+/** SSL_CTX_sess_timeouts returns the number of sessions found but expired. */
 export const SSL_CTX_sess_timeouts: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_timeouts;
+/** SSL_CTX_sess_cache_full returns the number of sessions evicted because the cache was full. */
 export const SSL_CTX_sess_cache_full: (ctx: SSL_CTX) => number = binding.SSL_CTX_sess_cache_full;

@@ -3,7 +3,7 @@
 // tlsSocket.getSession() bytes decode here and ours resume in Node), PEM,
 // SSL_SESSION_print, SSL_SESSION_dup and the fields the DER form carries.
 //
-// C's pointers, mapped (SPEC.md section 13):
+// C's pointers, mapped (an out-parameter is an object whose `value` the callee sets):
 //   int n = i2d_SSL_SESSION(s, NULL);       const n = i2d_SSL_SESSION(s);
 //   unsigned char *p = buf;                 const p = { value: buf };
 //   i2d_SSL_SESSION(s, &p);  // p += n      i2d_SSL_SESSION(s, p);  // p.value = buf.subarray(n)
@@ -50,6 +50,7 @@ export const PEM_write_bio_SSL_SESSION: (out: Out<string>, s: SSL_SESSION) => nu
  * or the DER error queued.
  */
 export const PEM_read_SSL_SESSION: (input: string | Uint8Array | Out<string | Uint8Array>, x?: Out<SSL_SESSION | null> | null, cb?: unknown, u?: unknown) => SSL_SESSION | null = binding.PEM_read_SSL_SESSION;
+/** PEM_read_bio_SSL_SESSION is PEM_read_SSL_SESSION, with `input` standing in for a memory BIO. */
 export const PEM_read_bio_SSL_SESSION: typeof PEM_read_SSL_SESSION = binding.PEM_read_bio_SSL_SESSION;
 /**
  * SSL_SESSION_print appends OpenSSL 3.0's text for the session to `bp.value` (C's BIO) and
@@ -80,6 +81,7 @@ export const SSL_SESSION_has_ticket: (s: SSL_SESSION) => number = binding.SSL_SE
 export const SSL_SESSION_get0_ticket: (s: SSL_SESSION, tick?: Out<Uint8Array | null> | null, len?: Out<number> | null) => Uint8Array | null = binding.SSL_SESSION_get0_ticket;
 /** SSL_SESSION_get_ticket_lifetime_hint returns the hint in seconds (a bigint past 2^53). */
 export const SSL_SESSION_get_ticket_lifetime_hint: (s: SSL_SESSION) => Long = binding.SSL_SESSION_get_ticket_lifetime_hint;
+/** SSL_SESSION_get_max_early_data returns the session's max_early_data (0 when none). */
 export const SSL_SESSION_get_max_early_data: (s: SSL_SESSION) => number = binding.SSL_SESSION_get_max_early_data;
 /** SSL_SESSION_set_max_early_data stores the value (as a uint32_t) and returns 1. */
 export const SSL_SESSION_set_max_early_data: (s: SSL_SESSION, maxEarlyData: number) => number = binding.SSL_SESSION_set_max_early_data;
@@ -106,9 +108,11 @@ export const SSL_SESSION_get0_peer: (s: SSL_SESSION) => Uint8Array | null = bind
 export const SESSION_FLAG_EXTMS = 0x1;
 /** The session's verify result (X509_V_OK = 0); a new session has 1 (X509_V_ERR_UNSPECIFIED), as OpenSSL's. */
 export const sessionGetVerifyResult: (s: SSL_SESSION) => number = binding.sessionGetVerifyResult;
+/** sessionSetVerifyResult sets the session's verify result (what i2d_SSL_SESSION writes). */
 export const sessionSetVerifyResult: (s: SSL_SESSION, v: number) => void = binding.sessionSetVerifyResult;
 /** The session's flags (SESSION_FLAG_EXTMS). */
 export const sessionGetFlags: (s: SSL_SESSION) => number = binding.sessionGetFlags;
+/** sessionSetFlags sets the session's flags (SESSION_FLAG_EXTMS). */
 export const sessionSetFlags: (s: SSL_SESSION, flags: number) => void = binding.sessionSetFlags;
 /** The session's DER form (what i2d_SSL_SESSION writes), or null when it has no cipher. */
 export const sessionToDer: (s: SSL_SESSION) => Uint8Array | null = binding.sessionToDer;

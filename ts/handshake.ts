@@ -1,4 +1,4 @@
-// The handshake path (SPEC.md section 9): the cache steps SSL_accept / SSL_connect take, under
+// The handshake path: the cache steps SSL_accept / SSL_connect take, under
 // OpenSSL 3.0's internal names, for a driver to call in OpenSSL's order, and one whole simulated
 // handshake per side. Not OpenSSL API: simulateServerHandshake, simulateClientHandshake and
 // setTestRandom (in testing.ts). Each export is the native function itself.
@@ -82,6 +82,7 @@ export const tls_process_server_hello: (ssl: SSL, resumed: number, version: numb
  */
 export const tls_finish_handshake: (ssl: SSL) => number = binding.tls_finish_handshake;
 
+/** ServerHandshakeOptions describes the client and the negotiation for {@link simulateServerHandshake}. */
 export interface ServerHandshakeOptions {
   /** The session id the client proposed (none: a client with nothing to resume). */
   sessionId?: Uint8Array;
@@ -93,6 +94,7 @@ export interface ServerHandshakeOptions {
   ticketExpected?: boolean;
 }
 
+/** ClientHandshakeOptions describes the server's answer for {@link simulateClientHandshake}. */
 export interface ClientHandshakeOptions {
   /** The server echoed the proposed id (resumed). Ignored when the client had no id to propose. */
   serverResumed?: boolean;
@@ -102,6 +104,7 @@ export interface ClientHandshakeOptions {
   version?: number;
 }
 
+/** HandshakeResult is what a simulated handshake returns. */
 export interface HandshakeResult {
   /** SSL_session_reused. */
   resumed: boolean;

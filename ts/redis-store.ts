@@ -32,10 +32,13 @@ import type { Out, SSL, SSL_CTX, SSL_SESSION } from './types';
  * `typeMapping` so that bulk strings come back as Buffers (node-redis v5 and v6 do).
  */
 export interface RedisCommandClient {
+  /** sendCommand sends one command (`args[0]` is its name) and resolves with the reply. */
   sendCommand(args: Array<string | Buffer>, options?: RedisCommandOptions): Promise<unknown>;
   /** false while disconnected or reconnecting: the store then fails fast without sending. */
   readonly isReady?: boolean;
+  /** on adds a listener; the store listens to 'error' so that a lost connection never ends the process. */
   on?(event: 'error', listener: (err: unknown) => void): unknown;
+  /** off removes a listener the store added (detach). */
   off?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
@@ -44,8 +47,9 @@ export interface RedisCommandOptions {
   typeMapping?: Record<number, unknown>;
 }
 
+/** RedisSessionStoreOptions are the options of {@link createRedisSessionStore}. */
 export interface RedisSessionStoreOptions {
-  /** A node-redis client; see README "Across workers and hosts" for the settings that fail fast. */
+  /** A node-redis client; docs/stores.md shows the client settings that fail fast while Redis is down. */
   client: RedisCommandClient;
   /**
    * The session id context (up to 32 bytes; a string is taken as UTF-8). Every process that
@@ -115,6 +119,7 @@ export interface SessionCacheStats {
   cache_full: number;
 }
 
+/** RedisSessionStoreStats is what {@link RedisSessionStore.stats} returns: the store's counters, OpenSSL's statistics and the last error. */
 export interface RedisSessionStoreStats extends RedisSessionStoreCounters {
   openssl: SessionCacheStats;
   /** The last error seen (command or client), as text, or null. */
@@ -129,6 +134,7 @@ export interface RedisSessionStoreStats extends RedisSessionStoreCounters {
 export type RedisGetSessionCallback =
   (ssl: SSL, id: Uint8Array, len: number, copy: Out<number>) => Promise<SSL_SESSION | null>;
 
+/** RedisSessionStore is the handle {@link createRedisSessionStore} returns. */
 export interface RedisSessionStore {
   readonly ctx: SSL_CTX;
   /** The get callback installed on ctx (also usable by a driver directly). */

@@ -25,6 +25,7 @@ export const SSL_SESSION_set1_id: (s: SSL_SESSION, id: Uint8Array, len?: number)
 export const SSL_SESSION_get_id: (s: SSL_SESSION, len?: Out<number> | null) => Uint8Array = binding.SSL_SESSION_get_id;
 /** SSL_SESSION_set1_id_context: over 32 bytes returns 0 with SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG. */
 export const SSL_SESSION_set1_id_context: (s: SSL_SESSION, sidCtx: Uint8Array, len?: number) => number = binding.SSL_SESSION_set1_id_context;
+/** SSL_SESSION_get0_id_context returns a copy of the session id context; `len.value` receives its length. */
 export const SSL_SESSION_get0_id_context: (s: SSL_SESSION, len?: Out<number> | null) => Uint8Array = binding.SSL_SESSION_get0_id_context;
 /** SSL_SESSION_set_time sets the creation time (re-sorting a cached session) and returns `t`. */
 export const SSL_SESSION_set_time: <T extends Long>(s: SSL_SESSION, t: T) => T = binding.SSL_SESSION_set_time;
@@ -32,9 +33,11 @@ export const SSL_SESSION_set_time: <T extends Long>(s: SSL_SESSION, t: T) => T =
 export const SSL_SESSION_get_time: (s: SSL_SESSION) => Long = binding.SSL_SESSION_get_time;
 /** SSL_SESSION_set_timeout: a negative timeout returns 0; else sets it, re-sorts a cached session, returns 1. */
 export const SSL_SESSION_set_timeout: (s: SSL_SESSION, t: Long) => number = binding.SSL_SESSION_set_timeout;
+/** SSL_SESSION_get_timeout returns the timeout in seconds, as a number, or a bigint outside ±2^53. */
 export const SSL_SESSION_get_timeout: (s: SSL_SESSION) => Long = binding.SSL_SESSION_get_timeout;
 /** SSL_SESSION_set_protocol_version sets the version (part of the cache key) and returns 1. */
 export const SSL_SESSION_set_protocol_version: (s: SSL_SESSION, version: number) => number = binding.SSL_SESSION_set_protocol_version;
+/** SSL_SESSION_get_protocol_version returns the session's protocol version (TLS1_2_VERSION, ...). */
 export const SSL_SESSION_get_protocol_version: (s: SSL_SESSION) => number = binding.SSL_SESSION_get_protocol_version;
 /** SSL_SESSION_is_resumable: 1 if not marked non-resumable and it has an id (or a ticket). */
 export const SSL_SESSION_is_resumable: (s: SSL_SESSION) => number = binding.SSL_SESSION_is_resumable;

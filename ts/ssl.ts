@@ -72,9 +72,13 @@ export const SSL_CTX_set_session_id_context: (ctx: SSL_CTX, sidCtx: Uint8Array, 
 export const SSL_CTX_set_verify: (ctx: SSL_CTX, mode: number, callback?: VerifyCallback | null) => void = binding.SSL_CTX_set_verify;
 /** SSL_set_verify sets the connection's verify mode; an absent or null callback keeps the current one, as in OpenSSL. */
 export const SSL_set_verify: (ssl: SSL, mode: number, callback?: VerifyCallback | null) => void = binding.SSL_set_verify;
+/** SSL_CTX_get_verify_mode returns the verify mode new connections copy (SSL_VERIFY_*). */
 export const SSL_CTX_get_verify_mode: (ctx: SSL_CTX) => number = binding.SSL_CTX_get_verify_mode;
+/** SSL_get_verify_mode returns the connection's verify mode. */
 export const SSL_get_verify_mode: (ssl: SSL) => number = binding.SSL_get_verify_mode;
+/** SSL_CTX_get_verify_callback returns the context's verify callback, or null. */
 export const SSL_CTX_get_verify_callback: (ctx: SSL_CTX) => VerifyCallback | null = binding.SSL_CTX_get_verify_callback;
+/** SSL_get_verify_callback returns the connection's verify callback, or null. */
 export const SSL_get_verify_callback: (ssl: SSL) => VerifyCallback | null = binding.SSL_get_verify_callback;
 
 /**
@@ -84,14 +88,19 @@ export const SSL_get_verify_callback: (ssl: SSL) => VerifyCallback | null = bind
  * session's version is within its bounds (simulateClientHandshake).
  */
 export const SSL_CTX_set_min_proto_version: (ctx: SSL_CTX, version: number) => number = binding.SSL_CTX_set_min_proto_version;
+/** SSL_CTX_set_max_proto_version sets the highest version new connections may use; see SSL_CTX_set_min_proto_version. */
 export const SSL_CTX_set_max_proto_version: (ctx: SSL_CTX, version: number) => number = binding.SSL_CTX_set_max_proto_version;
 /** SSL_CTX_get_min_proto_version / SSL_CTX_get_max_proto_version return the bound, 0 when none is set. */
 export const SSL_CTX_get_min_proto_version: (ctx: SSL_CTX) => number = binding.SSL_CTX_get_min_proto_version;
+/** SSL_CTX_get_max_proto_version returns the upper bound, 0 when none is set. */
 export const SSL_CTX_get_max_proto_version: (ctx: SSL_CTX) => number = binding.SSL_CTX_get_max_proto_version;
 /** SSL_set_min_proto_version / SSL_set_max_proto_version: the same bounds on one connection. */
 export const SSL_set_min_proto_version: (ssl: SSL, version: number) => number = binding.SSL_set_min_proto_version;
+/** SSL_set_max_proto_version sets the connection's upper bound, as SSL_CTX_set_max_proto_version. */
 export const SSL_set_max_proto_version: (ssl: SSL, version: number) => number = binding.SSL_set_max_proto_version;
+/** SSL_get_min_proto_version returns the connection's lower bound, 0 when none is set. */
 export const SSL_get_min_proto_version: (ssl: SSL) => number = binding.SSL_get_min_proto_version;
+/** SSL_get_max_proto_version returns the connection's upper bound, 0 when none is set. */
 export const SSL_get_max_proto_version: (ssl: SSL) => number = binding.SSL_get_max_proto_version;
 
 /** SSL_get_SSL_CTX returns the connection's current context. */

@@ -39,6 +39,7 @@ import {
 import { CallbackGuard, SessionCacheError, asBuffer, drainErrorQueue, toError } from './tls-guard';
 import type { SSL, SSL_CTX, SSL_SESSION } from './types';
 
+/** ClientSessionCacheOptions are the options of {@link createClientSessionCache}. */
 export interface ClientSessionCacheOptions {
   /** The peer a connection belongs to (default: "host:port", plus "/servername" when it differs from host). */
   peerKey?: (options: { host: string; port: number; servername?: string }) => string;

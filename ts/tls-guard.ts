@@ -109,7 +109,7 @@ export class CallbackGuard {
       r = cb(ssl, sess);
     } catch (e) {
       this.report(toError('new', 'new session callback threw', e));
-      return 0; // as SPEC 13: a throwing new callback counts as returning 0
+      return 0; // a throwing new callback counts as returning 0
     }
     if (isThenable(r)) {
       // Asynchronous: it keeps no reference (0); Node's done() waits for it.
@@ -136,8 +136,8 @@ export class CallbackGuard {
 
   /**
    * run calls `step` with the guarded callbacks installed; `get` (if given) stands in for the
-   * context's get callback during the step. Exceptions the step rethrows (SPEC 13: after it
-   * completed) are reported, and `onThrow` gives the result then.
+   * context's get callback during the step. Exceptions the step rethrows (a callback's, once the
+   * step has completed) are reported, and `onThrow` gives the result then.
    */
   run<T>(step: () => T, get: GetSessionCallback | null, onThrow: () => T): T {
     const ctx = this.ctx;

@@ -4,7 +4,7 @@
 // Node's servers keep no session cache of their own (Node's SSL_CTX has SSL_SESS_CACHE_NO_INTERNAL):
 // session-id resumption works only through the server's 'newSession' and 'resumeSession' events,
 // which hand sessions over as OpenSSL's DER. attachSessionCache answers those events with the
-// handshake steps of SPEC.md section 9, on an SSL object standing for the connection, so the
+// server handshake steps of OpenSSL 3.0 (handshake.ts), on an SSL object standing for the connection, so the
 // context's mode, size, timeouts, id context, callbacks and statistics behave as in OpenSSL.
 //
 // How each statistic follows a Node server (one SSL_CTX per adapter):
@@ -58,6 +58,7 @@ export * from './tls-client';
 /** The versions that resume by session id, in the order the adapter tries them (see attachSessionCache). */
 export const SESSION_ID_VERSIONS: readonly number[] = [TLS1_2_VERSION, TLS1_1_VERSION, TLS1_VERSION];
 
+/** SessionCacheOptions are the options of {@link attachSessionCache}. */
 export interface SessionCacheOptions {
   /**
    * The session id context, set once for both sides: Node's server (its `sessionIdContext`, by
@@ -385,7 +386,7 @@ export class SessionCacheAdapter extends EventEmitter {
           r = userGet(s, i, len, copy);
         } catch (e) {
           this.report(toError('get', 'get session callback threw', e));
-          return null; // SPEC 13: a throwing get callback counts as NULL
+          return null; // a throwing get callback counts as returning NULL
         }
         if (isThenable(r)) { later = { value: r, copy, async: true }; return null; }
         const sess = toSession(r, copy, (e) => this.report(e));

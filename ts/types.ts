@@ -1,5 +1,5 @@
 // Opaque handle types and the shapes of C's pointers, out-parameters and
-// callbacks (SPEC.md section 13).
+// callbacks (docs/api.md describes how C's API maps onto them).
 
 declare const handleKind: unique symbol;
 

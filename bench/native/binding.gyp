@@ -1,8 +1,8 @@
 {
-  # Bench-only addons (never shipped): see bench/README section in the main
-  # README. OpenSSL symbols resolve against the node executable; nothing is
-  # linked. The core's sources are compiled in with hidden visibility, so its
-  # osc:: names can never interpose on OpenSSL's.
+  # Bench-only addons (never shipped): see docs/benchmarks.md. OpenSSL
+  # symbols resolve against the node executable; nothing is linked. The
+  # core's sources are compiled in with hidden visibility, so its osc::
+  # names can never interpose on OpenSSL's.
   "target_defaults": {
     "defines": ["NAPI_VERSION=8"],
     "cflags_cc": ["-std=c++17", "-O2", "-fvisibility=hidden", "-fvisibility-inlines-hidden",

@@ -147,7 +147,7 @@ export const cacheOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('is_resumable' as const), sess: ref }) },
 );
 
-/** Ops on connections (issue 3): id contexts, verify mode, SSL_has_matching_session_id. */
+/** Ops on connections: id contexts, verify mode, SSL_has_matching_session_id. */
 const connOp: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('set_sid_ctx' as const), ctx: ref, sidCtx }),
   fc.record({ op: fc.constant('set_verify' as const), ctx: ref, peer: fc.boolean() }),

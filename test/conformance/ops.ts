@@ -38,8 +38,7 @@
 // At the end the runner frees every context reference it holds (each context
 // flushes its cache with callbacks), then every session reference it holds.
 //
-// Deliberately outside the language (see the README's "Differences from
-// OpenSSL"):
+// Deliberately outside the language (see docs/differences.md):
 // - SSL_SESSION_set1_id / set_protocol_version on a session after creation:
 //   re-keying a cached session is refused by this package (OpenSSL leaves it
 //   hashed under its old key, CVE-2024-2511 territory). Ids and versions are

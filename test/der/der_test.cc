@@ -844,7 +844,7 @@ static void test_certificate_rules() {
       CASE("outer SEQUENCE parameter, unread", p.outer_alg = "300e06082a8648ce3d0403023002ffff", true),
       CASE("outer BIT STRING parameter, unused bits clear", p.outer_alg = "300e06082a8648ce3d040302030201fe", true),
       // OpenSSL re-encodes these into other bytes; we refuse rather than keep
-      // bytes it would change (README: DER).
+      // bytes it would change (docs/differences.md, "DER").
       DIFF("outer constructed string parameter", p.outer_alg = "300c06082a8648ce3d0403022b00", true, false),
       DIFF("outer BIT STRING parameter with set unused bits", p.outer_alg = "300e06082a8648ce3d040302030201ff", true, false),
       DIFF("outer long-form header", p.outer_alg = "30810a06082a8648ce3d040302", true, false),

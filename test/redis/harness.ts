@@ -87,7 +87,7 @@ export class RedisServer {
 }
 
 /**
- * The client settings the README recommends: no offline queue (fail fast while down), a bounded
+ * The client settings docs/stores.md recommends: no offline queue (fail fast while down), a bounded
  * command queue, a short connect timeout and a capped reconnect backoff (retries forever).
  */
 export function storeClient(url: string) {
