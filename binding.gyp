@@ -26,6 +26,7 @@
         "native/ex_data_api.cc",
         "native/handshake_api.cc",
         "native/instance.cc",
+        "native/libstdcxx_compat.cc",
         "native/misc_api.cc",
         "native/session_api.cc",
         "native/ssl_api.cc"
