@@ -135,6 +135,7 @@ function probe(runner, dir, tuple) {
     const maps = fs.readFileSync('/proc/self/maps', 'utf8').split('\n')
       .map((l) => l.split(/\s+/).slice(5).join(' ')).filter((f) => /\.node$/.test(f));
     console.log(JSON.stringify({ version: process.version, arch: process.arch, openssl: process.versions.openssl,
+      tracingChannel: typeof require('node:diagnostics_channel').tracingChannel === 'function',
       napi: process.versions.napi, sessions: n, loaded: [...new Set(maps)] }));`;
   const r = spawnSync(runner[0], [...runner.slice(1), '-e', code, dir], { cwd: dir, env: childEnv(), encoding: 'utf8', timeout: 300_000 });
   let info = null;
@@ -144,6 +145,17 @@ function probe(runner, dir, tuple) {
   const ours = info.loaded;
   const ok = info.arch === tuple.split('-')[1] && ours.length === 1 && ours[0].startsWith(`${want}/`) && /\.glibc\.node$/.test(ours[0]);
   return { ok, info, detail: `node ${info.version} ${info.arch}, OpenSSL ${info.openssl}, loaded ${ours.map((f) => path.relative(dir, f)).join(', ') || 'no addon'}` };
+}
+
+/**
+ * The argv that runs a test file under `node` (with `prefix`, e.g. qemu, in
+ * front): on a Node without diagnostics_channel.tracingChannel, which tap's
+ * own library needs, preload the no-op stand-in (see that file).
+ */
+function testRunner(prefix, nodeBin, info) {
+  const runner = [...prefix, nodeBin];
+  if (!info.tracingChannel) runner.push('-r', path.join(__dirname, 'preload-tracing-channel.js'));
+  return runner;
 }
 
 /**
@@ -157,7 +169,8 @@ function runFile(runner, dir, file, timeoutMs) {
   const r = spawnSync(runner[0], [...runner.slice(1), jsName(file)], {
     cwd: dir, env: childEnv(), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 28,
   });
-  const output = `${r.stdout || ''}${r.stderr || ''}`;
+  // Long lines (a minified stack frame) are cut for the report.
+  const output = `${r.stdout || ''}${r.stderr || ''}`.split('\n').map((l) => (l.length > 400 ? `${l.slice(0, 400)}...` : l)).join('\n');
   // tap's own closing comment: "# { total: 82, pass: 80, fail: 1, skip: 1 }"
   const m = (r.stdout || '').match(/^# \{ total: \d+.*\}$/gm);
   const counts = { total: 0, pass: 0, fail: 0, skip: 0, todo: 0 };
@@ -166,4 +179,15 @@ function runFile(runner, dir, file, timeoutMs) {
   return { file, ok, status: r.status ?? r.signal, ...counts, ms: Date.now() - t0, output };
 }
 
-module.exports = { UNIT_TESTS, unitTests, root, must, buildTs, glibcPrebuild, stage, buildOracle, probe, runFile, childEnv };
+/** What to show of a failed file: each failed assertion with its diagnostics, then the output's end. */
+function failureReport(output, maxLines = 150) {
+  const lines = output.split('\n');
+  const shown = [];
+  lines.forEach((l, i) => {
+    if (/^\s*not ok /.test(l)) shown.push(...lines.slice(i, i + 30), '...');
+  });
+  shown.push('--- last lines:', ...lines.slice(-12));
+  return shown.slice(0, maxLines).map((l) => `#   ${l}`).join('\n');
+}
+
+module.exports = { UNIT_TESTS, unitTests, root, must, buildTs, glibcPrebuild, stage, buildOracle, probe, testRunner, runFile, failureReport, childEnv };
