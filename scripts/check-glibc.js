@@ -11,7 +11,8 @@
 //     most what that policy allows (a libstdc++ symbol from a newer GCC fails
 //     to load there just like a newer glibc symbol);
 //   - it needs (DT_NEEDED) only libraries every glibc system has;
-//   - it is an ELF shared object for the architecture its folder names.
+//   - it is an ELF shared object for the architecture its folder names
+//     (prebuilds/linux-<arch>/).
 // Symbols over the limit are listed by name.
 //
 // Before that, a self-test: a tiny shared object that calls gettid()
@@ -39,7 +40,8 @@ const POLICY = {
 };
 // Libraries a file may need: part of every glibc system (plus the C++ runtime).
 const ALLOWED_NEEDED = /^(libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libstdc\+\+\.so\.6|libgcc_s\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$/;
-const MACHINE = { x64: /x86-64/, arm64: /aarch64/ };
+// ELF e_machine values (objdump names an aarch64 file "UNKNOWN!" on an x86 host).
+const EM = { 62: 'x64', 183: 'arm64' };
 
 const argv = process.argv.slice(2);
 const opt = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -78,9 +80,12 @@ function objdump(args, file) {
 
 /** { needed, machine, symbols: [{ family, version, name }] } imported (undefined) versioned symbols. */
 function inspect(file) {
-  const header = objdump(['-f', '-p'], file);
-  const needed = [...header.matchAll(/^\s*NEEDED\s+(\S+)/gm)].map((m) => m[1]);
-  const machine = ((header.match(/architecture:\s*([^,\n]+)/) || [])[1] || '').trim();
+  const elf = Buffer.alloc(20);
+  const fd = fs.openSync(file, 'r');
+  try { fs.readSync(fd, elf, 0, 20, 0); } finally { fs.closeSync(fd); }
+  const isElf64Dyn = elf.readUInt32BE(0) === 0x7f454c46 && elf[4] === 2 && elf[5] === 1 && elf.readUInt16LE(16) === 3;
+  const machine = isElf64Dyn ? (EM[elf.readUInt16LE(18)] || `e_machine ${elf.readUInt16LE(18)}`) : 'not a 64-bit little-endian ELF shared object';
+  const needed = [...objdump(['-p'], file).matchAll(/^\s*NEEDED\s+(\S+)/gm)].map((m) => m[1]);
   const symbols = [];
   for (const line of objdump(['-T'], file).split('\n')) {
     if (!/\*UND\*/.test(line)) continue;
@@ -96,7 +101,7 @@ function checkFile(file, glibc, label = path.relative(root, file), quiet = false
   const info = inspect(file);
   const results = [];
   const arch = (path.basename(path.dirname(file)).match(/^linux-(\w+)$/) || [])[1];
-  if (arch && MACHINE[arch]) results.push([MACHINE[arch].test(info.machine), `${label}: ELF for ${arch}`, info.machine]);
+  if (arch) results.push([info.machine === arch, `${label}: ELF shared object for ${arch}`, info.machine]);
   const badLibs = info.needed.filter((n) => !ALLOWED_NEEDED.test(n));
   results.push([badLibs.length === 0, `${label}: needs only system libraries`, badLibs.length ? `also needs ${badLibs.join(', ')}` : info.needed.join(' ')]);
   for (const family of Object.keys(limits)) {

