@@ -25,7 +25,7 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const { officialNode } = require('./lib/official-node');
+const { officialNode } = require('./lib/npm-cache');
 const u = require('./lib/unit-tests');
 
 // Under emulation everything runs some 5-10x slower; the unit tests are small

