@@ -12,8 +12,9 @@
 // Each test file runs as a plain `node test/NN-x.js`: tap's library runs a
 // file on its own (TAP on stdout, exit status non-zero on a failure), and it
 // does so on Node 18 too, which tap 21's runner (`engines: 20 || >=22`) does
-// not promise. Files run one after another (the machine is small, and qemu
-// is slow), each with a time limit.
+// not promise (before 18.19 only with scripts/lib/preload-tracing-channel.js).
+// Files run one after another (the machine is small, and qemu is slow), each
+// with a time limit.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
