@@ -29,6 +29,7 @@
         "native/fields_api.cc",
         "native/handshake_api.cc",
         "native/instance.cc",
+        "native/libstdcxx_compat.cc",
         "native/misc_api.cc",
         "native/pem_api.cc",
         "native/session_api.cc",
