@@ -326,6 +326,9 @@ void Engine::insert(const KeyRef& k, uint32_t b, uint32_t slot, int level, const
   size_t off = 4 + 8 * static_cast<size_t>(level - 1);
   size_t done = 0;
   while (done < der_len) {
+    // A damaged free list can hand out a block twice, which shortens the
+    // chain we just built: check every index anyway.
+    if (!in_range(i)) return;
     size_t n = kBlockBytes - off;
     if (n > der_len - done) n = der_len - done;
     std::memcpy(blk(i) + off, der + done, n);
@@ -473,9 +476,10 @@ Result Cache::attach_as(const char* name, uint32_t expect_uid, std::unique_ptr<C
 
 Result Cache::unlink(const char* name) { return os_unlink(name); }
 
-bool Cache::key_ok(const KeyRef& k) const {
-  return k.id_len >= 1 && k.id_len <= kMaxIdLength && k.id && k.ctx_len <= kMaxCtxLength &&
-         (k.ctx || k.ctx_len == 0);
+bool Cache::key_ok(KeyRef* k) const {
+  static const uint8_t kEmpty[1] = {0};
+  if (k->ctx_len == 0) k->ctx = kEmpty;  // memcmp/memcpy never see a null pointer
+  return k->id_len >= 1 && k->id_len <= kMaxIdLength && k->id && k->ctx_len <= kMaxCtxLength && k->ctx;
 }
 
 template <typename Body>
@@ -509,8 +513,9 @@ Result Cache::locked(bool retry, Body&& body) {
   return r;
 }
 
-Result Cache::store(const KeyRef& key, const uint8_t* der, size_t der_len, int64_t expiry, int64_t now) {
-  if (!key_ok(key) || der_len == 0 || !der) return Result::kInvalidArgument;
+Result Cache::store(const KeyRef& key_in, const uint8_t* der, size_t der_len, int64_t expiry, int64_t now) {
+  KeyRef key = key_in;
+  if (!key_ok(&key) || der_len == 0 || !der) return Result::kInvalidArgument;
   if (der_len > kMaxDer || blocks_for(1, der_len) > lay_.nblocks) return Result::kTooLarge;
   const uint64_t h = key_hash(lay_.seed, key.ctx, key.ctx_len, key.id, key.id_len);
   const uint32_t b = bucket_of(h, lay_.nbuckets);
@@ -567,8 +572,9 @@ Result Cache::store(const KeyRef& key, const uint8_t* der, size_t der_len, int64
   });
 }
 
-Result Cache::lookup(const KeyRef& key, int64_t now, uint8_t* out, size_t out_cap, size_t* out_len) {
-  if (!key_ok(key) || !out_len || (!out && out_cap)) return Result::kInvalidArgument;
+Result Cache::lookup(const KeyRef& key_in, int64_t now, uint8_t* out, size_t out_cap, size_t* out_len) {
+  KeyRef key = key_in;
+  if (!key_ok(&key) || !out_len || (!out && out_cap)) return Result::kInvalidArgument;
   *out_len = 0;
   const uint64_t h = key_hash(lay_.seed, key.ctx, key.ctx_len, key.id, key.id_len);
   const uint32_t b = bucket_of(h, lay_.nbuckets);
@@ -616,8 +622,9 @@ Result Cache::lookup(const KeyRef& key, int64_t now, uint8_t* out, size_t out_ca
   });
 }
 
-Result Cache::remove(const KeyRef& key) {
-  if (!key_ok(key)) return Result::kInvalidArgument;
+Result Cache::remove(const KeyRef& key_in) {
+  KeyRef key = key_in;
+  if (!key_ok(&key)) return Result::kInvalidArgument;
   const uint64_t h = key_hash(lay_.seed, key.ctx, key.ctx_len, key.id, key.id_len);
   const uint32_t b = bucket_of(h, lay_.nbuckets);
   return locked(true, [&](Engine& e) -> Result {

@@ -122,7 +122,7 @@ class Cache {
   // retry, running body once more).
   template <typename Body>
   Result locked(bool retry, Body&& body);
-  bool key_ok(const KeyRef& k) const;
+  bool key_ok(KeyRef* k) const;  // also points an empty context at a static byte
 
   Mapping map_;
   Layout lay_;

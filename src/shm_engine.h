@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "shm_format.h"
@@ -89,7 +90,15 @@ class Engine {
   bool check(std::string* why);
 
   // ---- field access (block index i must be < nblocks) ----
-  unsigned char* blk(uint32_t i) const { return blocks_ + static_cast<size_t>(i) * kBlockBytes; }
+  // Test builds (-DOSC_SHM_DEBUG) abort on an unchecked index, so the damage
+  // tests find a missing check even where the access would stay inside the
+  // mapping.
+  unsigned char* blk(uint32_t i) const {
+#if defined(OSC_SHM_DEBUG)
+    if (i >= nb_) std::abort();
+#endif
+    return blocks_ + static_cast<size_t>(i) * kBlockBytes;
+  }
   bool in_range(uint32_t i) {
     if (i < nb_) return true;
     bad = true;
@@ -103,9 +112,24 @@ class Engine {
   uint8_t meta(uint32_t i) const { return blk(i)[offsetof(EntryHead, meta)]; }
   static int level_of_meta(uint8_t m) { return (m >> 5) + 1; }
   static uint32_t slot_of_meta(uint8_t m) { return m & 31; }
-  uint32_t bucket(uint32_t b) const { return load32(buckets_ + 4 * static_cast<size_t>(b)); }
-  void set_bucket(uint32_t b, uint32_t v) { store32(buckets_ + 4 * static_cast<size_t>(b), v); }
-  CtxSlot& ctx(uint32_t s) { return ctx_[s]; }
+  uint32_t bucket(uint32_t b) const {
+#if defined(OSC_SHM_DEBUG)
+    if (b >= nbuckets_) std::abort();
+#endif
+    return load32(buckets_ + 4 * static_cast<size_t>(b));
+  }
+  void set_bucket(uint32_t b, uint32_t v) {
+#if defined(OSC_SHM_DEBUG)
+    if (b >= nbuckets_) std::abort();
+#endif
+    store32(buckets_ + 4 * static_cast<size_t>(b), v);
+  }
+  CtxSlot& ctx(uint32_t s) {
+#if defined(OSC_SHM_DEBUG)
+    if (s >= kCtxSlots) std::abort();
+#endif
+    return ctx_[s];
+  }
   uint32_t nbuckets() const { return nbuckets_; }
   uint64_t seed() const { return seed_; }
 

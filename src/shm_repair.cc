@@ -85,8 +85,9 @@ bool validate_entry(Engine& e, uint32_t i, uint32_t b, uint8_t* flags, uint8_t* 
   return true;
 }
 
-// Same key (id and context bytes) as an entry of the chain starting at first?
-bool key_in_chain(Engine& e, uint32_t first, uint32_t x) {
+// Same key (id and context bytes) as another entry of the chain from first
+// to last (inclusive; last == kNone: to the end)?
+bool key_in_chain(Engine& e, uint32_t first, uint32_t last, uint32_t x) {
   const unsigned char* a = e.blk(x);
   const uint8_t id_len = a[offsetof(EntryHead, id_len)];
   if (id_len > kMaxIdLength) return false;  // invalid anyway; never compare past the id
@@ -98,6 +99,7 @@ bool key_in_chain(Engine& e, uint32_t first, uint32_t x) {
         std::memcmp(o + offsetof(EntryHead, id), a + offsetof(EntryHead, id), id_len) == 0 &&
         co.len == ca.len && co.len <= kMaxCtxLength && std::memcmp(co.bytes, ca.bytes, co.len) == 0)
       return true;
+    if (i == last) break;
     i = e.hnext(i);
   }
   return false;
@@ -134,18 +136,19 @@ void Engine::rebuild(unsigned char* lock_area) {
   for (int l = 0; l < kMaxLevel; l++) st_.head[l] = st_.tail[l] = kNone;
   uint32_t count = 0;
 
-  // 1. The hash chains, keeping only entries that validate.
+  // 1. The hash chains, keeping only entries that validate. Each accepted
+  //    entry is linked from the previous accepted one (or the bucket) while
+  //    the rest of the old chain stays reachable behind it, so a rebuild
+  //    killed part-way loses no valid entry: the next one starts over.
   for (uint32_t b = 0; b < nbuckets_; b++) {
     if (b % 4096 == 0) lock_heartbeat(lock_area);
     uint32_t i = bucket(b), last = kNone;
-    set_bucket(b, kNone);
     while (i != kNone && i < nb_ && !(flags[i] & kVisited)) {
       flags[i] |= kVisited;
       const uint32_t next = hnext(i);
       const char* why = nullptr;
-      uint32_t first = bucket(b);
-      if (!key_in_chain(*this, first, i) && validate_entry(*this, i, b, flags.get(), scratch.get(), &why)) {
-        set_hnext(i, kNone);
+      const bool dup = last != kNone && key_in_chain(*this, bucket(b), last, i);
+      if (!dup && validate_entry(*this, i, b, flags.get(), scratch.get(), &why)) {
         if (last == kNone)
           set_bucket(b, i);
         else
@@ -158,6 +161,10 @@ void Engine::rebuild(unsigned char* lock_area) {
       }
       i = next;
     }
+    if (last == kNone)
+      set_bucket(b, kNone);
+    else
+      set_hnext(last, kNone);
   }
   for (uint32_t s = 0; s < kCtxSlots; s++) ctx_[s].refs = refs[s];
   st_.count = count;
@@ -199,7 +206,7 @@ bool Engine::check(std::string* why) {
       if ((flags[i] & kVisited) || ++steps > nb_) return fail("bucket " + std::to_string(b) + ": cycle");
       flags[i] |= kVisited;
       const char* reason = nullptr;
-      if (key_in_chain(*this, bucket(b), i)) return fail("duplicate key in bucket " + std::to_string(b));
+      if (key_in_chain(*this, bucket(b), kNone, i)) return fail("duplicate key in bucket " + std::to_string(b));
       if (!validate_entry(*this, i, b, flags.data(), scratch.data(), &reason))
         return fail("entry " + std::to_string(i) + ": " + reason);
       refs[slot_of_meta(meta(i))]++;

@@ -14,13 +14,14 @@ mkdir -p "$OUT"
 CXX=${CXX:-g++}
 CORE="src/shm_format.cc src/shm_os.cc src/shm_lock.cc src/shm_cache.cc src/shm_repair.cc"
 FLAGS="-std=c++17 -Wall -Wextra -Wshadow -Isrc"
+TEST="-DOSC_SHM_DEBUG"  # abort on any unchecked block index (src/shm_engine.h)
 SAN="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 mode=${1:-all}
 [ $# -gt 0 ] && shift
 
 build() {  # build <name> <source> <flags...>
   name=$1; src=$2; shift 2
-  $CXX $FLAGS "$@" "$src" $CORE -o "$OUT/$name" -lpthread -lrt
+  $CXX $FLAGS $TEST "$@" "$src" $CORE -o "$OUT/$name" -lpthread -lrt
 }
 
 case "$mode" in
