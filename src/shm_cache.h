@@ -59,6 +59,9 @@ struct Stats {
   uint32_t entries = 0;
   uint32_t contexts = 0;      // context slots in use
   Counters counters{};        // the segment's, all processes together
+  // This handle's (this process's) lookups: hits returned bytes, misses did
+  // not (kMiss, kExpired, kCorrupt, kLockTimeout; kBufferTooSmall is neither).
+  uint64_t lookups = 0, hits = 0, misses = 0;
   uint64_t lock_timeouts = 0; // this handle's operations that gave up waiting
 };
 
@@ -122,13 +125,14 @@ class Cache {
   // retry, running body once more).
   template <typename Body>
   Result locked(bool retry, Body&& body);
+  void prefetch_bucket(uint32_t b) const;
   bool key_ok(KeyRef* k) const;  // also points an empty context at a static byte
 
   Mapping map_;
   Layout lay_;
   char name_[kNameMax + 1] = {0};
   uint32_t timeout_ms_ = 1000;
-  std::atomic<uint64_t> lock_timeouts_{0};
+  std::atomic<uint64_t> lock_timeouts_{0}, lookups_{0}, hits_{0}, misses_{0};
 };
 
 }  // namespace shm

@@ -57,13 +57,12 @@ constexpr size_t kLockBytes = 128;     // room for any pthread_mutex_t we build 
 constexpr size_t kNameMax = 31;        // macOS PSHMNAMLEN, including the leading '/'
 
 // The statistics kept in the segment (all processes' operations together).
+// Lookups are counted per handle instead (Stats): a counter every lookup
+// wrote would be one more cache line passed between processes under the lock.
 struct Counters {
   uint64_t stores;            // store calls that reached the lock
   uint64_t stored;            // entries written
   uint64_t replaced;          // stores that replaced an entry with the same key
-  uint64_t lookups;
-  uint64_t hits;
-  uint64_t misses;            // lookups that returned no bytes (expired and corrupt included)
   uint64_t removes;           // remove() calls that removed an entry
   uint64_t evictions;         // live entries dropped to make room
   uint64_t expired_removed;   // expired entries dropped (store, lookup, flush, eviction)

@@ -6,7 +6,7 @@
 
 #if defined(_WIN32)
 #define OSC_SHM_LOCK_NONE 1
-#elif defined(OSC_SHM_PID_LOCK) || !(defined(__linux__) || defined(__FreeBSD__))
+#elif defined(OSC_SHM_PID_LOCK) || !defined(__linux__)
 #define OSC_SHM_LOCK_PID 1
 #else
 #define OSC_SHM_LOCK_ROBUST 1
@@ -32,13 +32,26 @@ inline void cpu_relax() {
 
 // Tries before blocking: a holder's critical section is well under a
 // microsecond, so a short spin usually avoids a sleep and a wake-up.
-constexpr int kSpinTries = 64;
+#ifndef OSC_SHM_SPIN_TRIES
+#define OSC_SHM_SPIN_TRIES 64
+#endif
+constexpr int kSpinTries = OSC_SHM_SPIN_TRIES;
 
 }  // namespace
 
 #if defined(OSC_SHM_LOCK_ROBUST)
 
-static_assert(sizeof(pthread_mutex_t) <= kLockBytes, "the mutex fits the header's lock area");
+// The mutex, then (same cache line) a hint that it is held: waiters spin
+// reading the hint and only try the mutex when it reads free, so spinning
+// does not keep taking the line from the holder. Only a hint: a holder that
+// dies leaves it set, and waiters fall through to the mutex after the spin.
+constexpr size_t kHintOffset = 56;
+static_assert(sizeof(pthread_mutex_t) <= kHintOffset, "the mutex and the hint share one cache line");
+
+namespace {
+pthread_mutex_t* mutex_of(unsigned char* area) { return reinterpret_cast<pthread_mutex_t*>(area); }
+uint32_t* hint_of(unsigned char* area) { return reinterpret_cast<uint32_t*>(area + kHintOffset); }
+}  // namespace
 
 LockKind lock_kind() { return LockKind::kRobustMutex; }
 
@@ -47,16 +60,17 @@ bool lock_init(unsigned char* area) {
   if (pthread_mutexattr_init(&a) != 0) return false;
   bool ok = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) == 0 &&
             pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) == 0 &&
-            pthread_mutex_init(reinterpret_cast<pthread_mutex_t*>(area), &a) == 0;
+            pthread_mutex_init(mutex_of(area), &a) == 0;
   pthread_mutexattr_destroy(&a);
   return ok;
 }
 
 LockStatus lock_acquire(unsigned char* area, uint32_t timeout_ms) {
-  pthread_mutex_t* m = reinterpret_cast<pthread_mutex_t*>(area);
+  pthread_mutex_t* m = mutex_of(area);
+  uint32_t* hint = hint_of(area);
   int rc = EBUSY;
   for (int i = 0; i < kSpinTries && rc == EBUSY; i++) {
-    rc = pthread_mutex_trylock(m);
+    if (__atomic_load_n(hint, __ATOMIC_RELAXED) == 0) rc = pthread_mutex_trylock(m);
     if (rc == EBUSY) cpu_relax();
   }
   if (rc == EBUSY) {
@@ -70,6 +84,7 @@ LockStatus lock_acquire(unsigned char* area, uint32_t timeout_ms) {
     }
     rc = pthread_mutex_timedlock(m, &deadline);
   }
+  if (rc == 0 || rc == EOWNERDEAD) __atomic_store_n(hint, 1u, __ATOMIC_RELAXED);
   switch (rc) {
     case 0:
       return LockStatus::kAcquired;
@@ -82,10 +97,11 @@ LockStatus lock_acquire(unsigned char* area, uint32_t timeout_ms) {
   }
 }
 
-void lock_consistent(unsigned char* area) { pthread_mutex_consistent(reinterpret_cast<pthread_mutex_t*>(area)); }
+void lock_consistent(unsigned char* area) { pthread_mutex_consistent(mutex_of(area)); }
 void lock_heartbeat(unsigned char*) {}
 bool lock_release(unsigned char* area) {
-  return pthread_mutex_unlock(reinterpret_cast<pthread_mutex_t*>(area)) == 0;
+  __atomic_store_n(hint_of(area), 0u, __ATOMIC_RELAXED);
+  return pthread_mutex_unlock(mutex_of(area)) == 0;
 }
 
 #elif defined(OSC_SHM_LOCK_PID)

@@ -1,12 +1,13 @@
 // The segment's process-shared lock, which must survive a process killed
 // while holding it.
 //
-// - Linux, FreeBSD: a pthread mutex with PTHREAD_PROCESS_SHARED and
+// - Linux (glibc, musl): a pthread mutex with PTHREAD_PROCESS_SHARED and
 //   PTHREAD_MUTEX_ROBUST. The kernel releases it when its owner dies and the
 //   next locker gets EOWNERDEAD (kOwnerDied here): it repairs the structure,
 //   then calls lock_consistent. Waiting is bounded (pthread_mutex_timedlock).
-// - macOS and other POSIX systems without robust mutexes (and Linux builds
-//   with -DOSC_SHM_PID_LOCK, which is how the tests exercise it): a lock word
+// - macOS and the other POSIX systems (FreeBSD has robust mutexes, but its
+//   process-shared ones are untested here), and Linux builds with
+//   -DOSC_SHM_PID_LOCK (how the tests exercise this fallback): a lock word
 //   holding the owner's pid and the monotonic millisecond it took the lock.
 //   A waiter takes the lock over (kOwnerDied) when kill(pid, 0) says the
 //   owner no longer exists, or when the same acquisition has lasted more
