@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../../src/shm_cache.h"
+#include "../../src/shm_lock.h"
 
 using Bytes = std::vector<uint8_t>;
 namespace shm = osc::shm;

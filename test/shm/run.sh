@@ -1,9 +1,9 @@
 #!/bin/sh
 # Builds and runs the shared-memory store's tests (src/shm_*.cc, issue 16).
 #   test/shm/run.sh            normal build (-O2) + ASan/UBSan build: model and
-#                              damage tests, attach refusals, crash test with
-#                              the robust mutex and with the pid lock (a few
-#                              seconds each)
+#                              damage tests, attach refusals, lock tests and
+#                              the crash test, with the robust mutex and with
+#                              the pid lock (about 30 s in all)
 #   test/shm/run.sh long       the same with longer runs and 1000 kills
 #   test/shm/run.sh bench      the benchmark (bench/native/shm_bench.cc); extra
 #                              arguments go to it (--short, --json)
@@ -30,15 +30,22 @@ case "$mode" in
     build model test/shm/shm_model_test.cc -O2
     build attach test/shm/shm_attach_test.cc -O2
     build crash test/shm/shm_crash_test.cc -O2
+    build lock test/shm/shm_lock_test.cc -O2
     build crash_pid test/shm/shm_crash_test.cc -O2 -DOSC_SHM_PID_LOCK
+    build lock_pid test/shm/shm_lock_test.cc -O2 -DOSC_SHM_PID_LOCK
     build model_asan test/shm/shm_model_test.cc $SAN
+    # Windows paths: the core without POSIX or GCC-only code.
+    build unsupported test/shm/shm_unsupported_test.cc -O1 -D_WIN32 -U__linux__ -U__GNUC__
     build attach_asan test/shm/shm_attach_test.cc $SAN
     build crash_asan test/shm/shm_crash_test.cc $SAN
     echo "== normal build"
     "$OUT/model" "$secs"
     "$OUT/attach"
+    "$OUT/lock"
     "$OUT/crash" --kills "$kills"
+    "$OUT/unsupported"
     echo "== pid lock (the macOS fallback, built on Linux)"
+    "$OUT/lock_pid"
     "$OUT/crash_pid" --kills "$((kills / 2))"
     echo "== -fsanitize=address,undefined"
     export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
