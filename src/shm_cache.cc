@@ -285,7 +285,7 @@ uint32_t Engine::ctx_slot_for(const uint8_t* ctx, size_t len) {
 }
 
 void Engine::insert(const KeyRef& k, uint32_t b, uint32_t slot, int level, const uint8_t* der, size_t der_len,
-                    int64_t expiry_at) {
+                    int64_t expiry_at, uint32_t checksum) {
   const uint32_t nblk = blocks_for(level, der_len);
   // The chain: block 0, block 1, ... each linking the next.
   uint32_t first = pop_free();
@@ -318,7 +318,7 @@ void Engine::insert(const KeyRef& k, uint32_t b, uint32_t slot, int level, const
   h.id_len = static_cast<uint8_t>(k.id_len);
   h.meta = static_cast<uint8_t>(((level - 1) << 5) | slot);
   std::memcpy(h.id, k.id, k.id_len);
-  h.checksum = entry_checksum(seed_, expiry_at, h.der_len, h.id_len, h.meta, k.id, k.ctx, k.ctx_len, der);
+  h.checksum = checksum;
   std::memcpy(blk(first), &h, sizeof h);
 
   // The DER, after the upper links in block 1, then 60 bytes per block.
@@ -521,6 +521,10 @@ Result Cache::store(const KeyRef& key_in, const uint8_t* der, size_t der_len, in
   const uint32_t b = bucket_of(h, lay_.nbuckets);
   const int level = entry_level(h, der_len, lay_.nblocks);
   const uint32_t need = blocks_for(level, der_len);
+  // Everything that does not depend on the segment is done before locking.
+  const uint32_t checksum = entry_checksum(lay_.seed, expiry, static_cast<uint16_t>(der_len),
+                                           static_cast<uint8_t>(key.id_len), level, key.id, key.ctx, key.ctx_len, der);
+  prefetch_bucket(b);
   return locked(true, [&](Engine& e) -> Result {
     Counters& c = e.counters();
     State& st = e.state();
@@ -564,7 +568,7 @@ Result Cache::store(const KeyRef& key_in, const uint8_t* der, size_t der_len, in
       else
         c.evictions++;
     }
-    e.insert(key, b, slot, level, der, der_len, expiry);
+    e.insert(key, b, slot, level, der, der_len, expiry, checksum);
     if (e.bad) return Result::kCorrupt;
     c.stored++;
     e.end_change();
@@ -613,7 +617,7 @@ Result Cache::lookup(const KeyRef& key_in, int64_t now, uint8_t* out, size_t out
     // Verified after the lock is released: the bytes are our private copy of
     // what the segment held. The key matched the caller's, so the caller's
     // key bytes are what the checksum covers.
-    uint32_t sum = entry_checksum(lay_.seed, eh.expiry, eh.der_len, eh.id_len, eh.meta, key.id, key.ctx,
+    uint32_t sum = entry_checksum(lay_.seed, eh.expiry, eh.der_len, eh.id_len, Engine::level_of_meta(eh.meta), key.id, key.ctx,
                                   key.ctx_len, out);
     if (sum != eh.checksum) {
       // Damaged in the segment: if the entry is still there, rebuild (which

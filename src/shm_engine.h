@@ -75,7 +75,7 @@ class Engine {
   // Allocates, fills, orders and publishes a new entry (free_blocks must be
   // >= blocks_for(level, der_len)).
   void insert(const KeyRef& k, uint32_t b, uint32_t slot, int level, const uint8_t* der, size_t der_len,
-              int64_t expiry);
+              int64_t expiry, uint32_t checksum);
   // Copies entry x's DER (der_len bytes over the block chain) to out;
   // false (and bad) if the chain is not exactly as long as it must be.
   bool read_der(uint32_t x, int level, size_t der_len, uint8_t* out);

@@ -64,10 +64,10 @@ int entry_level(uint64_t hash, size_t der_len, uint32_t nblocks) {
   return blocks_for(level, der_len) > nblocks ? 1 : level;
 }
 
-uint32_t entry_checksum(uint64_t seed, int64_t expiry, uint16_t der_len, uint8_t id_len, uint8_t meta,
+uint32_t entry_checksum(uint64_t seed, int64_t expiry, uint16_t der_len, uint8_t id_len, int level,
                         const uint8_t* id, const uint8_t* ctx, size_t ctx_len, const uint8_t* der) {
   uint64_t h = hash_u64(seed ^ 0x73756DULL, static_cast<uint64_t>(expiry));
-  h = hash_u64(h, (uint64_t{der_len} << 16) | (uint64_t{id_len} << 8) | meta);
+  h = hash_u64(h, (uint64_t{der_len} << 16) | (uint64_t{id_len} << 8) | static_cast<uint8_t>(level));
   h = hash_bytes(h, id, id_len);
   h = hash_bytes(h, ctx, ctx_len);
   h = hash_bytes(h, der, der_len);

@@ -166,9 +166,12 @@ inline uint32_t blocks_for(int level, size_t der_len) {
 // ever fit depends only on its length).
 int entry_level(uint64_t hash, size_t der_len, uint32_t nblocks);
 
-// The checksum stored in EntryHead: covers expiry, lengths, meta, id, the
-// context bytes and the DER (not the links, which neighbours rewrite).
-uint32_t entry_checksum(uint64_t seed, int64_t expiry, uint16_t der_len, uint8_t id_len, uint8_t meta,
+// The checksum stored in EntryHead: covers expiry, lengths, level, id, the
+// context bytes and the DER; not the links (neighbours rewrite them) and not
+// the context slot number (chosen under the lock, while the checksum is
+// computed before taking it: a slot number pointing elsewhere shows up as
+// other context bytes).
+uint32_t entry_checksum(uint64_t seed, int64_t expiry, uint16_t der_len, uint8_t id_len, int level,
                         const uint8_t* id, const uint8_t* ctx, size_t ctx_len, const uint8_t* der);
 
 // Unaligned-safe loads and stores of segment fields.

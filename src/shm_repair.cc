@@ -73,7 +73,7 @@ bool validate_entry(Engine& e, uint32_t i, uint32_t b, uint8_t* flags, uint8_t* 
       done += len;
       off = 4;
     }
-    uint32_t sum = entry_checksum(e.seed(), h.expiry, h.der_len, h.id_len, h.meta, h.id, c.bytes, c.len, scratch);
+    uint32_t sum = entry_checksum(e.seed(), h.expiry, h.der_len, h.id_len, level, h.id, c.bytes, c.len, scratch);
     if (done != h.der_len || sum != h.checksum) fail = "checksum";
   }
   for (uint32_t j = 0; j < n; j++) {

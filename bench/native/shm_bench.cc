@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
   std::vector<Latency> lat;
   const uint64_t lookups = short_mode ? 200000 : 1000000, stores = short_mode ? 100000 : 500000;
   for (uint64_t n : {10000, 100000})
-    for (int procs : {1, 2, 4})
+    for (int procs : {1, 2, 4})  // 2 only when asked for (--procs=2)
       for (const char* op : {"lookup_hit", "lookup_miss", "store_replace", "store_evict"}) {
         if (!only.empty() && only.find(std::string(",") + op + ",") == std::string::npos) continue;
         if ((only_n && static_cast<uint64_t>(only_n) != n) || (only_procs ? only_procs != procs : procs == 2)) continue;
