@@ -33,6 +33,7 @@
         "native/instance.cc",
         "native/misc_api.cc",
         "native/session_api.cc",
+        "native/shm_api.cc",
         "native/ssl_api.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -22,6 +22,7 @@ napi_value Init(napi_env env, napi_value exports) {
   Register(env, exports, inst, handshake_exports, handshake_export_count);
   Register(env, exports, inst, der_exports, der_export_count);
   Register(env, exports, inst, cipher_exports, cipher_export_count);
+  Register(env, exports, inst, shm_exports, shm_export_count);
   return exports;
 }
 

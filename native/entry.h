@@ -74,6 +74,7 @@ OSC_EXPORTS(ssl);
 OSC_EXPORTS(handshake);
 OSC_EXPORTS(der);
 OSC_EXPORTS(cipher);
+OSC_EXPORTS(shm);
 
 // The bodies of the settings OpenSSL's macros reach through SSL_CTX_ctrl
 // (Ctrl = ctx_ctrl) or SSL_ctrl (Ctrl = ssl_ctrl): `fn` names the macro.

@@ -59,7 +59,7 @@ void FinalizeHandle(napi_env env, void* data, void* hint) {
 
 Instance::Instance(napi_env e) : env(e), runtime(new Runtime()) {
   std::random_device rd;
-  for (auto* t : {&tags[0], &tags[1], &tags[2], &method_tag}) {
+  for (auto* t : {&tags[0], &tags[1], &tags[2], &method_tag, &shm_tag}) {
     t->lower = (static_cast<uint64_t>(rd()) << 32) | rd();
     t->upper = (static_cast<uint64_t>(rd()) << 32) | rd();
   }

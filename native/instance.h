@@ -20,6 +20,7 @@ struct Instance {
   Runtime* runtime;             // deleted at environment cleanup
   napi_type_tag tags[kKindCount];  // random per load: another copy's handles never pass
   napi_type_tag method_tag;
+  napi_type_tag shm_tag;          // shared-memory store handles (shm_api.cc)
   CallScope* scope = nullptr;   // innermost running entry point
   bool torn_down = false;
   size_t live_handles = 0;      // JS handles not yet finalized
