@@ -83,8 +83,11 @@ void Engine::link_order(uint32_t x) {
   const int64_t e = expiry(x);
   uint32_t pred[kMaxLevel];
   uint32_t t0 = st_.tail[0], h0 = st_.head[0];
-  if (t0 != kNone && !in_range(t0)) return;
-  if (h0 != kNone && !in_range(h0)) return;
+  if ((t0 == kNone) != (h0 == kNone)) {  // one end set, the other not: damage
+    bad = true;
+    return;
+  }
+  if (t0 != kNone && (!in_range(t0) || !in_range(h0))) return;
   if (t0 == kNone || expiry(t0) <= e) {
     for (int l = 0; l < h; l++) pred[l] = st_.tail[l];
   } else if (expiry(h0) > e) {
@@ -395,22 +398,35 @@ Result Cache::create(size_t bytes, std::unique_ptr<Cache>* out) {
   for (int attempt = 0; attempt < 8; attempt++) {
     char name[kNameMax + 1];
     if (!random_name(name)) return lock_kind() == LockKind::kUnsupported ? Result::kNotSupported : Result::kSystemError;
-    Result r = create_at(name, bytes, out);
+    Result r = create_at(name, bytes, nullptr, out);
     if (r != Result::kExists) return r;
   }
   return Result::kExists;
 }
 
 Result Cache::create_named(const char* name, size_t bytes, std::unique_ptr<Cache>* out) {
-  return create_at(name, bytes, out);
+  return create_at(name, bytes, nullptr, out);
 }
 
-Result Cache::create_at(const char* name, size_t bytes, std::unique_ptr<Cache>* out) {
+Result Cache::create_seeded(size_t bytes, uint64_t seed, std::unique_ptr<Cache>* out) {
+  for (int attempt = 0; attempt < 8; attempt++) {
+    char name[kNameMax + 1];
+    if (!random_name(name)) return lock_kind() == LockKind::kUnsupported ? Result::kNotSupported : Result::kSystemError;
+    Result r = create_at(name, bytes, &seed, out);
+    if (r != Result::kExists) return r;
+  }
+  return Result::kExists;
+}
+
+Result Cache::create_at(const char* name, size_t bytes, const uint64_t* chosen_seed, std::unique_ptr<Cache>* out) {
   if (lock_kind() == LockKind::kUnsupported) return Result::kNotSupported;
   Layout l;
   if (!compute_layout(bytes, &l) || !valid_name(name)) return Result::kInvalidArgument;
   uint64_t seed;
-  if (!os_random(&seed, sizeof seed)) return Result::kSystemError;
+  if (chosen_seed)
+    seed = *chosen_seed;
+  else if (!os_random(&seed, sizeof seed))
+    return Result::kSystemError;
   l.seed = seed;
   std::unique_ptr<Cache> c(new (std::nothrow) Cache());
   if (!c) return Result::kSystemError;

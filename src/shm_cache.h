@@ -82,6 +82,9 @@ class Cache {
   static Result create(size_t bytes, std::unique_ptr<Cache>* out);
   // create under a given name (kExists if taken); for tests.
   static Result create_named(const char* name, size_t bytes, std::unique_ptr<Cache>* out);
+  // create with a chosen hash seed instead of a random one, so a test run
+  // is reproducible (bucket and skip-list levels follow the seed); for tests.
+  static Result create_seeded(size_t bytes, uint64_t seed, std::unique_ptr<Cache>* out);
   // attach: an existing segment; refused (kBadSegment) unless it is owned by
   // this effective user (or expect_uid), has mode 0600 (no group or other
   // bits), and its header's magic, version, lock kind, size and layout are
@@ -119,7 +122,7 @@ class Cache {
 
  private:
   Cache() = default;
-  static Result create_at(const char* name, size_t bytes, std::unique_ptr<Cache>* out);
+  static Result create_at(const char* name, size_t bytes, const uint64_t* seed, std::unique_ptr<Cache>* out);
   // Runs body(engine) under the lock, repairing first if the last holder
   // died mid-change, and rebuilding after if body found damage (then, when
   // retry, running body once more).

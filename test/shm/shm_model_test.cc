@@ -1,6 +1,9 @@
 // Property tests of the shared-memory store (src/shm_*.cc) against a model.
 //
-//   shm_model_test [seconds] [--seed N]
+//   shm_model_test [seconds] [--seed N | --damage-seed N | --damage-only [--from N]]
+//
+// Every run is reproducible from its seed (the segment's hash seed too); a
+// failure names the seed.
 //
 // 1. model: seeded random operations (store, lookup, remove, flush, clock
 //    steps, invalid arguments, small buffers, forced rebuilds) on small
@@ -21,6 +24,7 @@
 // blocks_for) to know how many blocks an entry takes; check() verifies
 // independently that every entry's block chain has exactly that length.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -35,6 +39,17 @@
 namespace {
 
 using Rng = std::mt19937_64;
+
+// The run in progress, named if it dies (a debug-build index check aborts).
+const char* volatile g_current = "";
+volatile uint64_t g_current_seed = 0;
+void on_abort(int) {
+  char msg[96];
+  int n = std::snprintf(msg, sizeof msg, "\naborted in %s run, seed %llu\n", g_current, (unsigned long long)g_current_seed);
+  if (write(2, msg, n)) {
+  }
+  signal(SIGABRT, SIG_DFL);
+}
 
 struct MKey {
   Bytes ctx, id;
@@ -250,10 +265,12 @@ const size_t kSizes[] = {8192, 9000, 12288, 16384, 24000, 32768, 65536};
 
 // One seeded run against the model.
 void model_run(uint64_t seed, uint64_t steps) {
+  g_current = "model";
+  g_current_seed = seed;
   Rng rng(seed);
   size_t bytes = kSizes[rng() % (sizeof kSizes / sizeof kSizes[0])];
   std::unique_ptr<shm::Cache> cache;
-  shm::Result r = shm::Cache::create(bytes, &cache);
+  shm::Result r = shm::Cache::create_seeded(bytes, rng(), &cache);  // reproducible from the run's seed
   CHECK(r == shm::Result::kOk, "create: %s", rn(r));
   if (!cache) return;
   shm::Cache::unlink(cache->name());
@@ -336,9 +353,11 @@ void model_run(uint64_t seed, uint64_t steps) {
 
 // Damage: operations while random bytes of the segment change under them.
 void damage_run(uint64_t seed, uint64_t steps, uint64_t* dropped) {
+  g_current = "damage";
+  g_current_seed = seed;
   Rng rng(seed);
   std::unique_ptr<shm::Cache> cache;
-  shm::Result r = shm::Cache::create(kSizes[rng() % 4], &cache);
+  shm::Result r = shm::Cache::create_seeded(kSizes[rng() % 4], rng(), &cache);
   CHECK(r == shm::Result::kOk, "create: %s", rn(r));
   if (!cache) return;
   // A second, raw mapping of the same object: the "other process" that scribbles.
@@ -413,16 +432,37 @@ void damage_run(uint64_t seed, uint64_t steps, uint64_t* dropped) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  signal(SIGABRT, on_abort);
   double seconds = 5;
   long long only = -1;
+  long long only_damage = -1, from = 1000;
+  bool damage_only = false;
   for (int i = 1; i < argc; i++) {
     if (!std::strcmp(argv[i], "--seed") && i + 1 < argc)
       only = std::atoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--damage-seed") && i + 1 < argc)
+      only_damage = std::atoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--damage-only"))
+      damage_only = true;
+    else if (!std::strcmp(argv[i], "--from") && i + 1 < argc)
+      from = std::atoll(argv[++i]);
     else
       seconds = std::atof(argv[i]);
   }
+  if (only_damage >= 0) {
+    uint64_t dropped = 0;
+    damage_run(static_cast<uint64_t>(only_damage), 2000, &dropped);
+    return finish("shm_model_test (one damage run)");
+  }
   auto t0 = std::chrono::steady_clock::now();
   uint64_t runs = 0;
+  if (damage_only) {  // --damage-only [seconds] [--from N]: seeds from N on
+    uint64_t dropped = 0, seed = static_cast<uint64_t>(from);
+    for (; g_failures == 0 && seconds_since(t0) < seconds; seed++) damage_run(seed, 2000, &dropped);
+    std::printf("damage: seeds %lld..%llu, %llu corrupt entries dropped\n", from, (unsigned long long)seed - 1,
+                (unsigned long long)dropped);
+    return finish("shm_model_test (damage only)");
+  }
   if (only >= 0) {
     model_run(static_cast<uint64_t>(only), 4000);
     runs = 1;
