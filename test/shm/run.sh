@@ -3,7 +3,7 @@
 #   test/shm/run.sh            normal build (-O2) + ASan/UBSan build: model and
 #                              damage tests, attach refusals, lock tests and
 #                              the crash test, with the robust mutex and with
-#                              the pid lock (about 30 s in all)
+#                              the pid lock (about a minute, builds included)
 #   test/shm/run.sh long       the same with longer runs and 1000 kills
 #   test/shm/run.sh bench      the benchmark (bench/native/shm_bench.cc); extra
 #                              arguments go to it (--short, --json)
