@@ -18,6 +18,11 @@
         "src/runtime.cc",
         "src/session.cc",
         "src/session_table.cc",
+        "src/shm_cache.cc",
+        "src/shm_format.cc",
+        "src/shm_lock.cc",
+        "src/shm_os.cc",
+        "src/shm_repair.cc",
         "src/timeout_list.cc",
         "native/addon.cc",
         "native/args.cc",
@@ -34,6 +39,7 @@
         "native/pem_api.cc",
         "native/session_api.cc",
         "native/session_io.cc",
+        "native/shm_api.cc",
         "native/ssl_api.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
@@ -44,6 +50,9 @@
       "conditions": [
         ["OS==\"linux\"", {
           "cflags_cc": ["-ffunction-sections", "-fdata-sections"],
+          # shm_open lives in librt before glibc 2.34 (the manylinux_2_28
+          # prebuilds); on newer glibc and musl librt is an empty stub.
+          "libraries": ["-lrt"],
           "ldflags": [
             "-Wl,--version-script=<(module_root_dir)/binding.map",
             "-Wl,--gc-sections",

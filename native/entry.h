@@ -78,6 +78,7 @@ OSC_EXPORTS(der);
 OSC_EXPORTS(pem);
 OSC_EXPORTS(fields);
 OSC_EXPORTS(cipher);
+OSC_EXPORTS(shm);
 
 // The bodies of the settings OpenSSL's macros reach through SSL_CTX_ctrl
 // (Ctrl = ctx_ctrl) or SSL_ctrl (Ctrl = ssl_ctrl): `fn` names the macro.

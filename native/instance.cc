@@ -47,7 +47,7 @@ uint64_t Random64(std::random_device& rd) { return (static_cast<uint64_t>(rd()) 
 Instance::Instance(napi_env e) : env(e), runtime(new Runtime()) {
   std::random_device rd;
   handle_key = Random64(rd);
-  for (auto* t : {&method_tag, &cipher_tag}) {
+  for (auto* t : {&method_tag, &cipher_tag, &shm_tag}) {
     t->lower = Random64(rd);
     t->upper = Random64(rd);
   }

@@ -36,6 +36,7 @@ struct Instance {
   uint64_t handle_key;
   napi_type_tag method_tag;   // SSL_METHOD handles (pointers to static methods)
   napi_type_tag cipher_tag;   // SSL_CIPHER handles (pointers to the static table)
+  napi_type_tag shm_tag;      // shared-memory store handles (shm_api.cc)
   std::vector<napi_ref> cipher_refs;  // one handle per cipher, made on first use
   CallScope* scope = nullptr;  // innermost running entry point
   bool torn_down = false;

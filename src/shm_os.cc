@@ -1,0 +1,200 @@
+// POSIX implementation of shm_os.h (Linux, macOS, the BSDs); Windows stubs.
+#include "shm_os.h"
+
+#include <cstring>
+
+#include "shm_format.h"
+
+#if defined(_WIN32)
+
+namespace osc {
+namespace shm {
+
+bool valid_name(const char*) { return false; }
+bool random_name(char* name) {
+  name[0] = 0;
+  return false;
+}
+Result os_create(const char*, size_t, Mapping*) { return Result::kNotSupported; }
+Result os_attach(const char*, uint32_t, Mapping*) { return Result::kNotSupported; }
+void os_unmap(Mapping* m) { *m = Mapping(); }
+Result os_unlink(const char*) { return Result::kNotSupported; }
+uint32_t os_euid() { return 0; }
+uint32_t os_pid() { return 0; }
+bool os_process_alive(uint32_t) { return true; }
+bool os_random(void*, size_t) { return false; }
+uint64_t os_now_ms() { return 0; }
+void os_yield() {}
+void os_sleep_us(unsigned) {}
+
+}  // namespace shm
+}  // namespace osc
+
+#else
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace osc {
+namespace shm {
+namespace {
+
+// Maps the whole object. Linux: page tables filled at once (MAP_POPULATE),
+// so no operation takes a page fault while it holds the lock, and huge pages
+// requested where the system allows them for shared memory (best effort).
+void* map_shared(int fd, size_t bytes) {
+  int flags = MAP_SHARED;
+#if defined(MAP_POPULATE)
+  flags |= MAP_POPULATE;
+#endif
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, flags, fd, 0);
+#if defined(MADV_HUGEPAGE)
+  if (p != MAP_FAILED) madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
+}  // namespace
+
+bool valid_name(const char* name) {
+  if (!name || name[0] != '/') return false;
+  size_t n = std::strlen(name);
+  if (n < 2 || n > kNameMax) return false;
+  for (size_t i = 1; i < n; i++) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool random_name(char* name) {
+  unsigned char r[8];
+  if (!os_random(r, sizeof r)) return false;
+  static const char hex[] = "0123456789abcdef";
+  std::memcpy(name, "/osc-", 5);
+  for (int i = 0; i < 8; i++) {
+    name[5 + 2 * i] = hex[r[i] >> 4];
+    name[6 + 2 * i] = hex[r[i] & 15];
+  }
+  name[21] = 0;
+  return true;
+}
+
+Result os_create(const char* name, size_t bytes, Mapping* out) {
+  if (!valid_name(name)) return Result::kInvalidArgument;
+  int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return errno == EEXIST ? Result::kExists : Result::kSystemError;
+  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    int e = errno;
+    close(fd);
+    shm_unlink(name);
+    errno = e;
+    return Result::kSystemError;
+  }
+  void* p = map_shared(fd, bytes);
+  int e = errno;
+  close(fd);  // the mapping keeps the object
+  if (p == MAP_FAILED) {
+    shm_unlink(name);
+    errno = e;
+    return Result::kSystemError;
+  }
+  out->base = static_cast<unsigned char*>(p);
+  out->bytes = bytes;
+  return Result::kOk;
+}
+
+Result os_attach(const char* name, uint32_t expect_uid, Mapping* out) {
+  if (!valid_name(name)) return Result::kInvalidArgument;
+  int fd = shm_open(name, O_RDWR, 0);
+  if (fd < 0) return errno == ENOENT ? Result::kNotFound : Result::kSystemError;
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return Result::kSystemError;
+  }
+  // Someone else's object, or one others may read or write: never ours.
+  bool refused = st.st_uid != expect_uid || (st.st_mode & 077) != 0 || st.st_size < 0 ||
+                 static_cast<uint64_t>(st.st_size) < sizeof(Header) ||
+                 static_cast<uint64_t>(st.st_size) > kMaxBytes + 65536;
+  if (refused) {
+    close(fd);
+    return Result::kBadSegment;
+  }
+  size_t bytes = static_cast<size_t>(st.st_size);
+  void* p = map_shared(fd, bytes);
+  int e = errno;
+  close(fd);
+  if (p == MAP_FAILED) {
+    errno = e;
+    return Result::kSystemError;
+  }
+  out->base = static_cast<unsigned char*>(p);
+  out->bytes = bytes;
+  return Result::kOk;
+}
+
+void os_unmap(Mapping* m) {
+  if (m->base) munmap(m->base, m->bytes);
+  *m = Mapping();
+}
+
+Result os_unlink(const char* name) {
+  if (!valid_name(name)) return Result::kInvalidArgument;
+  if (shm_unlink(name) == 0) return Result::kOk;
+  return errno == ENOENT ? Result::kNotFound : Result::kSystemError;
+}
+
+uint32_t os_euid() { return static_cast<uint32_t>(geteuid()); }
+uint32_t os_pid() { return static_cast<uint32_t>(getpid()); }
+
+bool os_process_alive(uint32_t pid) {
+  if (pid == 0 || pid > 0x7FFFFFFF) return false;
+  return kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
+}
+
+bool os_random(void* p, size_t n) {
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  unsigned char* b = static_cast<unsigned char*>(p);
+  while (n) {
+    ssize_t r = read(fd, b, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      close(fd);
+      return false;
+    }
+    b += r;
+    n -= static_cast<size_t>(r);
+  }
+  close(fd);
+  return true;
+}
+
+uint64_t os_now_ms() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+void os_yield() { sched_yield(); }
+
+void os_sleep_us(unsigned us) {
+  struct timespec ts = {0, static_cast<long>(us) * 1000};
+  nanosleep(&ts, nullptr);
+}
+
+}  // namespace shm
+}  // namespace osc
+
+#endif
