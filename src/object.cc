@@ -7,20 +7,29 @@ static_assert(offsetof(Object, references) == 24, "the reference count starts th
 static_assert(sizeof(Session) <= kSessionSlotBytes, "Session must fit a pool slot");
 static_assert(alignof(Session) <= 8, "pool slots are 8-byte aligned");
 
-void destroy_object(Object* o) {
+namespace {
+
+// The destructor and the handle slot; the memory stays with the caller.
+// `keep_slot` leaves a session's pool slot allocated (teardown: the pool
+// goes as a whole, and releasing slots would unmap chunks being walked).
+void destroy(Object* o, bool keep_slot) {
   Runtime* rt = o->rt;
   rt->release(rt->handles.release(o));
   switch (o->kind) {
     case Kind::Session: {
       Session* s = static_cast<Session*>(o);
       s->~Session();
-      rt->sessions.release(s);
+      if (!keep_slot) rt->sessions.release(s);
       break;
     }
     case Kind::Context: delete static_cast<Context*>(o); break;
     case Kind::Connection: delete static_cast<Connection*>(o); break;
   }
 }
+
+}  // namespace
+
+void destroy_object(Object* o) { destroy(o, false); }
 
 Runtime::~Runtime() {
   // Teardown: nothing may call out any more, and every object goes, whatever
@@ -36,7 +45,7 @@ Runtime::~Runtime() {
     if (o->kind == Kind::Connection) static_cast<Connection*>(o)->forget_links();
     if (o->kind == Kind::Session) static_cast<Session*>(o)->owner = nullptr;
   });
-  for_each_live(this, [](Object* o) { destroy_object(o); });
+  for_each_live(this, [](Object* o) { destroy(o, true); });
 }
 
 void ex_data_new(Object* o) {

@@ -54,16 +54,19 @@ t.test('native memory follows OpenSSL references, not the GC; handles keep their
 });
 
 t.test('process exit with live objects and callbacks set: no callback runs, clean exit', async (t) => {
+  // 20,000 sessions span many pool chunks: teardown walks them all.
   const r = child(`
     const osc = require('.');
     const ctx = osc.SSL_CTX_new(osc.TLS_method());
+    osc.SSL_CTX_sess_set_cache_size(ctx, 0);
     osc.SSL_CTX_sess_set_remove_cb(ctx, () => console.log('REMOVE CALLED'));
     const idx = osc.SSL_SESSION_get_ex_new_index(0, null, null, null, () => console.log('FREE CALLED'));
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 20000; i++) {
       const s = osc.SSL_SESSION_new();
       osc.SSL_SESSION_set_ex_data(s, idx, i);
       osc.SSL_SESSION_set1_id(s, Buffer.from('k' + i));
       osc.SSL_CTX_add_session(ctx, s);
+      if (i % 2) osc.SSL_SESSION_free(s);
     }
     console.log('done');
   `);

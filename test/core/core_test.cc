@@ -78,6 +78,26 @@ void test_pool_gives_memory_back() {
   app_free(s);
 }
 
+// Teardown with many live sessions across many pool chunks, cached or not:
+// every object goes, the walk never touches a released chunk (ASan build).
+void test_teardown_with_live_objects() {
+  auto* rt = new Runtime();
+  Context* ctx = ctx_new(rt, &kTlsServerMethod).to_app();
+  ctx->cache_size = 0;
+  for (int i = 0; i < 10000; i++) {
+    char id[16];
+    snprintf(id, sizeof id, "live%d", i);
+    Session* s = new_session(rt, id);
+    ctx_add_session(ctx, s);
+    if (i % 2) app_free(s);
+  }
+  Connection* ssl = ssl_new(ctx).to_app();
+  ssl_set_session(ssl, ctx->list.head());
+  const long before = g_allocated_objects.load();
+  delete rt;
+  CHECK(g_allocated_objects.load() == before - 10002, "every object released at teardown");
+}
+
 void test_handle_table() {
   Runtime rt;
   Session* a = session_new(&rt).to_app();
@@ -250,6 +270,7 @@ void test_allocation_failures() {
 int main() {
   test_wipe_and_release();
   test_pool_gives_memory_back();
+  test_teardown_with_live_objects();
   test_handle_table();
   test_remove_callback_cannot_free_the_cache_reference();
   test_new_callback_cannot_free_what_is_created();
