@@ -109,14 +109,12 @@ const char* KindName(Kind k) {
 
 napi_value Surface(Instance* inst, Object* o) {
   napi_env env = inst->env;
-  HandleTable& table = inst->runtime->handles;
   napi_value v = nullptr;
-  if (o->handle_slot != 0) {
-    void* ref = table.at(o->handle_slot).ref;
-    if (ref != nullptr && napi_get_reference_value(env, static_cast<napi_ref>(ref), &v) == napi_ok && v != nullptr) {
-      return v;
-    }
+  if (o->handle_ref != nullptr &&
+      napi_get_reference_value(env, static_cast<napi_ref>(o->handle_ref), &v) == napi_ok && v != nullptr) {
+    return v;
   }
+  HandleTable& table = inst->runtime->handles;
   const uint32_t slot = table.slot_for(o);
   if (slot == 0) {
     err_push(kErrLibSsl, kReasonMallocFailure);
@@ -132,8 +130,8 @@ napi_value Surface(Instance* inst, Object* o) {
       napi_create_reference(env, v, 1, &ref) != napi_ok) {
     return nullptr;
   }
-  inst->runtime->release(s.ref);  // an earlier handle's reference, if one failed half-way
-  s.ref = ref;
+  inst->runtime->release(o->handle_ref);  // an earlier handle's reference, if one failed half-way
+  o->handle_ref = ref;
   return v;
 }
 

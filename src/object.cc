@@ -2,8 +2,8 @@
 
 namespace osc {
 
-static_assert(sizeof(Object) == 32, "Object header layout");
-static_assert(offsetof(Object, references) == 24, "the reference count starts the hot cache line");
+static_assert(sizeof(Object) == 40, "Object header layout");
+static_assert(offsetof(Object, references) == 32, "the reference count starts the hot cache line");
 static_assert(sizeof(Session) <= kSessionSlotBytes, "Session must fit a pool slot");
 static_assert(alignof(Session) <= 8, "pool slots are 8-byte aligned");
 

@@ -25,11 +25,12 @@ struct Object {
   static void* operator new(size_t n) noexcept;
   static void operator delete(void* p);
 
-  // Layout: 32 bytes, the reference count and flags last, so that a
+  // Layout: 40 bytes, the reference count and flags last, so that a
   // session's hash link and key follow them in the same cache line.
   Runtime* rt;
   ExData ex;
-  uint32_t handle_slot = 0;  // the handle table slot naming this object; 0: none yet
+  void* handle_ref = nullptr;  // the embedder's reference to the JS handle, or null
+  uint32_t handle_slot = 0;    // the handle table slot naming this object; 0: none yet
   // The core's share of `references` (see ref.h): references held through
   // Ref, which the application may never free.
   int internal_refs = 0;

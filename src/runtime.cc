@@ -214,7 +214,7 @@ uint32_t HandleTable::slot_for(Object* o) noexcept {
       slots_ = grown;
       capacity_ = cap;
       if (count_ == 0) {
-        slots_[0] = Slot{nullptr, nullptr, 0, 0};  // never used
+        slots_[0] = Slot{nullptr, 0, 0};  // never used
         count_ = 1;
       }
     }
@@ -222,20 +222,19 @@ uint32_t HandleTable::slot_for(Object* o) noexcept {
     slots_[i].generation = 1;
   }
   slots_[i].object = o;
-  slots_[i].ref = nullptr;
   slots_[i].next_free = 0;
   o->handle_slot = i;
   return i;
 }
 
 void* HandleTable::release(Object* o) noexcept {
+  void* ref = o->handle_ref;
+  o->handle_ref = nullptr;
   const uint32_t i = o->handle_slot;
-  if (i == 0) return nullptr;
+  if (i == 0) return ref;
   o->handle_slot = 0;
   Slot& s = slots_[i];
-  void* ref = s.ref;
   s.object = nullptr;
-  s.ref = nullptr;
   // A slot whose generation would wrap is retired, so no handle can ever
   // name two objects.
   if (++s.generation != 0) {

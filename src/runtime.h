@@ -56,14 +56,14 @@ struct ExData {
 
 // Fixed-size slots for Session objects, carved from 256 KiB chunks aligned to
 // their size: no malloc header per session, cheap new/free. The slots sit at
-// 40 mod 64 so that a session's hot fields (reference count and flags, hash
-// chain link, hash and key: object offsets 24..87) share one cache line.
+// 32 mod 64 so that a session's hot fields (reference count and flags, hash
+// chain link, hash and key: object offsets 32..95) share one cache line.
 // Each chunk keeps its own free list and count of live slots in a footer; a
 // chunk whose last slot is freed goes back to the system, beyond a few empty
 // chunks kept (1 MiB) so that a cache hovering at a chunk boundary, or a
 // loop making and freeing batches, does not map and unmap.
 constexpr size_t kSessionSlotBytes = 320;
-constexpr size_t kSessionSlotPhase = 40;  // slot address mod 64
+constexpr size_t kSessionSlotPhase = 32;  // slot address mod 64
 
 class SessionPool {
  public:
@@ -125,13 +125,13 @@ class SessionPool {
 // the slot's generation; the slot names the object while it lives. When the
 // object is destroyed the generation moves on and the slot is reused, so the
 // table is bounded by the objects alive at once, and an old handle is seen
-// to be stale. `ref` is the embedder's reference to the JS handle, released
-// through Runtime::release_value.
+// to be stale. The embedder's reference to the JS handle lives in the object
+// (Object::handle_ref) and is released with it through
+// Runtime::release_value.
 class HandleTable {
  public:
   struct Slot {
     Object* object;   // null when free
-    void* ref;
     uint32_t generation;
     uint32_t next_free;
   };
@@ -157,7 +157,7 @@ class HandleTable {
     return s.object;
   }
   // At destruction: frees o's slot (its generation moves on) and returns the
-  // embedder's reference to release, or null.
+  // embedder's reference to release (o->handle_ref, cleared), or null.
   void* release(Object* o) noexcept;
 
  private:

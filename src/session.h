@@ -33,9 +33,9 @@ struct Session : Object {
   static void* operator new(size_t) = delete;
   static void operator delete(void*) = delete;
 
-  // Layout (offsets in a pool slot, which sits at 40 mod 64): the reference
-  // count and flags (Object, 24..31), the hash chain link, the hash and the
-  // whole key (32..80) share one cache line, so a lookup hit touches one
+  // Layout (offsets in a pool slot, which sits at 32 mod 64): the reference
+  // count and flags (Object, 32..39), the hash chain link, the hash and the
+  // whole key (40..88) share one cache line, so a lookup hit touches one
   // line per session it compares.
 
   // SessionTable chain.
