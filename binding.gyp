@@ -3,6 +3,7 @@
     {
       "target_name": "openssl_session_cache",
       "sources": [
+        "src/adapter.cc",
         "src/alloc.cc",
         "src/cipher_table.cc",
         "src/connection.cc",
@@ -24,6 +25,7 @@
         "src/shm_os.cc",
         "src/shm_repair.cc",
         "src/timeout_list.cc",
+        "native/adapter_api.cc",
         "native/addon.cc",
         "native/args.cc",
         "native/callbacks.cc",

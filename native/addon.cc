@@ -48,7 +48,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {ssl_exports, ssl_export_count},         {handshake_exports, handshake_export_count},
       {der_exports, der_export_count},         {pem_exports, pem_export_count},
       {fields_exports, fields_export_count},   {cipher_exports, cipher_export_count},
-      {shm_exports, shm_export_count},
+      {shm_exports, shm_export_count},         {adapter_exports, adapter_export_count},
   };
   size_t total = 0;
   for (const auto& area : areas) total += area.n;

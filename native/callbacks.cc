@@ -25,7 +25,7 @@ int ToInt(Instance* inst, napi_value v, const char* what) {
 bool ReadOut(Instance* inst, napi_value out, int64_t min, int64_t max, const char* what, int64_t* v) {
   napi_value value = nullptr;
   if (napi_get_named_property(inst->env, out, "value", &value) != napi_ok) {
-    inst->scope->CatchPending();
+    inst->scope->CatchPending(what[0] == 'g' && what[1] == 'e' && what[2] == 't' ? "get" : "generate");
     return false;
   }
   if (ToCInt(inst->env, value, min, max, v)) return true;
@@ -38,7 +38,9 @@ bool ReadOut(Instance* inst, napi_value out, int64_t min, int64_t max, const cha
 void DeferError(Instance* inst, const char* msg, bool range) {
   if (range) napi_throw_range_error(inst->env, "ERR_INVALID_RETURN_VALUE", msg);
   else napi_throw_type_error(inst->env, "ERR_INVALID_RETURN_VALUE", msg);
-  inst->scope->CatchPending();
+  // The message names the callback; the source is the callback's kind.
+  const char* who = strncmp(msg, "new", 3) == 0 ? "new" : strncmp(msg, "get", 3) == 0 ? "get" : "generate";
+  inst->scope->CatchPending(who);
 }
 
 int NewSessionTrampoline(Connection* ssl, Session* s, void* fn) {
@@ -46,7 +48,7 @@ int NewSessionTrampoline(Connection* ssl, Session* s, void* fn) {
   HandleScope hs(inst->env);
   napi_value argv[2] = {Surface(inst, ssl), Surface(inst, s)};
   napi_value result = nullptr;
-  if (!CallUser(inst, HeldValue(inst, fn), 2, argv, &result)) return 0;
+  if (!CallUser(inst, "new", HeldValue(inst, fn), 2, argv, &result)) return 0;
   return ToInt(inst, result, "new session callback: expected an integer (0 or 1) or a boolean as the result");
 }
 
@@ -55,7 +57,7 @@ void RemoveSessionTrampoline(Context* ctx, Session* s, void* fn) {
   HandleScope hs(inst->env);
   napi_value argv[2] = {Surface(inst, ctx), Surface(inst, s)};
   napi_value result = nullptr;
-  CallUser(inst, HeldValue(inst, fn), 2, argv, &result);
+  CallUser(inst, "remove", HeldValue(inst, fn), 2, argv, &result);
 }
 
 Session* GetSessionTrampoline(Connection* ssl, const uint8_t* id, int len, int* copy, void* fn) {
@@ -65,7 +67,7 @@ Session* GetSessionTrampoline(Connection* ssl, const uint8_t* id, int len, int* 
   napi_value copy_out = NewOut(env, *copy);
   napi_value argv[4] = {Surface(inst, ssl), Copy(env, id, static_cast<size_t>(len)), Int(env, len), copy_out};
   napi_value result = nullptr;
-  if (!CallUser(inst, HeldValue(inst, fn), 4, argv, &result)) return nullptr;
+  if (!CallUser(inst, "get", HeldValue(inst, fn), 4, argv, &result)) return nullptr;
   if (IsNullish(env, result)) return nullptr;
   // copy first: reading it may run a getter; the result is resolved after,
   // so what it names is checked as it is now.
@@ -92,7 +94,7 @@ int GenerateSessionIdTrampoline(Connection* ssl, uint8_t* id, unsigned* len, voi
   napi_value len_out = NewOut(env, *len);
   napi_value argv[3] = {Surface(inst, ssl), buf, len_out};
   napi_value result = nullptr;
-  if (!CallUser(inst, HeldValue(inst, fn), 3, argv, &result)) return 0;
+  if (!CallUser(inst, "generate", HeldValue(inst, fn), 3, argv, &result)) return 0;
   int r = ToInt(inst, result, "generate session id callback: expected an integer as the result");
   int64_t l{};
   if (!ReadOut(inst, len_out, 0, UINT32_MAX, "generate session id callback: len.value must be a C unsigned int", &l)) {

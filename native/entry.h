@@ -79,6 +79,7 @@ OSC_EXPORTS(pem);
 OSC_EXPORTS(fields);
 OSC_EXPORTS(cipher);
 OSC_EXPORTS(shm);
+OSC_EXPORTS(adapter);
 
 // The bodies of the settings OpenSSL's macros reach through SSL_CTX_ctrl
 // (Ctrl = ctx_ctrl) or SSL_ctrl (Ctrl = ssl_ctrl): `fn` names the macro.

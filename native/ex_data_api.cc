@@ -26,7 +26,7 @@ void CallIndexFn(void* fn, Object* parent, void* ptr, int idx, long argl, IndexR
   napi_value argv[6] = {Surface(inst, parent), ptr ? HeldValue(inst, ptr) : Null(env), Null(env),
                         Int(env, idx), Int(env, argl), HeldValue(inst, rec->argp)};
   napi_value result = nullptr;
-  CallUser(inst, HeldValue(inst, fn), 6, argv, &result);
+  CallUser(inst, "ex_data", HeldValue(inst, fn), 6, argv, &result);
 }
 
 void ExNew(Object* parent, void* ptr, ExData*, int idx, long argl, void* argp) {
@@ -52,7 +52,7 @@ int ExDup(ExData*, const ExData*, void** from_d, int idx, long argl, void* argp)
   napi_set_named_property(env, out, "value", *from_d ? HeldValue(inst, *from_d) : Null(env));
   napi_value argv[6] = {Null(env), Null(env), out, Int(env, idx), Int(env, argl), HeldValue(inst, rec->argp)};
   napi_value result = nullptr;
-  if (!CallUser(inst, HeldValue(inst, rec->dup_fn), 6, argv, &result)) return 0;
+  if (!CallUser(inst, "ex_data", HeldValue(inst, rec->dup_fn), 6, argv, &result)) return 0;
   int64_t r = 0;
   napi_valuetype t{};
   napi_typeof(env, result, &t);

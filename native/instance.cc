@@ -71,14 +71,18 @@ CallScope::~CallScope() {
   if (exception_) napi_delete_reference(inst_->env, static_cast<napi_ref>(exception_));
 }
 
-void CallScope::CatchPending() {
+void CallScope::CatchPending(const char* who) {
   napi_value e = nullptr;
   if (napi_get_and_clear_last_exception(inst_->env, &e) != napi_ok) return;
   // Callbacks run in their own handle scopes: keep the value past them.
-  if (exception_ == nullptr) exception_ = HoldValue(inst_, e);
+  if (exception_ == nullptr) {
+    exception_ = HoldValue(inst_, e);
+    exception_source_ = who;
+  }
 }
 
 napi_value CallScope::Finish(napi_value result) {
+  inst_->last_exception_source = exception_source_;
   if (exception_ == nullptr) return result;
   napi_value first = HeldValue(inst_, exception_);
   napi_value later = nullptr;
@@ -87,14 +91,14 @@ napi_value CallScope::Finish(napi_value result) {
   return nullptr;
 }
 
-bool CallUser(Instance* inst, napi_value fn, size_t argc, const napi_value* argv, napi_value* result) {
+bool CallUser(Instance* inst, const char* who, napi_value fn, size_t argc, const napi_value* argv, napi_value* result) {
   if (inst->scope == nullptr || fn == nullptr) return false;  // the core's gate keeps this from happening
   napi_value recv = nullptr;
   napi_get_undefined(inst->env, &recv);
   if (napi_call_function(inst->env, recv, fn, argc, argv, result) == napi_ok) return true;
   bool pending = false;
   napi_is_exception_pending(inst->env, &pending);
-  if (pending) inst->scope->CatchPending();
+  if (pending) inst->scope->CatchPending(who);
   return false;
 }
 

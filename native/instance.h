@@ -43,6 +43,9 @@ struct Instance {
   int64_t test_time = 0;       // setTestTime's clock value
   std::vector<void*> index_records;  // ex_data indexes registered from JS
   std::vector<Bound> bound;    // the entry points' function data
+  // Which callback threw the exception the last entry point rethrew (for the
+  // Node adapter's reports); null when none.
+  const char* last_exception_source = nullptr;
 
   static Instance* Get(napi_env env);
 };
@@ -59,8 +62,9 @@ class CallScope {
   CallScope(const CallScope&) = delete;
   CallScope& operator=(const CallScope&) = delete;
 
-  // Records the exception pending after a failed call into JS (first wins).
-  void CatchPending();
+  // Records the exception pending after a failed call into JS (first wins),
+  // and which callback threw it (`who`: "new", "remove", "get", ...).
+  void CatchPending(const char* who = "callback");
   // Whether a callback threw: the entry point will throw, not return.
   bool failed() const { return exception_ != nullptr; }
   // The entry point's result, or null with the kept exception thrown (the
@@ -72,6 +76,7 @@ class CallScope {
   CallScope* outer_;
   CalloutScope gate_;
   void* exception_ = nullptr;  // the first exception, held (HoldValue)
+  const char* exception_source_ = nullptr;
 };
 
 // A Node-API handle scope for the duration of a C++ scope: each callback
@@ -88,9 +93,10 @@ class HandleScope {
   napi_handle_scope scope_ = nullptr;
 };
 
-// Calls a user callback. Returns false if it threw (the exception is kept by
+// Calls a user callback (`who` names it in reports: "new", "remove", "get",
+// "generate", "ex_data"). Returns false if it threw (the exception is kept by
 // the innermost CallScope) or if calling into JS is no longer possible.
-bool CallUser(Instance* inst, napi_value fn, size_t argc, const napi_value* argv, napi_value* result);
+bool CallUser(Instance* inst, const char* who, napi_value fn, size_t argc, const napi_value* argv, napi_value* result);
 
 // The JS handle for a native object: the same handle while the object lives
 // (a strong reference from its handle-table slot, dropped when OpenSSL

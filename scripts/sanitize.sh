@@ -36,7 +36,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
-  for f in test/30-cache.ts test/40-callbacks.ts test/45-misuse.ts test/50-handshake.ts test/60-der-fuzz.ts test/80-conformance.ts; do
+  for f in test/30-cache.ts test/40-callbacks.ts test/45-misuse.ts test/46-lifetime-fuzz.ts test/47-lifetime.ts test/50-handshake.ts test/60-der-fuzz.ts test/80-conformance.ts; do
     [ -f "$f" ] && files+=("$f")
   done
 fi
@@ -51,9 +51,15 @@ grep -E "^    (not )?ok|^tests:" sanitize.log
 [ "$status" -eq 0 ] || { echo "sanitize: tests failed under the sanitizers"; exit "$status"; }
 echo "sanitize: no sanitizer report in ${files[*]}"
 
-# The DER codec on its own, against the system libssl: 100,000 mutated
-# sessions in a normal and an ASan+UBSan build (test/der/run.sh).
-if [ $# -eq 0 ] && [ -f test/der/run.sh ]; then
+# The C++ suites on their own, each in a plain and an ASan+UBSan build: the
+# core's ownership, pool and allocation-failure tests (with leak checking),
+# the DER codec against the system libssl (100,000 mutated sessions), the
+# shared-memory segment's model, crash and attach tests.
+if [ $# -eq 0 ]; then
+  (unset LD_PRELOAD; sh test/core/run.sh >core.log 2>&1) || { tail -n 40 core.log; echo "sanitize: core tests failed"; exit 1; }
+  tail -n 1 core.log
   (unset LD_PRELOAD; sh test/der/run.sh all >der.log 2>&1) || { tail -n 40 der.log; echo "sanitize: DER fuzz failed"; exit 1; }
   tail -n 1 der.log
+  (unset LD_PRELOAD; bash test/shm/run.sh >shm.log 2>&1) || { tail -n 40 shm.log; echo "sanitize: shared-memory tests failed"; exit 1; }
+  tail -n 1 shm.log
 fi

@@ -39,6 +39,11 @@ struct Connection : Object {
   uint8_t sid_ctx[kMaxSidCtxLength];
   Callback<GenerateSessionIdFn> generate_session_id;
   void* verify_callback = nullptr;  // stored for SSL_get_verify_callback; never called
+  // Where the session-id lookup counts (hits, misses, cb_hits, timeouts):
+  // the session context's statistics, or a driver's tally it commits once
+  // the handshake's version is known (the Node adapter, src/adapter.h).
+  Stats* tally = nullptr;
+  Stats& lookup_stats() { return tally != nullptr ? *tally : session_ctx->stats; }
 
   // Teardown only: forgets the references to other objects without dropping
   // them (every object goes on its own then).

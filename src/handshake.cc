@@ -162,29 +162,39 @@ int ssl_get_new_session(Connection* ssl, int session) {
   return 1;
 }
 
-Ref<Session> lookup_sess_in_cache(Connection* ssl, const uint8_t* id, size_t len) {
+Ref<Session> lookup_internal(Connection* ssl, const uint8_t* id, size_t len) {
   Context* sctx = ssl->session_ctx.get();  // alive as long as ssl, which the caller holds
   Ref<Session> ret;
-  if (!(sctx->mode & kCacheNoInternalLookup)) {
-    if (len > kMaxSessionIdLength) return ret;
-    Session* found = ctx_find_session(sctx, ssl->version, id, static_cast<unsigned>(len));
-    if (found) ret = Ref<Session>::up(found);  // for the caller
-    else sctx->stats.misses++;
-  }
+  if (sctx->mode & kCacheNoInternalLookup) return ret;
+  if (len > kMaxSessionIdLength) return ret;
+  Session* found = ctx_find_session(sctx, ssl->version, id, static_cast<unsigned>(len));
+  if (found) ret = Ref<Session>::up(found);  // for the caller
+  else ssl->lookup_stats().misses++;
+  return ret;
+}
+
+Ref<Session> accept_get_result(Connection* ssl, Session* r, int copy) {
+  Context* sctx = ssl->session_ctx.get();
+  if (r == nullptr || !r->alive()) return Ref<Session>();
+  // copy == 0 hands over one of the application's references. One it does
+  // not have (all belong to a cache, a connection or a running step) is
+  // not taken: a reference is added instead, as for copy 1.
+  Ref<Session> got = copy == 0 ? adopt_app_reference(r) : Ref<Session>();
+  if (!got) got = Ref<Session>::up(r);
+  if (r->not_resumable) return Ref<Session>();  // what was handed over is dropped
+  ssl->lookup_stats().cb_hits++;
+  if (!(sctx->mode & kCacheNoInternalStore)) ctx_add_session(sctx, r);  // result ignored
+  return got;
+}
+
+Ref<Session> lookup_sess_in_cache(Connection* ssl, const uint8_t* id, size_t len) {
+  Context* sctx = ssl->session_ctx.get();
+  Ref<Session> ret = lookup_internal(ssl, id, len);
   if (!ret && sctx->get_session && callout_allowed(ssl->rt)) {
     int copy = 1;
     const Callback<GetSessionFn> cb = sctx->get_session;
     Session* r = cb.fn(ssl, id, static_cast<int>(len), &copy, cb.arg);
-    if (r == nullptr || !r->alive()) return ret;
-    // copy == 0 hands over one of the application's references. One it does
-    // not have (all belong to a cache, a connection or a running step) is
-    // not taken: a reference is added instead, as for copy 1.
-    Ref<Session> got = copy == 0 ? adopt_app_reference(r) : Ref<Session>();
-    if (!got) got = Ref<Session>::up(r);
-    if (r->not_resumable) return ret;  // what was handed over is dropped
-    sctx->stats.cb_hits++;
-    if (!(sctx->mode & kCacheNoInternalStore)) ctx_add_session(sctx, r);  // result ignored
-    ret = static_cast<Ref<Session>&&>(got);
+    ret = accept_get_result(ssl, r, copy);
   }
   return ret;
 }
@@ -202,15 +212,26 @@ int judge_prev_session(Connection* ssl, Session* s, bool from_cache) {
     return -1;
   }
   if (s->timed_out(ssl->rt->now())) {
-    Context* sctx = ssl->session_ctx.get();
-    sctx->stats.timeouts++;
-    if (from_cache) ctx_remove_session(sctx, s);  // from the cache: remove it
+    ssl->lookup_stats().timeouts++;
+    if (from_cache) ctx_remove_session(ssl->session_ctx.get(), s);  // from the cache: remove it
     return 0;
   }
   return 1;
 }
 
 }  // namespace
+
+int resume_candidate(Connection* ssl, Ref<Session> candidate, bool from_cache) {
+  const int verdict = judge_prev_session(ssl, candidate.get(), from_cache);
+  if (verdict == 1) {
+    ssl->session = static_cast<Ref<Session>&&>(candidate);
+    ssl->lookup_stats().hits++;
+    return 1;
+  }
+  candidate.reset();
+  if (!from_cache) ssl->ticket_expected = true;  // from a ticket: issue a new one
+  return verdict;
+}
 
 int ssl_get_prev_session(Connection* ssl, const uint8_t* id, size_t len, Ref<Session> ticket) {
   if (len > kMaxSessionIdLength) {
@@ -221,15 +242,7 @@ int ssl_get_prev_session(Connection* ssl, const uint8_t* id, size_t len, Ref<Ses
   const bool try_session_cache = !ticket && len > 0;
   Ref<Session> ret = try_session_cache ? lookup_sess_in_cache(ssl, id, len) : static_cast<Ref<Session>&&>(ticket);
   if (!ret) return 0;
-  const int verdict = judge_prev_session(ssl, ret.get(), try_session_cache);
-  if (verdict == 1) {
-    ssl->session = static_cast<Ref<Session>&&>(ret);
-    ssl->session_ctx->stats.hits++;
-    return 1;
-  }
-  ret.reset();
-  if (!try_session_cache) ssl->ticket_expected = true;  // from a ticket: issue a new one
-  return verdict;
+  return resume_candidate(ssl, static_cast<Ref<Session>&&>(ret), try_session_cache);
 }
 
 void ssl_update_cache(Connection* ssl, int mode) {
@@ -244,7 +257,11 @@ void ssl_update_cache(Connection* ssl, int mode) {
   long i = sctx->mode;
   Ref<Session> keep = Ref<Session>::up(s);  // s stays alive through the callbacks below
   if ((i & mode) && (!ssl->hit || ssl->version == kTls13Version)) {
-    if (!(i & kCacheNoInternalStore)) ctx_add_session(sctx, s);
+    // A TLS 1.3 server's session (a stateless ticket's) is never looked up
+    // by id: OpenSSL stores it only when something may want it back (a
+    // remove callback; early data and stateful tickets are not modelled).
+    const bool lookable = ssl->version != kTls13Version || !ssl->server || sctx->remove_session;
+    if (!(i & kCacheNoInternalStore) && lookable) ctx_add_session(sctx, s);
     if (sctx->new_session && callout_allowed(rt)) {
       // The callback's reference, borrowed while it runs (it cannot free it):
       // returning 1 keeps it for the application, 0 gives it back.

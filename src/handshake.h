@@ -35,6 +35,21 @@ int ssl_get_new_session(Connection* ssl, int session);
 // session with one reference for the caller, or null. The caller holds ssl.
 Ref<Session> lookup_sess_in_cache(Connection* ssl, const uint8_t* id, size_t len);
 
+// lookup_sess_in_cache's two halves, for a driver that asks the get
+// callback itself (asynchronously: the Node adapter): the internal table
+// (unless NO_INTERNAL_LOOKUP; a miss counts `misses`), and what the get
+// callback returned with its copy flag (null and non-resumable sessions are
+// nothing; `cb_hits`; stored unless NO_INTERNAL_STORE). Both return the
+// session with one reference for the caller, or null. The caller holds ssl.
+Ref<Session> lookup_internal(Connection* ssl, const uint8_t* id, size_t len);
+Ref<Session> accept_get_result(Connection* ssl, Session* r, int copy);
+
+// ssl_get_prev_session's checks on a candidate the lookup (from_cache) or a
+// ticket found: version, id context, verify mode, expiry (a timed-out
+// session from the cache is removed). 1: the connection resumes it (`hits`);
+// 0: a miss; -1: fatal (SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED).
+int resume_candidate(Connection* ssl, Ref<Session> candidate, bool from_cache);
+
 // ssl_get_prev_session for the session-id path, or for a session recovered
 // from a ticket (`ticket` non-null: its reference is taken over;
 // try_session_cache is then 0). Returns 1 (the connection resumes it:

@@ -84,6 +84,8 @@ void* aligned_chunk(size_t bytes) {
 }
 
 void free_chunk(void* p, size_t bytes) {
+  // The address range may be mapped again by anyone: it must not stay poisoned.
+  OSC_UNPOISON(p, bytes);
 #ifdef _WIN32
   (void)bytes;
   _aligned_free(p);

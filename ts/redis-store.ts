@@ -23,7 +23,7 @@ import {
   SSL_SESSION_get0_id_context, SSL_SESSION_get_id, SSL_SESSION_get_time, SSL_SESSION_get_timeout, getCacheTime,
 } from './session';
 import { SSL_CTX_set_session_id_context } from './ssl';
-import { setAsyncGetSessionCallback } from './tls-guard';
+import { setAsyncGetSessionCallback } from './tls-common';
 import type { Out, SSL, SSL_CTX, SSL_SESSION } from './types';
 
 /**

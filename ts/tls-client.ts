@@ -4,46 +4,43 @@
 // OpenSSL's client rules: a client context caches the sessions of its handshakes when its mode
 // has SSL_SESS_CACHE_CLIENT (the internal store unless NO_INTERNAL_STORE, then the new callback),
 // keyed like every session by (version, id); which session a new connection offers is the
-// application's choice (SSL_set_session). Here that choice is made by peer: each session the
-// cache stores is also filed under the peer it came from, "host:port" (plus "/servername" when
-// the SNI name differs from host), and the next connection to that peer offers the most recent
-// one that is still resumable and not expired (cache clock). TLS 1.3 sessions (tickets) are
-// single-use: offered once, and removed from the cache when the server resumed them.
+// application's choice (SSL_set_session). Here that choice is made by peer: the key of each
+// session the cache stores is also filed under the peer it came from ("host:port", plus
+// "/servername" when the SNI name differs from host), and the next connection to that peer offers
+// the most recent one the cache still holds that is resumable and not expired. The peer lists hold
+// keys, not sessions: what the context evicts, times out or removes is gone for every peer, so the
+// client cache is bounded by the context's size. TLS 1.3 sessions (tickets) are single-use:
+// offered once, and removed from the cache when the server resumed them.
 //
-// How each statistic follows a client connection:
+// How each statistic follows a client connection (one SSL object per connection):
 //   connect       connect() (tls_setup_handshake)
 //   misses        'secureConnect' when an offered session was not resumed (tls_process_server_hello)
 //   hits, connect_good, and for TLS <= 1.2 the store, new callback and auto-clear
-//                 'secureConnect' (tls_finish_handshake on the connection; a TLS 1.2 full
-//                 handshake's 'session' event is taken first, so the new session is stored)
-//   TLS 1.3 tickets 'session' after the handshake (ssl_update_cache, as OpenSSL does for a
-//                 NewSessionTicket)
+//                 'secureConnect' (tls_finish_handshake)
+//   TLS 1.3 tickets 'session' (ssl_update_cache, as OpenSSL does for a NewSessionTicket), taken
+//                 after the connection's own handshake steps
 // A connection closed with an error (Node's 'close' with hadError) loses its session from the
 // cache (SSL_CTX_remove_session, remove callback included), as OpenSSL's SSL_free does for a
 // connection that finished its handshake and sent no close_notify.
 import { EventEmitter } from 'node:events';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
+import { binding } from './binding';
+import { SSL_RECEIVED_SHUTDOWN, SSL_SENT_SHUTDOWN, SSL_SESS_CACHE_CLIENT, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION, TLS1_VERSION } from './constants';
 import { SSL_CTX_free, SSL_CTX_get_session_cache_mode, SSL_CTX_remove_session, SSL_CTX_set_session_cache_mode, SSL_CTX_up_ref } from './ctx';
-import { SSL_RECEIVED_SHUTDOWN, SSL_SENT_SHUTDOWN, SSL_SESS_CACHE_CLIENT, TLS1_2_VERSION, TLS1_3_VERSION } from './constants';
 import { sessionFromDer, sessionToDer } from './der';
 import { ssl_get_new_session, ssl_update_cache, tls_finish_handshake, tls_process_server_hello, tls_setup_handshake } from './handshake';
-import {
-  SSL_SESSION_free, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version, SSL_SESSION_get_time, SSL_SESSION_get_timeout,
-  SSL_SESSION_is_resumable, SSL_SESSION_up_ref, getCacheTime,
-} from './session';
-import {
-  SSL_free, SSL_get0_session, SSL_get_shutdown, SSL_has_matching_session_id, SSL_new, SSL_set_connect_state, SSL_set_session,
-  SSL_set_shutdown,
-} from './ssl';
-import { CallbackGuard, SessionCacheError, asBuffer, drainErrorQueue, toError } from './tls-guard';
+import { SSL_SESSION_free, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version } from './session';
+import { SSL_free, SSL_get0_session, SSL_get_shutdown, SSL_new, SSL_set_connect_state, SSL_set_session, SSL_set_shutdown } from './ssl';
+import { Reporter, SessionCacheError, drainErrorQueue, stepError } from './tls-common';
 import type { SSL, SSL_CTX, SSL_SESSION } from './types';
 
-/** ClientSessionCacheOptions are the options of {@link createClientSessionCache}. */
+const clientCachedSession: (ctx: SSL_CTX, version: number, id: Uint8Array) => SSL_SESSION | null = binding.clientCachedSession;
+
 export interface ClientSessionCacheOptions {
   /** The peer a connection belongs to (default: "host:port", plus "/servername" when it differs from host). */
   peerKey?: (options: { host: string; port: number; servername?: string }) => string;
-  /** At most this many sessions filed per peer, newest kept (default 8). */
+  /** At most this many session keys filed per peer, newest kept (default 8). */
   maxPerPeer?: number;
   /** Called with each error caught (callbacks that threw, undecodable DER, ...). */
   onError?: (err: SessionCacheError) => void;
@@ -60,7 +57,7 @@ export interface ClientHandshakeInfo {
 }
 
 const PROTOCOL_VERSIONS: Record<string, number> = {
-  TLSv1: 0x0301, 'TLSv1.1': 0x0302, 'TLSv1.2': TLS1_2_VERSION, 'TLSv1.3': TLS1_3_VERSION,
+  TLSv1: TLS1_VERSION, 'TLSv1.1': TLS1_1_VERSION, 'TLSv1.2': TLS1_2_VERSION, 'TLSv1.3': TLS1_3_VERSION,
 };
 
 function defaultPeerKey(o: { host: string; port: number; servername?: string }): string {
@@ -68,64 +65,78 @@ function defaultPeerKey(o: { host: string; port: number; servername?: string }):
   return o.servername && o.servername !== o.host ? `${base}/${o.servername}` : base;
 }
 
+interface SessionKey { version: number; id: Buffer }
+
+/** One connection's handshake state: its SSL object and the sessions Node handed over early. */
+interface Connection {
+  ssl: SSL;
+  peer: string;
+  finished: boolean;
+  early: Buffer[];  // 'session' events before 'secureConnect': taken after the handshake's own steps
+}
+
 /**
- * A client session cache over an SSL_CTX (made with TLS_client_method(); the constructor adds
- * SSL_SESS_CACHE_CLIENT to its mode if missing, and takes a reference on it until close()).
- * Events: 'error' (SessionCacheError, only when listened to), 'handshake' (ClientHandshakeInfo).
+ * ClientSessionCache is a client session cache over an SSL_CTX (made with TLS_client_method(); the
+ * constructor adds SSL_SESS_CACHE_CLIENT to its mode if missing, and takes a reference on it until
+ * close()). Events: 'error' (SessionCacheError, only when listened to), 'handshake'
+ * (ClientHandshakeInfo).
  */
 export class ClientSessionCache extends EventEmitter {
   readonly ctx: SSL_CTX;
-  private readonly byPeer = new Map<string, SSL_SESSION[]>();
+  private readonly byPeer = new Map<string, SessionKey[]>();
   private readonly peerKey: NonNullable<ClientSessionCacheOptions['peerKey']>;
   private readonly maxPerPeer: number;
-  private readonly onError: ((err: SessionCacheError) => void) | undefined;
-  private readonly guard: CallbackGuard;
+  private readonly reporter: Reporter;
   private closed = false;
 
   constructor(ctx: SSL_CTX, options: ClientSessionCacheOptions = {}) {
     super();
+    const max = options.maxPerPeer ?? 8;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError('createClientSessionCache: maxPerPeer must be a positive integer');
+    if (options.peerKey !== undefined && typeof options.peerKey !== 'function') throw new TypeError('createClientSessionCache: peerKey must be a function');
     this.ctx = ctx;
     this.peerKey = options.peerKey ?? defaultPeerKey;
-    this.maxPerPeer = options.maxPerPeer ?? 8;
-    this.onError = options.onError;
-    this.guard = new CallbackGuard(ctx, (e) => this.report(e));
+    this.maxPerPeer = max;
+    this.reporter = new Reporter(this, options.onError);
     SSL_CTX_up_ref(ctx);
     const mode = SSL_CTX_get_session_cache_mode(ctx);
     if (!(mode & SSL_SESS_CACHE_CLIENT)) SSL_CTX_set_session_cache_mode(ctx, mode | SSL_SESS_CACHE_CLIENT);
   }
 
   private report(e: SessionCacheError): void {
-    if (this.onError) {
-      try { this.onError(e); } catch { /* not reported again */ }
+    this.reporter.report(e);
+  }
+
+  private guard<T>(what: string, step: () => T): T | undefined {
+    try {
+      return step();
+    } catch (e) {
+      this.report(stepError(what, e));
+      return undefined;
     }
-    if (this.listenerCount('error') > 0) this.emit('error', e);
-    else if (!this.onError) process.emitWarning(e.message, { type: 'SessionCacheWarning', code: `OSC_${e.source.toUpperCase()}` });
   }
 
-  /** The number of sessions filed for `peer` (a peerKey result) that could still be offered. */
+  /** sessionsFor returns the number of sessions filed for `peer` (a peerKey result) that could still be offered. */
   sessionsFor(peer: string): number {
-    return (this.byPeer.get(peer) ?? []).filter((s) => this.usable(s)).length;
+    let n = 0;
+    for (const k of this.byPeer.get(peer) ?? []) {
+      const s = clientCachedSession(this.ctx, k.version, k.id);
+      if (s !== null) { n++; SSL_SESSION_free(s); }
+    }
+    return n;
   }
 
-  private usable(s: SSL_SESSION): boolean {
-    if (SSL_SESSION_is_resumable(s) !== 1) return false;
-    const now = Number(getCacheTime());
-    return !(now > Number(SSL_SESSION_get_time(s)) + Number(SSL_SESSION_get_timeout(s)));
-  }
-
-  // The session to offer to `peer`, with a reference for the caller, or null.
+  // The session to offer to `peer`, with a reference for the caller, or null. Keys whose session
+  // the context no longer holds are dropped on the way; a TLS 1.3 one is taken (single use).
   private pick(peer: string): SSL_SESSION | null {
-    const list = this.byPeer.get(peer);
-    if (!list) return null;
-    while (list.length > 0) {
-      const s = list[0] as SSL_SESSION;
-      if (!this.usable(s)) {
-        list.shift();
-        SSL_SESSION_free(s);
-        continue;
-      }
-      if (SSL_SESSION_get_protocol_version(s) === TLS1_3_VERSION) list.shift(); // single use: our reference goes to the caller
-      else SSL_SESSION_up_ref(s);
+    const keys = this.byPeer.get(peer);
+    if (!keys) return null;
+    while (keys.length > 0) {
+      const k = keys.shift() as SessionKey;
+      const s = clientCachedSession(this.ctx, k.version, k.id);
+      if (s === null) continue;
+      if (k.version !== TLS1_3_VERSION) keys.unshift(k);
+      if (keys.length === 0) this.byPeer.delete(peer);
       return s;
     }
     this.byPeer.delete(peer);
@@ -133,11 +144,14 @@ export class ClientSessionCache extends EventEmitter {
   }
 
   private file(peer: string, s: SSL_SESSION): void {
-    SSL_SESSION_up_ref(s);
-    const list = this.byPeer.get(peer) ?? [];
-    list.unshift(s);
-    while (list.length > this.maxPerPeer) SSL_SESSION_free(list.pop() as SSL_SESSION);
-    this.byPeer.set(peer, list);
+    const len = { value: 0 };
+    const id = Buffer.from(SSL_SESSION_get_id(s, len));
+    if (len.value === 0) return;
+    const version = SSL_SESSION_get_protocol_version(s);
+    const keys = (this.byPeer.get(peer) ?? []).filter((k) => !(k.version === version && k.id.equals(id)));
+    keys.unshift({ version, id });
+    keys.length = Math.min(keys.length, this.maxPerPeer);
+    this.byPeer.set(peer, keys);
   }
 
   // SSL_set_session without OpenSSL's "remove the previous session of a finished connection that
@@ -145,7 +159,7 @@ export class ClientSessionCache extends EventEmitter {
   private replaceSession(ssl: SSL, s: SSL_SESSION | null): void {
     const flags = SSL_get_shutdown(ssl);
     SSL_set_shutdown(ssl, flags | SSL_SENT_SHUTDOWN);
-    this.guard.run(() => SSL_set_session(ssl, s), null, () => 1);
+    this.guard('SSL_set_session', () => SSL_set_session(ssl, s));
     SSL_set_shutdown(ssl, flags);
   }
 
@@ -158,90 +172,89 @@ export class ClientSessionCache extends EventEmitter {
     const host = options.host ?? 'localhost';
     const port = Number(options.port ?? 443);
     const servername = options.servername ?? (options.host && !/^[\d.:]+$/.test(options.host) ? options.host : undefined);
-    const peer = this.peerKey({ host, port, servername });
-    const ssl = SSL_new(this.ctx);
-    SSL_set_connect_state(ssl);
-    tls_setup_handshake(ssl);
+    const c: Connection = { ssl: SSL_new(this.ctx), peer: this.peerKey({ host, port, servername }), finished: false, early: [] };
+    SSL_set_connect_state(c.ssl);
+    this.guard('tls_setup_handshake', () => tls_setup_handshake(c.ssl));
     let offered: SSL_SESSION | null = null;
     let der: Uint8Array | null = null;
     if (options.session === undefined) {
-      offered = this.pick(peer);
+      offered = this.pick(c.peer);
       if (offered) {
         der = sessionToDer(offered);
-        this.replaceSession(ssl, offered); // the connection's reference
-        SSL_SESSION_free(offered); // ours
+        this.replaceSession(c.ssl, offered);  // the connection's reference
+        SSL_SESSION_free(offered);  // ours
         if (!der) { drainErrorQueue(); offered = null; }
       }
     }
     // A ClientHello without a session to resume carries an empty one.
-    if (!offered) this.guard.run(() => ssl_get_new_session(ssl, 0), null, () => 0);
-    const socket = tls.connect(der ? { ...options, session: asBuffer(der) } : options, secureConnectListener);
-    let finished = false;
-    socket.on('session', (d: Buffer) => this.onSession(ssl, peer, d, finished));
+    if (!offered) this.guard('ssl_get_new_session', () => ssl_get_new_session(c.ssl, 0));
+    const socket = tls.connect(der ? { ...options, session: Buffer.from(der) } : options, secureConnectListener);
+    socket.on('session', (d: Buffer) => {
+      if (c.finished) this.onSession(c, d);
+      else c.early.push(d);
+    });
     socket.once('secureConnect', () => {
       const reused = socket.isSessionReused();
       const protocol = socket.getProtocol();
       const version = PROTOCOL_VERSIONS[protocol ?? ''] ?? TLS1_2_VERSION;
-      this.guard.run(() => tls_process_server_hello(ssl, reused ? 1 : 0, version, null), null, () => 0);
+      this.guard('tls_process_server_hello', () => tls_process_server_hello(c.ssl, reused ? 1 : 0, version, null));
       const finish = (): void => {
-        finished = true;
-        try {
-          this.guard.run(() => tls_finish_handshake(ssl), null, () => 1);
-          this.fileIfCached(ssl, peer);
-        } catch (e) {
-          this.report(toError('internal', 'tls_finish_handshake', e));
-        }
+        if (c.finished) return;
+        // A TLS <= 1.2 full handshake's new session is the connection's: take it first, so
+        // tls_finish_handshake stores it (ssl_update_cache).
+        if (version !== TLS1_3_VERSION && !reused && c.early.length > 0) this.adopt(c, c.early.shift() as Buffer);
+        this.guard('tls_finish_handshake', () => tls_finish_handshake(c.ssl));
+        c.finished = true;
+        if (version !== TLS1_3_VERSION) this.fileCurrent(c);
+        for (const d of c.early.splice(0)) this.onSession(c, d);
       };
       // A TLS 1.2 full handshake's 'session' follows in this same tick: take it first.
-      if (!reused && protocol !== 'TLSv1.3') process.nextTick(finish);
+      if (!reused && version !== TLS1_3_VERSION && c.early.length === 0) process.nextTick(finish);
       else finish();
-      this.emit('handshake', { peer, offered: offered !== null, reused, protocol } satisfies ClientHandshakeInfo);
+      this.emit('handshake', { peer: c.peer, offered: offered !== null, reused, protocol } satisfies ClientHandshakeInfo);
     });
     socket.once('close', (hadError: boolean) => {
-      try {
-        const s = SSL_get0_session(ssl);
-        if (hadError && finished && s) this.guard.run(() => SSL_CTX_remove_session(this.ctx, s), null, () => 0);
-        SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-        this.guard.run(() => SSL_free(ssl), null, () => undefined);
-      } catch (e) {
-        this.report(toError('internal', 'close', e));
-      }
+      this.guard('close', () => {
+        const s = SSL_get0_session(c.ssl);
+        if (hadError && c.finished && s) SSL_CTX_remove_session(this.ctx, s);
+        SSL_set_shutdown(c.ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        SSL_free(c.ssl);
+      });
     });
     return socket;
   }
 
-  // Node's 'session': during a TLS <= 1.2 handshake the connection's new session (stored by
-  // tls_finish_handshake); after a handshake a TLS 1.3 ticket, stored at once.
-  private onSession(ssl: SSL, peer: string, d: Buffer, finished: boolean): void {
-    if (this.closed) return;
-    try {
-      const s = sessionFromDer(d);
-      if (s === null) {
-        this.report(new SessionCacheError('der', `client 'session': Node's session does not decode (${drainErrorQueue()})`));
-        return;
-      }
-      this.replaceSession(ssl, s);
-      SSL_SESSION_free(s); // the connection holds it
-      if (!finished) return;
-      this.guard.run(() => ssl_update_cache(ssl, SSL_SESS_CACHE_CLIENT), null, () => undefined);
-      this.fileIfCached(ssl, peer);
-    } catch (e) {
-      this.report(toError('internal', "client 'session'", e));
+  // Makes Node's session (DER) the connection's current one; false if it does not decode.
+  private adopt(c: Connection, d: Buffer): boolean {
+    const s = this.guard('sessionFromDer', () => sessionFromDer(d)) ?? null;
+    if (s === null) {
+      this.report(new SessionCacheError('der', `client 'session': Node's session does not decode (${drainErrorQueue()})`));
+      return false;
     }
+    this.replaceSession(c.ssl, s);
+    SSL_SESSION_free(s);  // the connection holds it
+    return true;
   }
 
-  // Files the connection's session for the peer if the cache holds it (not with
+  // Node's 'session' after the handshake: a TLS 1.3 ticket (or a TLS 1.2 session), stored as
+  // OpenSSL stores a NewSessionTicket's session.
+  private onSession(c: Connection, d: Buffer): void {
+    if (this.closed || !this.adopt(c, d)) return;
+    this.guard('ssl_update_cache', () => ssl_update_cache(c.ssl, SSL_SESS_CACHE_CLIENT));
+    this.fileCurrent(c);
+  }
+
+  // Files the connection's session for its peer if the cache holds it (not with
   // NO_INTERNAL_STORE, nor when the mode lost SSL_SESS_CACHE_CLIENT): the cache decides.
-  private fileIfCached(ssl: SSL, peer: string): void {
-    const s = SSL_get0_session(ssl);
+  private fileCurrent(c: Connection): void {
+    const s = SSL_get0_session(c.ssl);
     if (s === null) return;
     const len = { value: 0 };
     const id = SSL_SESSION_get_id(s, len);
-    if (len.value > 0 && SSL_has_matching_session_id(ssl, id, len.value) === 1 && !this.isFiled(peer, s)) this.file(peer, s);
-  }
-
-  private isFiled(peer: string, s: SSL_SESSION): boolean {
-    return (this.byPeer.get(peer) ?? []).includes(s);
+    const cached = len.value > 0 ? clientCachedSession(this.ctx, SSL_SESSION_get_protocol_version(s), id) : null;
+    if (cached === null) return;
+    SSL_SESSION_free(cached);
+    this.file(c.peer, s);
   }
 
   /**
@@ -266,11 +279,10 @@ export class ClientSessionCache extends EventEmitter {
     return new SessionCacheAgent({ ...options, maxCachedSessions: 0 });
   }
 
-  /** close drops the filed sessions' references and the cache's reference on the context. */
+  /** close forgets the peers and drops the cache's reference on the context. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const list of this.byPeer.values()) for (const s of list) SSL_SESSION_free(s);
     this.byPeer.clear();
     SSL_CTX_free(this.ctx);
   }

@@ -1,94 +1,96 @@
-// Not OpenSSL API: an SSL_CTX of this package as the session cache behind Node's TLS servers
-// (tls.Server, https.Server, http2 secure servers) and clients (tls.connect, https.Agent).
+// Not OpenSSL API: an SSL_CTX of this package as the session cache behind a Node TLS server
+// (tls.Server, https.Server, an http2 secure server).
 //
-// Node's servers keep no session cache of their own (Node's SSL_CTX has SSL_SESS_CACHE_NO_INTERNAL):
-// session-id resumption works only through the server's 'newSession' and 'resumeSession' events,
-// which hand sessions over as OpenSSL's DER. attachSessionCache answers those events with the
-// server handshake steps of OpenSSL 3.0 (handshake.ts), on an SSL object standing for the connection, so the
-// context's mode, size, timeouts, id context, callbacks and statistics behave as in OpenSSL.
+// Node's servers keep no session cache of their own: session-id resumption works only through the
+// server's 'newSession' and 'resumeSession' events, which hand sessions over as OpenSSL's DER.
+// Each event is one native step running OpenSSL's own logic on the context (src/adapter.h); this
+// file only wires the events, waits for asynchronous get callbacks, and reports.
 //
-// How each statistic follows a Node server (one SSL_CTX per adapter):
-//   accept       'connection' (a TCP connection the TLS server takes: tls_setup_handshake)
-//   accept_good  'secureConnection' (tls_finish_handshake); after a session-id resumption on the
-//                connection object that resumed, so auto-clear runs there as in OpenSSL
-//   misses, hits, cb_hits, timeouts
-//                'resumeSession' (ssl_get_prev_session: table unless NO_INTERNAL_LOOKUP, then the
-//                get callback, version / id context / expiry checks)
+// How each statistic follows a Node server (see docs/serving-tls.md for the full table):
+//   accept        'connection' (tls_setup_handshake)
+//   hits, misses, cb_hits, timeouts
+//                 'resumeSession' looks the id up as ssl_get_prev_session does and keeps the counts
+//                 until 'secureConnection' tells the version: a TLS 1.3 handshake never looks its
+//                 legacy session id up in OpenSSL, so its lookup is not counted; a resumption by
+//                 ticket (TLS 1.2 or 1.3) counts a hit there
 //   number, cache_full, auto-clear
-//                'newSession' (ssl_update_cache: internal store unless NO_INTERNAL_STORE, the new
-//                callback, every 256th good handshake a flush)
-//   connect*     never (server side); accept_renegotiate never (Node renegotiates without us)
-// Resumptions by ticket (TLS 1.2 tickets, TLS 1.3 PSK) happen inside Node's OpenSSL: no
-// 'resumeSession' is emitted, so they count accept and accept_good only (and
-// stats().ticketResumptions). Node emits 'resumeSession' for every ClientHello that carries a
-// session id and no ticket, including the random legacy_session_id of TLS 1.3 clients: those
-// count one miss each, where OpenSSL, negotiating TLS 1.3, would not look the id up.
+//                 'newSession' (ssl_update_cache)
+//   accept_good   'secureConnection' (tls_finish_handshake)
+import { executionAsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type * as tls from 'node:tls';
+import { binding } from './binding';
+import { TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION, TLS1_VERSION } from './constants';
 import {
-  SSL_CTX_free, SSL_CTX_get_session_cache_mode, SSL_CTX_sess_accept, SSL_CTX_sess_accept_good,
-  SSL_CTX_sess_accept_renegotiate, SSL_CTX_sess_cache_full, SSL_CTX_sess_cb_hits, SSL_CTX_sess_connect,
-  SSL_CTX_sess_connect_good, SSL_CTX_sess_connect_renegotiate, SSL_CTX_sess_get_get_cb, SSL_CTX_sess_hits,
-  SSL_CTX_sess_misses, SSL_CTX_sess_number, SSL_CTX_sess_timeouts, SSL_CTX_set_session_cache_mode, SSL_CTX_up_ref,
+  SSL_CTX_free, SSL_CTX_get_timeout, SSL_CTX_sess_accept, SSL_CTX_sess_accept_good, SSL_CTX_sess_accept_renegotiate,
+  SSL_CTX_sess_cache_full, SSL_CTX_sess_cb_hits, SSL_CTX_sess_connect, SSL_CTX_sess_connect_good,
+  SSL_CTX_sess_connect_renegotiate, SSL_CTX_sess_get_get_cb, SSL_CTX_sess_hits, SSL_CTX_sess_misses,
+  SSL_CTX_sess_number, SSL_CTX_sess_timeouts, SSL_CTX_up_ref,
 } from './ctx';
+import { SSL_SESSION_free } from './session';
+import { SSL_CTX_set_session_id_context, SSL_free, SSL_new, SSL_set_accept_state } from './ssl';
 import {
-  SSL_SESS_CACHE_NO_INTERNAL_LOOKUP, SSL_SESS_CACHE_SERVER, SSL_SENT_SHUTDOWN, SSL_RECEIVED_SHUTDOWN,
-  TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION, TLS1_VERSION,
-} from './constants';
-import { sessionFromDer, sessionToDer } from './der';
-import { setNegotiatedVersion, ssl_get_prev_session, ssl_update_cache, tls_finish_handshake, tls_setup_handshake } from './handshake';
+  type AsyncGetSessionCallback, Reporter, SessionCacheError, checkTimeoutMs, drainErrorQueue, isThenable, settleWithin,
+  stepError, toError,
+} from './tls-common';
 import {
-  SSL_SESSION_free, SSL_SESSION_get0_id_context, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version,
-} from './session';
-import {
-  SSL_CTX_set_session_id_context, SSL_free, SSL_get0_session, SSL_has_matching_session_id, SSL_new,
-  SSL_session_reused, SSL_set_accept_state, SSL_set_session, SSL_set_shutdown,
-} from './ssl';
-import {
-  type AsyncGetSessionCallback, CallbackGuard, SessionCacheError, asBuffer, drainErrorQueue, hex, isThenable, toError,
-  toSession,
-} from './tls-guard';
-import type { GetSessionCallback, Out, SSL, SSL_CTX, SSL_SESSION } from './types';
+  type ServerCacheSettings, assertTlsServer, rebuildSecureContext, serverSessionIdContext, sidCtxBytes, sidCtxString,
+} from './tls-server-options';
+import type { SSL, SSL_CTX, SSL_SESSION } from './types';
 
 export {
   type AsyncGetSessionCallback, SessionCacheError, type SessionCacheErrorSource, setAsyncGetSessionCallback,
-} from './tls-guard';
+} from './tls-common';
 export * from './tls-client';
 
-/** The versions that resume by session id, in the order the adapter tries them (see attachSessionCache). */
-export const SESSION_ID_VERSIONS: readonly number[] = [TLS1_2_VERSION, TLS1_1_VERSION, TLS1_VERSION];
+const adapterAccept: (ctx: SSL_CTX) => void = binding.adapterAccept;
+const adapterLookup: (ctx: SSL_CTX, id: Uint8Array, tally: Int32Array) => Uint8Array | null = binding.adapterLookup;
+const adapterLookupAnswer: (ctx: SSL_CTX, id: Uint8Array, answer: SSL_SESSION | Uint8Array | null, copy: number, tally: Int32Array) => Uint8Array | null = binding.adapterLookupAnswer;
+const adapterNewSession: (ctx: SSL_CTX, der: Uint8Array, skipTls13: boolean) => number = binding.adapterNewSession;
+const adapterFinish: (ctx: SSL_CTX, version: number, resumed: boolean, tally: Int32Array | null) => void = binding.adapterFinish;
+const contextIdContext: (ctx: SSL_CTX) => Uint8Array = binding.contextIdContext;
 
-/** SessionCacheOptions are the options of {@link attachSessionCache}. */
+// The tally's layout (native/adapter_api.cc).
+const OUTCOME = 4;
+const FATAL_REASON = 5;
+const ANSWER_CHECK = 6;
+const LOOKUP_ASK_STORE = 2;
+const LOOKUP_FATAL = 3;
+const NEW_SESSION_WRONG_CONTEXT = 2;
+const NEW_SESSION_UNDECODABLE = -1;
+const NEW_SESSION_SKIPPED = -2;
+
+const PROTOCOL_VERSIONS: Record<string, number> = {
+  TLSv1: TLS1_VERSION, 'TLSv1.1': TLS1_1_VERSION, 'TLSv1.2': TLS1_2_VERSION, 'TLSv1.3': TLS1_3_VERSION,
+};
+
 export interface SessionCacheOptions {
   /**
-   * The session id context, set once for both sides: Node's server (its `sessionIdContext`, by
-   * rebuilding the server's secure context from its own options with `server.setSecureContext`)
-   * and the cache (SSL_CTX_set_session_id_context with the same UTF-8 bytes, as Node passes
-   * them). Up to 32 bytes. Without it the cache takes the server's current value, which by
-   * default is a hash of `process.argv`: sessions then never resume in another process or on
-   * another machine, even through a shared external store.
+   * The session id context, set for both Node's server (its `sessionIdContext`) and the cache
+   * (SSL_CTX_set_session_id_context), up to 32 bytes. Without it the adapter takes the one
+   * already set on the context (by a store, for instance), else the server's own, which by default
+   * is a hash of `process.argv`: sessions then never resume in another process or machine.
    */
   sessionIdContext?: string | Uint8Array;
   /**
-   * What to do with the TLS 1.3 sessions Node hands to 'newSession' (one per ticket, usually two
-   * per handshake). They are never looked up by id: Node resumes TLS 1.3 by ticket inside its
-   * own OpenSSL. 'skip' (the default, as nginx does with tickets on) calls done() and leaves the
-   * cache and the new callback alone; 'store' runs the new-session path for them too (they take
-   * cache space until they expire or are evicted).
+   * TLS 1.3 sessions Node hands to 'newSession' (one per ticket): 'openssl' (the default) runs
+   * OpenSSL's ssl_update_cache on them, as OpenSSL does (the new callback sees them; the internal
+   * cache keeps them only when the context has a remove callback); 'skip' leaves them alone.
+   * They are never looked up by id: TLS 1.3 resumes by ticket, inside Node's OpenSSL.
    */
-  tls13?: 'skip' | 'store';
+  tls13?: 'openssl' | 'skip';
   /** Milliseconds a Promise from the get callback may take before the lookup counts as a miss (default 2000). */
   getTimeout?: number;
   /** Called with each error the adapter caught (callbacks that threw or rejected, undecodable DER, ...). */
   onError?: (err: SessionCacheError) => void;
 }
 
-/** SSL_CTX_sess_* of the context, and the adapter's own counts. */
+/** SessionCacheStats holds SSL_CTX_sess_* of the context and the adapter's own counts. */
 export interface SessionCacheStats {
   number: number; connect: number; connect_good: number; connect_renegotiate: number;
   accept: number; accept_good: number; accept_renegotiate: number;
   hits: number; cb_hits: number; misses: number; timeouts: number; cache_full: number;
-  /** Handshakes Node resumed from a ticket (the cache was not asked). */
+  /** Handshakes Node resumed from a ticket (counted in hits, as OpenSSL does). */
   ticketResumptions: number;
   /** TLS 1.3 sessions from 'newSession' left alone (tls13: 'skip'). */
   tls13Skipped: number;
@@ -99,21 +101,18 @@ export interface SessionCacheStats {
 /** What a 'lookup' event reports: one 'resumeSession' answered. */
 export interface SessionLookupInfo {
   id: Buffer;
-  /** The cache resumed it (Node got the session back). */
+  /** A session was handed to Node to resume. */
   resumed: boolean;
-  /** The version the lookup ran with. */
-  version: number;
 }
 
 /** What a 'store' event reports: one 'newSession' handled. */
 export interface SessionStoreInfo {
   id: Buffer;
-  version: number;
   /** false when skipped (TLS 1.3 with tls13: 'skip') or not decodable. */
   handled: boolean;
 }
 
-/** SSL_CTX_sess_* of `ctx` as one object (what print_stats prints). */
+/** sessionCacheStats returns SSL_CTX_sess_* of `ctx` as one object (what print_stats prints). */
 export function sessionCacheStats(ctx: SSL_CTX): Omit<SessionCacheStats, 'ticketResumptions' | 'tls13Skipped' | 'errors'> {
   return {
     number: SSL_CTX_sess_number(ctx), connect: SSL_CTX_sess_connect(ctx), connect_good: SSL_CTX_sess_connect_good(ctx),
@@ -124,474 +123,270 @@ export function sessionCacheStats(ctx: SSL_CTX): Omit<SessionCacheStats, 'ticket
   };
 }
 
-/**
- * A sessionIdContext as Node takes it (a string; Node passes its UTF-8 bytes to OpenSSL). Bytes
- * are accepted when they are valid UTF-8 (any ASCII, NULs included, as C's `&int_var` contexts).
- */
-function sidCtxString(value: string | Uint8Array): string {
-  if (typeof value === 'string') return value;
-  if (!(value instanceof Uint8Array)) throw new TypeError('sessionIdContext must be a string or a Uint8Array');
-  const s = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
-  if (!Buffer.from(s, 'utf8').equals(value)) throw new RangeError('sessionIdContext: these bytes are not valid UTF-8, and Node takes the id context as a string');
-  return s;
-}
-
-/** The bytes Node uses for a sessionIdContext string (UTF-8), checked against SSL_MAX_SID_CTX_LENGTH. */
-function sidCtxBytes(value: string): Buffer {
-  if (typeof value !== 'string') throw new TypeError('sessionIdContext must be a string (Node takes a string)');
-  const b = Buffer.from(value, 'utf8');
-  if (b.length > 32) throw new RangeError(`sessionIdContext is ${b.length} bytes in UTF-8; at most 32 (SSL_MAX_SID_CTX_LENGTH)`);
-  return b;
-}
-
-type ServerWithOptions = tls.Server & Record<string, unknown> & { sessionIdContext?: string };
+// One adapter per server; one id context per context among the adapters attached to it.
+const attachedServers = new WeakSet<tls.Server>();
+const attachedContexts = new WeakMap<SSL_CTX, { sessionIdContext: string; adapters: number }>();
+// The id context an adapter last set on a context: left there after a detach, it is no store's.
+const setByAdapter = new WeakMap<SSL_CTX, string>();
 
 /**
- * setServerSessionIdContext gives a Node TLS server a new session id context: it rebuilds the
- * server's secure context with server.setSecureContext from the options the server recorded
- * (the same properties setSecureContext reads, and the current ticket keys, so issued tickets
- * stay valid) plus `value`. Contexts added with server.addContext (SNI) keep their own: pass the
- * same sessionIdContext in their options.
- */
-export function setServerSessionIdContext(server: tls.Server, value: string): void {
-  sidCtxBytes(value);
-  const s = server as ServerWithOptions;
-  const keys = ['pfx', 'key', 'passphrase', 'cert', 'clientCertEngine', 'ca', 'minVersion', 'maxVersion',
-    'secureProtocol', 'crl', 'sigalgs', 'ciphers', 'ecdhCurve', 'dhparam', 'honorCipherOrder', 'secureOptions',
-    'sessionTimeout', 'privateKeyIdentifier', 'privateKeyEngine'];
-  const options: Record<string, unknown> = {};
-  for (const k of keys) if (s[k] !== undefined) options[k] = s[k];
-  options.ticketKeys = server.getTicketKeys();
-  options.sessionIdContext = value;
-  server.setSecureContext(options as tls.SecureContextOptions);
-}
-
-interface Parked { ssl: SSL; timer: NodeJS.Timeout }
-
-/**
- * The handle attachSessionCache returns. Events: 'error' (SessionCacheError; only emitted when
- * there is a listener, so an unhandled report never throws), 'lookup' (SessionLookupInfo),
- * 'store' (SessionStoreInfo).
+ * SessionCacheAdapter is the handle attachSessionCache returns. Events: 'error'
+ * (SessionCacheError; emitted only when listened to, so a report never throws), 'lookup'
+ * (SessionLookupInfo), 'store' (SessionStoreInfo).
  */
 export class SessionCacheAdapter extends EventEmitter {
   readonly ctx: SSL_CTX;
   readonly server: tls.Server;
-  private readonly tls13: 'skip' | 'store';
+  private readonly tls13: 'openssl' | 'skip';
   private readonly getTimeout: number;
-  private readonly onError: ((err: SessionCacheError) => void) | undefined;
-  private readonly guard: CallbackGuard;
-  // The connection objects for the two counters that have no session to carry.
-  private readonly acceptSsl: SSL;
-  private readonly finishSsl: SSL;
-  // Connections that resumed by id, until their 'secureConnection' (keyed by id hex).
-  private readonly parked = new Map<string, Parked[]>();
-  private parkedCount = 0;
-  private sidCtx: Buffer;
-  private sidCtxWarned = false;
+  private readonly reporter: Reporter;
+  // The connection a get callback is given: one per adapter (the handshake's own is Node's).
+  private readonly lookupSsl: SSL;
+  // Each handshake's lookup counts until its version is known, keyed by the connection's async
+  // resource (its TLSWrap): Node emits 'resumeSession', 'newSession' and 'secureConnection' of
+  // one connection in that connection's async context. Weak: nothing outlives the socket.
+  private readonly pending = new WeakMap<object, Int32Array>();
+  private settings: ServerCacheSettings;
+  private wrongContextReported = false;
   private detached = false;
-  private readonly counts = { ticketResumptions: 0, tls13Skipped: 0, errors: 0 };
+  private readonly counts = { ticketResumptions: 0, tls13Skipped: 0 };
   private readonly listeners_: [string, (...a: never[]) => void][];
 
   constructor(server: tls.Server, ctx: SSL_CTX, options: SessionCacheOptions = {}) {
     super();
-    if (options.tls13 !== undefined && options.tls13 !== 'skip' && options.tls13 !== 'store') {
-      throw new TypeError("attachSessionCache: tls13 must be 'skip' or 'store'");
+    const fn = 'attachSessionCache';
+    assertTlsServer(server, fn);
+    if (options.tls13 !== undefined && options.tls13 !== 'openssl' && options.tls13 !== 'skip') {
+      throw new TypeError(`${fn}: tls13 must be 'openssl' or 'skip'`);
+    }
+    if (attachedServers.has(server)) throw new Error(`${fn}: this server already has a session cache attached (detach it first)`);
+    for (const ev of ['newSession', 'resumeSession']) {
+      if (server.listenerCount(ev) > 0) throw new Error(`${fn}: the server already has '${ev}' listeners: one server, one cache`);
     }
     this.server = server;
     this.ctx = ctx;
-    this.tls13 = options.tls13 ?? 'skip';
-    this.getTimeout = options.getTimeout ?? 2000;
-    this.onError = options.onError;
-    this.guard = new CallbackGuard(ctx, (e) => this.report(e));
-    const given = options.sessionIdContext === undefined ? undefined : sidCtxString(options.sessionIdContext);
-    const sid = given ?? (server as ServerWithOptions).sessionIdContext ?? '';
-    this.sidCtx = sidCtxBytes(sid);
-    if (given !== undefined && (server as ServerWithOptions).sessionIdContext !== sid) {
-      setServerSessionIdContext(server, sid);
-    }
-    SSL_CTX_up_ref(ctx); // the adapter's reference, dropped by detach()
-    SSL_CTX_set_session_id_context(ctx, this.sidCtx);
-    this.acceptSsl = this.newSsl();
-    this.finishSsl = this.newSsl();
-    setNegotiatedVersion(this.finishSsl, TLS1_2_VERSION);
+    this.tls13 = options.tls13 ?? 'openssl';
+    this.getTimeout = checkTimeoutMs(`${fn}: getTimeout`, options.getTimeout, 2000);
+    this.reporter = new Reporter(this, options.onError);
+    const sessionIdContext = this.resolveIdContext(options.sessionIdContext);
+    this.settings = { sessionIdContext, sessionTimeout: this.contextTimeout() };
+    SSL_CTX_up_ref(ctx);  // the adapter's reference, dropped by detach()
+    SSL_CTX_set_session_id_context(ctx, sidCtxBytes(sessionIdContext));
+    const attached = attachedContexts.get(ctx);
+    attachedContexts.set(ctx, { sessionIdContext, adapters: (attached?.adapters ?? 0) + 1 });
+    setByAdapter.set(ctx, sessionIdContext);
+    this.configureServer();
+    this.lookupSsl = SSL_new(ctx);
+    SSL_set_accept_state(this.lookupSsl);
+    attachedServers.add(server);
     this.listeners_ = [
       ['connection', this.onConnection],
       ['resumeSession', this.onResumeSession],
       ['newSession', this.onNewSession],
       ['secureConnection', this.onSecureConnection],
     ];
-    for (const [ev, fn] of this.listeners_) server.on(ev, fn as (...a: unknown[]) => void);
+    for (const [ev, f] of this.listeners_) server.on(ev, f as (...a: unknown[]) => void);
   }
 
-  /** The id context both Node and the cache use now. */
+  // The id context: the one given, else the one on the context (set by a store, or by the
+  // adapter of another server the context serves), else the server's. Two that differ are an
+  // error: sessions could never resume on one of them.
+  private resolveIdContext(given: string | Uint8Array | undefined): string {
+    const fn = 'attachSessionCache';
+    const wanted = given === undefined ? undefined : sidCtxString(given);
+    if (wanted !== undefined) sidCtxBytes(wanted);
+    const onCtx = Buffer.from(contextIdContext(this.ctx)).toString('utf8');
+    const attached = attachedContexts.get(this.ctx);
+    const fromStore = onCtx !== '' && onCtx !== setByAdapter.get(this.ctx) ? onCtx : undefined;
+    const current = attached?.sessionIdContext ?? fromStore;
+    if (current !== undefined && wanted !== undefined && current !== wanted) {
+      const who = attached ? 'the server it is attached to' : 'SSL_CTX_set_session_id_context (a store?)';
+      throw new Error(`${fn}: the context's session id context is "${current}" (set by ${who}), not "${wanted}": sessions could never resume on one of them`);
+    }
+    return wanted ?? current ?? serverSessionIdContext(this.server);
+  }
+
+  private contextTimeout(): number {
+    const t = Number(SSL_CTX_get_timeout(this.ctx));
+    return t > 0 ? t : 7200;  // 0 means the method's default
+  }
+
+  // Node's server takes the cache's id context and timeout (its tickets' lifetime).
+  private configureServer(options?: tls.SecureContextOptions): void {
+    this.settings.sessionTimeout = this.contextTimeout();
+    const s = this.server as tls.Server & { sessionIdContext?: string; sessionTimeout?: number };
+    if (options === undefined && s.sessionIdContext === this.settings.sessionIdContext && s.sessionTimeout === this.settings.sessionTimeout) return;
+    rebuildSecureContext(this.server, this.settings, options);
+  }
+
+  /** The id context both Node and the cache use. */
   get sessionIdContext(): string {
-    return this.sidCtx.toString('utf8');
-  }
-
-  /** setSessionIdContext changes the id context of both the server and the cache (see SessionCacheOptions.sessionIdContext). */
-  setSessionIdContext(value: string | Uint8Array): void {
-    const v = sidCtxString(value);
-    this.sidCtx = sidCtxBytes(v);
-    setServerSessionIdContext(this.server, v);
-    SSL_CTX_set_session_id_context(this.ctx, this.sidCtx);
-    this.sidCtxWarned = false;
-  }
-
-  /** The context's statistics and the adapter's own counts. */
-  stats(): SessionCacheStats {
-    return { ...sessionCacheStats(this.ctx), ...this.counts };
+    return this.settings.sessionIdContext;
   }
 
   /**
-   * detach removes the adapter's listeners from the server, frees its connection objects and drops
-   * its reference on the context. Handshakes still waiting on a get callback get a miss.
+   * setSecureContext is server.setSecureContext for a server with a cache: it rotates the
+   * certificate (or any option) and keeps the cache's id context, timeout and ticket keys, so
+   * sessions issued before still resume. Calling server.setSecureContext directly resets Node's id
+   * context to its default, and no session resumes after (reported once as 'sessionIdContext').
+   * Also call it after SSL_CTX_set_timeout, so Node's tickets follow the new lifetime.
+   */
+  setSecureContext(options: tls.SecureContextOptions): void {
+    if (options === null || typeof options !== 'object') throw new TypeError('setSecureContext: expected an options object');
+    this.configureServer(options);
+    this.wrongContextReported = false;
+  }
+
+  /** stats returns the context's statistics and the adapter's own counts. */
+  stats(): SessionCacheStats {
+    return { ...sessionCacheStats(this.ctx), ...this.counts, errors: this.reporter.count };
+  }
+
+  /**
+   * detach removes the adapter's listeners from the server, frees its connection object and drops
+   * its reference on the context. Lookups still waiting on a get callback answer a miss.
    */
   detach(): void {
     if (this.detached) return;
     this.detached = true;
-    for (const [ev, fn] of this.listeners_) this.server.removeListener(ev, fn as (...a: unknown[]) => void);
-    for (const list of this.parked.values()) for (const p of list) { clearTimeout(p.timer); this.release(p.ssl); }
-    this.parked.clear();
-    this.parkedCount = 0;
-    this.release(this.acceptSsl);
-    this.release(this.finishSsl);
-    SSL_CTX_free(this.ctx);
+    for (const [ev, f] of this.listeners_) this.server.removeListener(ev, f as (...a: unknown[]) => void);
+    attachedServers.delete(this.server);
+    const attached = attachedContexts.get(this.ctx);
+    if (attached && --attached.adapters === 0) attachedContexts.delete(this.ctx);
+    this.guard('SSL_free', () => SSL_free(this.lookupSsl));
+    this.guard('SSL_CTX_free', () => SSL_CTX_free(this.ctx));
   }
 
   private report(e: SessionCacheError): void {
-    this.counts.errors++;
-    if (this.onError) {
-      try { this.onError(e); } catch { /* a reporter that throws is not reported again */ }
-    }
-    if (this.listenerCount('error') > 0) this.emit('error', e);
-    else if (!this.onError) process.emitWarning(e.message, { type: 'SessionCacheWarning', code: `OSC_${e.source.toUpperCase()}` });
+    this.reporter.report(e);
   }
 
-  private newSsl(): SSL {
-    const ssl = SSL_new(this.ctx);
-    SSL_set_accept_state(ssl);
-    return ssl;
-  }
-
-  // Every Node connection ends as if close_notify had been exchanged (as s_server does with
-  // SSL_set_shutdown before SSL_free): its session stays cached. Node does not tell JavaScript
-  // whether a close_notify was sent, and its own OpenSSL removes nothing visible (no remove
-  // callback, NO_INTERNAL).
-  private release(ssl: SSL): void {
+  // Runs a native step; what a callback threw during it (the step completed) is reported.
+  private guard<T>(what: string, step: () => T): T | undefined {
     try {
-      SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-      this.guard.run(() => SSL_free(ssl), null, () => undefined);
+      return step();
     } catch (e) {
-      this.report(toError('internal', 'SSL_free', e));
+      this.report(stepError(what, e));
+      return undefined;
     }
   }
 
   private readonly onConnection = (): void => {
-    if (this.detached) return;
-    try {
-      tls_setup_handshake(this.acceptSsl);
-    } catch (e) {
-      this.report(toError('internal', 'tls_setup_handshake', e));
-    }
+    if (!this.detached) this.guard('connection', () => adapterAccept(this.ctx));
   };
-
-  private readonly onNewSession = (id: Buffer, der: Buffer, done: () => void): void => {
-    let called = false;
-    const finish = (): void => {
-      if (called) return;
-      called = true;
-      try { done(); } catch (e) { this.report(toError('internal', 'newSession done()', e)); }
-    };
-    let pending: Promise<unknown>[] = [];
-    try {
-      if (this.detached) return;
-      const s = sessionFromDer(der);
-      if (s === null) {
-        this.report(new SessionCacheError('der', `newSession: Node's session does not decode (${drainErrorQueue()})`));
-        this.emit('store', { id, version: 0, handled: false } satisfies SessionStoreInfo);
-        return;
-      }
-      const version = SSL_SESSION_get_protocol_version(s);
-      if (version === TLS1_3_VERSION && this.tls13 === 'skip') {
-        SSL_SESSION_free(s);
-        this.counts.tls13Skipped++;
-        this.emit('store', { id, version, handled: false } satisfies SessionStoreInfo);
-        return;
-      }
-      this.checkSidCtx(s);
-      // The connection that made the session, at the end of its handshake.
-      const ssl = this.newSsl();
-      setNegotiatedVersion(ssl, version);
-      SSL_set_session(ssl, s); // the connection's reference
-      SSL_SESSION_free(s); // ours
-      this.guard.run(() => ssl_update_cache(ssl, SSL_SESS_CACHE_SERVER), null, () => undefined);
-      pending = this.guard.takePending();
-      this.release(ssl);
-      this.emit('store', { id, version, handled: true } satisfies SessionStoreInfo);
-    } catch (e) {
-      this.report(toError('internal', 'newSession', e));
-    } finally {
-      // done() always runs; after an asynchronous new callback settles, if it returned a Promise.
-      if (pending.length === 0) finish();
-      else void this.settle(Promise.all(pending), 'new').then(finish, finish);
-    }
-  };
-
-  private checkSidCtx(s: SSL_SESSION): void {
-    if (this.sidCtxWarned) return;
-    const got = Buffer.from(SSL_SESSION_get0_id_context(s));
-    if (got.equals(this.sidCtx)) return;
-    this.sidCtxWarned = true;
-    this.report(new SessionCacheError('sessionIdContext',
-      `a session from Node has id context "${got.toString('utf8')}", the cache "${this.sidCtx.toString('utf8')}": ` +
-      'it will never resume. Set the id context once with attachSessionCache(..., { sessionIdContext }) ' +
-      'or adapter.setSessionIdContext(), not with server.setSecureContext alone.'));
-  }
-
-  /** Waits for `p`, at most getTimeout ms; a timeout is reported and resolves to undefined. */
-  private settle<T>(p: PromiseLike<T>, source: 'get' | 'new'): Promise<T | undefined> {
-    return new Promise<T | undefined>((resolve) => {
-      const timer = setTimeout(() => {
-        this.report(new SessionCacheError(source, `${source} session callback: its Promise did not settle within ${this.getTimeout} ms`));
-        resolve(undefined);
-      }, this.getTimeout);
-      Promise.resolve(p).then((v) => { clearTimeout(timer); resolve(v); }, (e) => {
-        clearTimeout(timer);
-        this.report(toError(source, `${source} session callback rejected`, e));
-        resolve(undefined);
-      });
-    });
-  }
 
   private readonly onResumeSession = (id: Buffer, cb: (err: Error | null, session?: Buffer | null) => void): void => {
+    const tally = new Int32Array(7);
+    const conn = executionAsyncResource();
     let answered = false;
-    const answer = (der: Buffer | null, err: Error | null = null): void => {
+    const answer = (der: Uint8Array | null, err: Error | null = null): void => {
       if (answered) return;
       answered = true;
-      try { cb(err, der); } catch (e) { this.report(toError('internal', 'resumeSession callback', e)); }
+      if (!this.detached) this.pending.set(conn, tally);
+      this.emit('lookup', { id, resumed: der !== null } satisfies SessionLookupInfo);
+      try { cb(err, der === null ? null : Buffer.from(der.buffer, der.byteOffset, der.byteLength)); } catch (e) { this.report(toError('internal', 'resumeSession callback', e)); }
     };
     if (this.detached) { answer(null); return; }
-    let ssl: SSL | null = null;
-    try {
-      ssl = this.newSsl();
-      const version = this.probeVersion(ssl, id);
-      // Pass 1: OpenSSL's lookup as it is. A get callback that answers synchronously with a
-      // session of this version is used right there; one that returns a Promise (or a session of
-      // another id-resumable version) gets null for now and is finished by pass 2.
-      const userGet = SSL_CTX_sess_get_get_cb(this.ctx) as unknown as AsyncGetSessionCallback | null;
-      let later: { value: unknown; copy: Out<number>; async: boolean } | null = null;
-      const get: GetSessionCallback | null = userGet === null ? null : (s, i, len, copy) => {
-        let r: unknown;
-        try {
-          r = userGet(s, i, len, copy);
-        } catch (e) {
-          this.report(toError('get', 'get session callback threw', e));
-          return null; // a throwing get callback counts as returning NULL
-        }
-        if (isThenable(r)) { later = { value: r, copy, async: true }; return null; }
-        const sess = toSession(r, copy, (e) => this.report(e));
-        if (sess === null) return null;
-        const v = SSL_SESSION_get_protocol_version(sess);
-        if (v !== version && SESSION_ID_VERSIONS.includes(v)) { later = { value: sess, copy, async: false }; return null; }
-        return sess;
-      };
-      const l = ssl;
-      const r = this.guard.run(() => ssl_get_prev_session(l, id), get, () => SSL_session_reused(l));
-      const pending = later as { value: unknown; copy: Out<number>; async: boolean } | null;
-      if (r === -1) {
-        // Fatal in OpenSSL (SSL_VERIFY_PEER without an id context): the handshake fails.
-        const err = new SessionCacheError('internal', `resumeSession: ${drainErrorQueue()}`);
-        this.report(err);
-        this.release(l);
-        ssl = null;
-        answer(null, err);
-        return;
-      }
-      if (r === 1 || pending === null) {
-        ssl = null;
-        this.finishLookup(l, id, version);
-        answer(r === 1 ? this.encodeResumed(l, id) : null);
-        return;
-      }
-      ssl = null;
-      void this.secondPass(l, id, version, pending).then(answer, (e) => {
-        this.report(toError('internal', 'resumeSession', e));
-        answer(null);
-      });
-    } catch (e) {
-      this.report(toError('internal', 'resumeSession', e));
-      if (ssl) this.release(ssl);
-      answer(null);
+    const der = this.guard('resumeSession', () => adapterLookup(this.ctx, id, tally)) ?? null;
+    if (tally[OUTCOME] === LOOKUP_FATAL) {
+      const err = new SessionCacheError('internal', `resumeSession: ${drainErrorQueue()} (reason ${tally[FATAL_REASON]})`);
+      this.report(err);
+      answer(null, err);
+      return;
     }
+    if (tally[OUTCOME] !== LOOKUP_ASK_STORE) { answer(der); return; }
+    this.askStore(id, tally).then(answer, (e) => { this.report(toError('internal', 'resumeSession', e)); answer(null); });
   };
 
-  // The version the lookup runs with. Node's 'resumeSession' does not say which version the
-  // handshake negotiates; a session resumes only with its own version, so the connection takes
-  // the version under which the internal table holds this id (TLS 1.2, then 1.1, then 1.0), or,
-  // when the table has none, the version of the session the get callback returns (pass 2), or
-  // TLS1_2_VERSION.
-  private probeVersion(ssl: SSL, id: Buffer): number {
-    if (!(SSL_CTX_get_session_cache_mode(this.ctx) & SSL_SESS_CACHE_NO_INTERNAL_LOOKUP) && id.length > 0 && id.length <= 32) {
-      for (const v of SESSION_ID_VERSIONS) {
-        setNegotiatedVersion(ssl, v);
-        if (SSL_has_matching_session_id(ssl, id) === 1) return v;
-      }
+  // The get callback's answer (waited for when it is a Promise), through OpenSSL's rules.
+  private async askStore(id: Buffer, tally: Int32Array): Promise<Uint8Array | null> {
+    const get = SSL_CTX_sess_get_get_cb(this.ctx) as unknown as AsyncGetSessionCallback | null;
+    if (get === null) return null;
+    const copy = { value: 1 };
+    let r: unknown;
+    try {
+      r = get(this.lookupSsl, id, id.length, copy);
+    } catch (e) {
+      this.report(toError('get', 'get session callback threw', e));
+      return null;  // a throwing get callback counts as NULL
     }
-    setNegotiatedVersion(ssl, TLS1_2_VERSION);
-    return TLS1_2_VERSION;
-  }
-
-  // Pass 2: the get callback's answer once it settled, through the rest of OpenSSL's lookup
-  // (cb_hits, the internal store, version / id context / expiry checks, hits or timeouts). The
-  // table search and its miss were counted by pass 1, so this pass runs with
-  // SSL_SESS_CACHE_NO_INTERNAL_LOOKUP added to the mode until the callback stand-in runs.
-  private async secondPass(ssl: SSL, id: Buffer, version: number, later: { value: unknown; copy: Out<number>; async: boolean }): Promise<Buffer | null> {
-    const copy = later.copy;
-    let value: unknown = later.value;
-    if (later.async) {
-      value = await this.settle(value as PromiseLike<unknown>, 'get');
-      if (value === undefined && !this.detached) {
-        // Timed out or rejected: a late session handed over with copy 0 is freed when it comes.
-        void Promise.resolve(later.value).then((v) => { if (v && !(v instanceof Uint8Array) && copy.value === 0) this.freeQuietly(v as SSL_SESSION); }, () => undefined);
-      }
+    if (isThenable(r)) {
+      const p = r;
+      r = await settleWithin(p, this.getTimeout, (why, e) => {
+        this.report(why === 'timeout'
+          ? new SessionCacheError('get', `get session callback: its Promise did not settle within ${this.getTimeout} ms`)
+          : toError('get', 'get session callback rejected', e));
+        // A session that comes after the timeout, handed over with copy 0, is freed when it comes.
+        if (why === 'timeout') void Promise.resolve(p).then((late) => { if (copy.value === 0 && isSession(late)) this.freeQuietly(late); }, () => undefined);
+      });
     }
     if (this.detached) {
-      this.release(ssl);
+      if (copy.value === 0 && isSession(r)) this.freeQuietly(r);
       return null;
     }
-    const sess = later.async ? toSession(value, copy, (e) => this.report(e)) : value as SSL_SESSION | null;
-    if (sess === null) {
-      this.finishLookup(ssl, id, version);
-      return null;
+    if (r !== null && r !== undefined && !(r instanceof Uint8Array) && !isSession(r)) {
+      this.report(new SessionCacheError('get', 'get session callback: expected a session, its DER bytes, null or a Promise of one'));
+      r = null;
     }
-    const v = SSL_SESSION_get_protocol_version(sess);
-    const runVersion = SESSION_ID_VERSIONS.includes(v) ? v : version;
-    setNegotiatedVersion(ssl, runVersion);
-    const ctx = this.ctx;
-    const mode = SSL_CTX_get_session_cache_mode(ctx);
-    const flipped = (mode | SSL_SESS_CACHE_NO_INTERNAL_LOOKUP) >>> 0;
-    let restored = flipped === mode;
-    if (!restored) SSL_CTX_set_session_cache_mode(ctx, flipped);
-    let used = false;
-    const stand: GetSessionCallback = (_s, _i, _l, c) => {
-      if (!restored && SSL_CTX_get_session_cache_mode(ctx) === flipped) SSL_CTX_set_session_cache_mode(ctx, mode);
-      restored = true;
-      used = true;
-      c.value = copy.value;
-      return sess;
-    };
-    let r: number;
-    try {
-      r = this.guard.run(() => ssl_get_prev_session(ssl, id), stand, () => SSL_session_reused(ssl));
-    } finally {
-      if (!restored && SSL_CTX_get_session_cache_mode(ctx) === flipped) SSL_CTX_set_session_cache_mode(ctx, mode);
-    }
-    if (!used && copy.value === 0) this.freeQuietly(sess);
-    this.finishLookup(ssl, id, runVersion);
-    return r === 1 ? this.encodeResumed(ssl, id) : null;
+    const answer = (r ?? null) as SSL_SESSION | Uint8Array | null;
+    const der = this.guard('get session answer', () => adapterLookupAnswer(this.ctx, id, answer, copy.value, tally)) ?? null;
+    if (tally[ANSWER_CHECK] === 1) this.report(new SessionCacheError('store', `the store's session for ${id.toString('hex')} carries another session id: refused (a miss)`));
+    if (tally[ANSWER_CHECK] === 2) this.report(new SessionCacheError('der', `the get callback's DER does not decode (${drainErrorQueue()}): a miss`));
+    return der;
   }
 
   private freeQuietly(s: SSL_SESSION): void {
-    try { SSL_SESSION_free(s); } catch (e) { this.report(toError('get', 'freeing a session the get callback handed over', e)); }
+    this.guard('freeing a session the get callback handed over', () => SSL_SESSION_free(s));
   }
 
-  // After a lookup: a connection that resumed waits for its 'secureConnection'; one that did not
-  // is done (it never finished a handshake, so SSL_free removes nothing).
-  private finishLookup(ssl: SSL, id: Buffer, version: number): void {
-    const resumed = SSL_session_reused(ssl) === 1;
-    if (resumed) this.park(ssl, id);
-    else this.release(ssl);
-    this.emit('lookup', { id, resumed, version } satisfies SessionLookupInfo);
-  }
-
-  private encodeResumed(ssl: SSL, id: Buffer): Buffer | null {
-    const s = SSL_get0_session(ssl);
-    const der = s && sessionToDer(s);
-    if (!der) {
-      this.report(new SessionCacheError('der', 'resumeSession: the resumed session has no DER form (no cipher); answered with a miss'));
-      this.unpark(hex(id));
-      return null;
+  private readonly onNewSession = (id: Buffer, der: Buffer, done: () => void): void => {
+    try {
+      if (this.detached) return;
+      const r = this.guard('newSession', () => adapterNewSession(this.ctx, der, this.tls13 === 'skip'));
+      if (r === NEW_SESSION_UNDECODABLE) {
+        this.report(new SessionCacheError('der', `newSession: Node's session does not decode (${drainErrorQueue()})`));
+      } else if (r === NEW_SESSION_SKIPPED) {
+        this.counts.tls13Skipped++;
+      } else if (r !== undefined && (r & NEW_SESSION_WRONG_CONTEXT) && !this.wrongContextReported) {
+        this.wrongContextReported = true;
+        this.report(new SessionCacheError('sessionIdContext',
+          `a session from Node has another id context than the cache ("${this.settings.sessionIdContext}"): it will never resume. ` +
+          'Rotate certificates with adapter.setSecureContext(), not server.setSecureContext.'));
+      }
+      this.emit('store', { id, handled: r !== undefined && r >= 0 } satisfies SessionStoreInfo);
+    } finally {
+      try { done(); } catch (e) { this.report(toError('internal', 'newSession done()', e)); }
     }
-    return asBuffer(der);
-  }
-
-  private park(ssl: SSL, id: Buffer): void {
-    const key = hex(id);
-    // A handshake that fails after the answer never reaches 'secureConnection': its object goes
-    // after the server's handshake timeout at the latest.
-    const p: Parked = { ssl, timer: setTimeout(() => this.unparkOne(key, p), 130_000) };
-    p.timer.unref();
-    const list = this.parked.get(key);
-    if (list) list.push(p);
-    else this.parked.set(key, [p]);
-    this.parkedCount++;
-  }
-
-  private unparkOne(key: string, p: Parked): void {
-    const list = this.parked.get(key);
-    const i = list ? list.indexOf(p) : -1;
-    if (!list || i < 0) return;
-    list.splice(i, 1);
-    if (list.length === 0) this.parked.delete(key);
-    this.parkedCount--;
-    this.release(p.ssl);
-  }
-
-  private unpark(key: string): SSL | null {
-    const list = this.parked.get(key);
-    if (!list) return null;
-    const p = list.shift() as Parked;
-    if (list.length === 0) this.parked.delete(key);
-    this.parkedCount--;
-    clearTimeout(p.timer);
-    return p.ssl;
-  }
+  };
 
   private readonly onSecureConnection = (socket: tls.TLSSocket): void => {
     if (this.detached) return;
-    try {
-      let ssl: SSL | null = null;
-      if (socket.isSessionReused()) {
-        if (this.parkedCount > 0 && socket.getProtocol() !== 'TLSv1.3') {
-          const der = socket.getSession();
-          const s = der ? sessionFromDer(der) : null;
-          if (s) {
-            const len = { value: 0 };
-            const id = SSL_SESSION_get_id(s, len);
-            SSL_SESSION_free(s);
-            ssl = this.unpark(hex(id, len.value));
-          }
-        }
-        if (ssl === null) this.counts.ticketResumptions++;
-      }
-      if (ssl !== null) {
-        const l = ssl;
-        this.guard.run(() => tls_finish_handshake(l), null, () => 1);
-        this.release(l);
-      } else {
-        tls_finish_handshake(this.finishSsl);
-      }
-    } catch (e) {
-      this.report(toError('internal', 'secureConnection', e));
-    }
+    const conn = executionAsyncResource();
+    const tally = this.pending.get(conn) ?? null;
+    this.pending.delete(conn);
+    const version = PROTOCOL_VERSIONS[socket.getProtocol() ?? ''] ?? 0;
+    const resumed = socket.isSessionReused();
+    const byLookup = tally !== null && version !== TLS1_3_VERSION && tally[0] > 0;
+    if (resumed && !byLookup) this.counts.ticketResumptions++;
+    this.guard('secureConnection', () => adapterFinish(this.ctx, version, resumed, tally));
   };
+}
+
+function isSession(v: unknown): v is SSL_SESSION {
+  return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !isThenable(v) && Object.getPrototypeOf(v) === null;
 }
 
 /**
  * attachSessionCache makes `ctx` the session cache of a Node TLS server (tls.Server, https.Server,
- * an http2 secure server): it listens to 'connection', 'resumeSession', 'newSession' and
- * 'secureConnection' and runs OpenSSL's server cache steps on them (see the top of this file for
- * how each statistic maps). The context's get callback may return a session, DER bytes or a
- * Promise of either; the handshake waits for it. Nothing a callback does fails a handshake: it
- * becomes a miss (or a session not kept) and a report (options.onError, the adapter's 'error'
- * event, else a process warning). Attach before the server accepts connections, and add no
- * 'newSession' / 'resumeSession' listeners of your own.
- *
- * Session-id resumption is what the cache serves: TLS 1.2 and earlier, clients that send no ticket.
- * For every client to go through the cache, create the server with
- * `secureOptions: crypto.constants.SSL_OP_NO_TICKET` (and `maxVersion: 'TLSv1.2'` if TLS 1.3 clients
- * should resume too; TLS 1.3 resumes only by ticket). The adapter takes a reference on `ctx` until
- * detach().
+ * an http2 secure server), one cache per server: it listens to 'connection', 'resumeSession',
+ * 'newSession' and 'secureConnection' and runs OpenSSL's server cache steps on them. The
+ * context's settings rule: its id context and timeout are set on Node's server too (Node's
+ * `sessionIdContext` and `sessionTimeout`, by rebuilding its secure context). The context's get
+ * callback may return a session, DER bytes or a Promise of either; the handshake waits for it.
+ * Nothing a callback does fails a handshake: it becomes a miss (or a session not kept) and a
+ * report (options.onError, the adapter's 'error' event, else a process warning). Attach before
+ * the server accepts connections. Throws a TypeError for a server that is not a TLS server, an
+ * Error for a second attach or an id context that conflicts with the context's.
  */
 export function attachSessionCache(server: tls.Server, ctx: SSL_CTX, options?: SessionCacheOptions): SessionCacheAdapter {
   return new SessionCacheAdapter(server, ctx, options);
