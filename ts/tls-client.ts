@@ -9,8 +9,11 @@
 // "/servername" when the SNI name differs from host), and the next connection to that peer offers
 // the most recent one the cache still holds that is resumable and not expired. The peer lists hold
 // keys, not sessions: what the context evicts, times out or removes is gone for every peer, so the
-// client cache is bounded by the context's size. TLS 1.3 sessions (tickets) are single-use:
-// offered once, and removed from the cache when the server resumed them.
+// client cache is bounded by the context's size. TLS 1.3 sessions (tickets) are single-use in
+// OpenSSL's cache: offered once, and removed from the cache when the server resumed them. A
+// server that issues no new ticket on a resumption (Node's does not) would then get full
+// handshakes; like Node's https.Agent, the helper keeps the last TLS 1.3 ticket of each peer
+// (its DER, for at most `maxTls13Peers` peers) and offers it again when the cache has no fresh one.
 //
 // How each statistic follows a client connection (one SSL object per connection):
 //   connect       connect() (tls_setup_handshake)
@@ -42,6 +45,8 @@ export interface ClientSessionCacheOptions {
   peerKey?: (options: { host: string; port: number; servername?: string }) => string;
   /** At most this many session keys filed per peer, newest kept (default 8). */
   maxPerPeer?: number;
+  /** For at most this many peers the last TLS 1.3 ticket is kept for reuse, least recent dropped (default 100, as https.Agent's maxCachedSessions; 0: tickets are single-use). */
+  maxTls13Peers?: number;
   /** Called with each error caught (callbacks that threw, undecodable DER, ...). */
   onError?: (err: SessionCacheError) => void;
 }
@@ -84,6 +89,8 @@ interface Connection {
 export class ClientSessionCache extends EventEmitter {
   readonly ctx: SSL_CTX;
   private readonly byPeer = new Map<string, SessionKey[]>();
+  private readonly lastTls13 = new Map<string, Buffer>();  // insertion order: least recent first
+  private readonly maxTls13Peers: number;
   private readonly peerKey: NonNullable<ClientSessionCacheOptions['peerKey']>;
   private readonly maxPerPeer: number;
   private readonly reporter: Reporter;
@@ -94,6 +101,9 @@ export class ClientSessionCache extends EventEmitter {
     const max = options.maxPerPeer ?? 8;
     if (!Number.isInteger(max) || max < 1) throw new RangeError('createClientSessionCache: maxPerPeer must be a positive integer');
     if (options.peerKey !== undefined && typeof options.peerKey !== 'function') throw new TypeError('createClientSessionCache: peerKey must be a function');
+    const maxTls13 = options.maxTls13Peers ?? 100;
+    if (!Number.isInteger(maxTls13) || maxTls13 < 0) throw new RangeError('createClientSessionCache: maxTls13Peers must be a non-negative integer');
+    this.maxTls13Peers = maxTls13;
     this.ctx = ctx;
     this.peerKey = options.peerKey ?? defaultPeerKey;
     this.maxPerPeer = max;
@@ -143,6 +153,13 @@ export class ClientSessionCache extends EventEmitter {
     return null;
   }
 
+  private keepTls13(peer: string, der: Buffer): void {
+    if (this.maxTls13Peers === 0) return;
+    this.lastTls13.delete(peer);
+    this.lastTls13.set(peer, der);
+    if (this.lastTls13.size > this.maxTls13Peers) this.lastTls13.delete(this.lastTls13.keys().next().value as string);
+  }
+
   private file(peer: string, s: SSL_SESSION): void {
     const len = { value: 0 };
     const id = Buffer.from(SSL_SESSION_get_id(s, len));
@@ -179,8 +196,11 @@ export class ClientSessionCache extends EventEmitter {
     let der: Uint8Array | null = null;
     if (options.session === undefined) {
       offered = this.pick(c.peer);
+      const reuse = offered === null ? this.lastTls13.get(c.peer) : undefined;
+      if (reuse !== undefined) offered = this.guard('sessionFromDer', () => sessionFromDer(reuse)) ?? null;
       if (offered) {
         der = sessionToDer(offered);
+        if (der && SSL_SESSION_get_protocol_version(offered) === TLS1_3_VERSION) this.keepTls13(c.peer, Buffer.from(der));
         this.replaceSession(c.ssl, offered);  // the connection's reference
         SSL_SESSION_free(offered);  // ours
         if (!der) { drainErrorQueue(); offered = null; }
@@ -240,6 +260,8 @@ export class ClientSessionCache extends EventEmitter {
   // OpenSSL stores a NewSessionTicket's session.
   private onSession(c: Connection, d: Buffer): void {
     if (this.closed || !this.adopt(c, d)) return;
+    const s = SSL_get0_session(c.ssl);
+    if (s !== null && SSL_SESSION_get_protocol_version(s) === TLS1_3_VERSION) this.keepTls13(c.peer, d);
     this.guard('ssl_update_cache', () => ssl_update_cache(c.ssl, SSL_SESS_CACHE_CLIENT));
     this.fileCurrent(c);
   }
@@ -284,6 +306,7 @@ export class ClientSessionCache extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.byPeer.clear();
+    this.lastTls13.clear();
     SSL_CTX_free(this.ctx);
   }
 }

@@ -170,11 +170,13 @@ export class SessionCacheAdapter extends EventEmitter {
     this.reporter = new Reporter(this, options.onError);
     const sessionIdContext = this.resolveIdContext(options.sessionIdContext);
     this.settings = { sessionIdContext, sessionTimeout: this.contextTimeout() };
+    // Taken from the context (a store set it): it stays the store's, not this adapter's.
+    const adopted = Buffer.from(contextIdContext(ctx)).toString('utf8') === sessionIdContext && !setByAdapter.has(ctx);
     SSL_CTX_up_ref(ctx);  // the adapter's reference, dropped by detach()
     SSL_CTX_set_session_id_context(ctx, sidCtxBytes(sessionIdContext));
     const attached = attachedContexts.get(ctx);
     attachedContexts.set(ctx, { sessionIdContext, adapters: (attached?.adapters ?? 0) + 1 });
-    setByAdapter.set(ctx, sessionIdContext);
+    if (!adopted) setByAdapter.set(ctx, sessionIdContext);
     this.configureServer();
     this.lookupSsl = SSL_new(ctx);
     SSL_set_accept_state(this.lookupSsl);

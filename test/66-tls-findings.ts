@@ -1,0 +1,216 @@
+// The adapter behind real Node servers keeps its promises: each finding of the review, as a test
+// named after what it proves (loopback handshakes with Node's own TLS).
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as tls from 'node:tls';
+import t from 'tap';
+import * as osc from '..';
+import * as testing from 'openssl-session-cache/testing';
+import type { SSL_SESSION } from '..';
+import { cert, connect, delay, key, serve, stats } from './tls-harness';
+
+t.teardown(() => { testing.setTestTime(null); });
+
+t.test('SSL_CTX_set_timeout rules the lifetime of the sessions the server makes, and Node is told', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  osc.SSL_CTX_set_timeout(ctx, 3);
+  const srv = await serve(ctx);
+  t.equal((srv.server as tls.Server & { sessionTimeout?: number }).sessionTimeout, 3, 'Node\'s sessionTimeout follows the context (its tickets)');
+  // The cache clock stays on the wall clock's second (Node's OpenSSL checks its copy too).
+  const now = Math.floor(Date.now() / 1000);
+  testing.setTestTime(now);
+  const first = await connect(srv.port);
+  const cached = testing.debugCacheOrder(ctx)[0] as SSL_SESSION;
+  t.same([osc.SSL_SESSION_get_timeout(cached), osc.SSL_SESSION_get_time(cached)], [3, now], 'the cached session: the context\'s timeout, from now');
+  testing.setTestTime(now + 3);
+  t.equal((await connect(srv.port, first.session)).reused, true, 'resumes within 3 s');
+  testing.setTestTime(now + 4);
+  t.equal((await connect(srv.port, first.session)).reused, false, 'not after 3 s');
+  t.equal(stats(ctx).timeouts, 1);
+  testing.setTestTime(null);
+  await srv.close();
+  osc.SSL_CTX_free(ctx);
+});
+
+t.test('attach errors: a second cache, conflicting id contexts, a server that is not TLS', async (t) => {
+  const a = osc.SSL_CTX_new(osc.TLS_server_method());
+  const b = osc.SSL_CTX_new(osc.TLS_server_method());
+  const s1 = tls.createServer({ key, cert });
+  const s2 = tls.createServer({ key, cert });
+  const one = osc.attachSessionCache(s1, a, { sessionIdContext: 'one' });
+  t.throws(() => osc.attachSessionCache(s1, b), /already has a session cache attached/, 'a second cache on one server');
+  t.throws(() => osc.attachSessionCache(s2, a, { sessionIdContext: 'two' }), /session id context is "one"/, 'one context, two id contexts');
+  const shared = osc.attachSessionCache(s2, a);
+  t.equal(shared.sessionIdContext, 'one', 'a second server takes the context\'s id context');
+  t.equal((s2 as unknown as { sessionIdContext: string }).sessionIdContext, 'one', 'and Node\'s server is told');
+  for (const bad of [http.createServer(), {}, null]) {
+    t.throws(() => osc.attachSessionCache(bad as never, b), { name: 'TypeError', message: /expected a TLS server/ });
+  }
+  const own = tls.createServer({ key, cert });
+  own.on('newSession', (_id, _d, done) => done());
+  t.throws(() => osc.attachSessionCache(own, b), /already has 'newSession' listeners/);
+  shared.detach();
+  one.detach();
+  const again = osc.attachSessionCache(s1, a, { sessionIdContext: 'three' });
+  t.equal(again.sessionIdContext, 'three', 'detached: the context is free again');
+  again.detach();
+  osc.SSL_CTX_free(a);
+  osc.SSL_CTX_free(b);
+});
+
+t.test('an id context set on the context (by a store) is the one Node gets', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  osc.SSL_CTX_set_session_id_context(ctx, Buffer.from('store-ctx'));
+  const srv = await serve(ctx, { sessionIdContext: undefined });
+  t.equal(srv.adapter.sessionIdContext, 'store-ctx');
+  const first = await connect(srv.port);
+  t.equal((await connect(srv.port, first.session)).reused, true, 'sessions resume: both sides agree');
+  t.same(srv.errors, []);
+  await srv.close();
+  t.throws(() => osc.attachSessionCache(tls.createServer({ key, cert }), ctx, { sessionIdContext: 'other' }), /not "other"/);
+  osc.SSL_CTX_free(ctx);
+});
+
+t.test('certificate rotation through adapter.setSecureContext keeps resumption', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  const srv = await serve(ctx);
+  const first = await connect(srv.port);
+  srv.adapter.setSecureContext({ key, cert, maxVersion: 'TLSv1.2', secureOptions: (await import('node:crypto')).constants.SSL_OP_NO_TICKET });
+  t.equal((await connect(srv.port, first.session)).reused, true, 'a session from before the rotation resumes');
+  const fresh = await connect(srv.port);
+  t.equal((await connect(srv.port, fresh.session)).reused, true, 'and new ones');
+  t.same(srv.errors, []);
+  await srv.close();
+  osc.SSL_CTX_free(ctx);
+});
+
+t.test('counters: a ticket resumption is a hit, a TLS 1.3 legacy id is never a miss (as s_server counts)', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  const srv = await serve(ctx, {}, { maxVersion: 'TLSv1.3', secureOptions: 0 });
+  // TLS 1.2 with tickets: the session has no id (not cached); the ticket resumes it.
+  const t12 = await connect(srv.port, null, { maxVersion: 'TLSv1.2' });
+  t.equal((await connect(srv.port, t12.session, { maxVersion: 'TLSv1.2' })).reused, true);
+  t.same(stats(ctx), { accept: 2, accept_good: 2, hits: 1, misses: 0, cb_hits: 0, timeouts: 0, number: 0 }, 'TLS 1.2 ticket: one hit, no miss');
+  // TLS 1.3: every ClientHello carries a random legacy session id; the resumption is by ticket.
+  const t13 = await new Promise<Buffer>((resolve, reject) => {
+    const c = tls.connect({ host: '127.0.0.1', port: srv.port, ca: cert, servername: 'localhost' });
+    c.on('session', (d: Buffer) => { c.end(); resolve(d); });
+    c.on('data', () => undefined);
+    c.on('error', reject);
+  });
+  await delay(20);
+  t.equal((await connect(srv.port, t13, { maxVersion: 'TLSv1.3' })).reused, true);
+  await delay(20);
+  t.same(stats(ctx), { accept: 4, accept_good: 4, hits: 2, misses: 0, cb_hits: 0, timeouts: 0, number: 0 }, 'TLS 1.3: a hit for the ticket, no miss for the legacy ids');
+  t.equal(srv.adapter.stats().ticketResumptions, 2);
+  await srv.close();
+  osc.SSL_CTX_free(ctx);
+});
+
+t.test('nothing pinned: lookups of failing handshakes and bad get answers leave no object behind', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  osc.setAsyncGetSessionCallback(ctx, async () => 'not a session' as never);
+  const srv = await serve(ctx);
+  const first = await connect(srv.port);
+  const base = testing.debugRuntimeStats().objects - osc.SSL_CTX_sess_number(ctx);
+  // The session's cipher is missing from the client's list: the server finds the session,
+  // OpenSSL fails the handshake (SSL_R_REQUIRED_CIPHER_MISSING).
+  for (let i = 0; i < 50; i++) {
+    await connect(srv.port, first.session, { ciphers: 'AES128-SHA' }).catch(() => undefined);
+  }
+  // Unknown ids, answered by a get callback with garbage.
+  for (let i = 0; i < 50; i++) {
+    const s = osc.sessionFromDer(first.session as Buffer) as SSL_SESSION;
+    osc.SSL_SESSION_set1_id(s, Buffer.alloc(32, i + 1));
+    const der = Buffer.from(osc.sessionToDer(s) as Uint8Array);
+    osc.SSL_SESSION_free(s);
+    await connect(srv.port, der).catch(() => undefined);
+  }
+  await delay(20);
+  t.equal(testing.debugRuntimeStats().objects - osc.SSL_CTX_sess_number(ctx), base, 'no SSL or session kept per lookup (beside the cached ones)');
+  t.ok(srv.errors.some((e) => e.source === 'get'), 'the bad answers were reported');
+  await srv.close();
+  osc.SSL_CTX_free(ctx);
+});
+
+t.test('a store\'s session with another id than the one looked up is refused', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_NO_INTERNAL);
+  let stored: Buffer | null = null;
+  osc.SSL_CTX_sess_set_new_cb(ctx, (_ssl, s) => { stored = Buffer.from(osc.sessionToDer(s) as Uint8Array); return 0; });
+  const srv = await serve(ctx);
+  const first = await connect(srv.port);
+  const other = await connect(srv.port);
+  // The store answers every id with the last session it saw: another id than asked.
+  osc.setAsyncGetSessionCallback(ctx, () => stored);
+  t.equal((await connect(srv.port, first.session)).reused, false, 'a full handshake, not a failed one');
+  t.match(srv.errors.map((e) => e.source), ['store']);
+  t.equal(stats(ctx).cb_hits, 0, 'not counted as the store\'s hit');
+  t.ok(other);
+  await srv.close();
+  osc.SSL_CTX_free(ctx);
+});
+
+t.test('options are checked: getTimeout is whole milliseconds setTimeout can wait', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  for (const bad of [Infinity, 2 ** 31, -5, NaN, 0, 1.5]) {
+    t.throws(() => osc.attachSessionCache(tls.createServer({ key, cert }), ctx, { getTimeout: bad }), RangeError, `getTimeout ${bad}`);
+  }
+  t.throws(() => osc.attachSessionCache(tls.createServer({ key, cert }), ctx, { getTimeout: '5' as never }), TypeError);
+  osc.SSL_CTX_free(ctx);
+});
+
+t.test('the client cache is bounded by its SSL_CTX', async (t) => {
+  const sctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  const servers = await Promise.all([0, 1, 2, 3, 4].map(() => serve(sctx)));
+  const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
+  osc.SSL_CTX_sess_set_cache_size(cctx, 3);  // keeps at most 2
+  const client = osc.createClientSessionCache(cctx);
+  const base = testing.debugRuntimeStats().objects;
+  const once = (port: number) => new Promise<void>((resolve, reject) => {
+    const s = client.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost', maxVersion: 'TLSv1.2' });
+    s.on('secureConnect', () => setImmediate(() => s.end()));
+    s.on('data', () => undefined);
+    s.on('error', reject);
+    s.on('close', () => resolve());
+  });
+  for (const srv of servers) await once(srv.port);
+  await delay(20);
+  t.ok(osc.SSL_CTX_sess_number(cctx) <= 2, 'the context evicts');
+  const filed = servers.map((srv) => client.sessionsFor(`127.0.0.1:${srv.port}`)).reduce((x, y) => x + y, 0);
+  t.ok(filed <= 2, `the peers can offer only what the context holds (${filed})`);
+  const beside = testing.debugRuntimeStats().objects - base - osc.SSL_CTX_sess_number(sctx);
+  t.ok(beside <= 2, `no client session kept alive beside the context's (${beside})`);
+  client.close();
+  for (const srv of servers) await srv.close();
+  osc.SSL_CTX_free(cctx);
+  osc.SSL_CTX_free(sctx);
+});
+
+t.test('the client helper resumes TLS 1.3 as often as Node\'s https.Agent', async (t) => {
+  const sctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  const srv = await serve(sctx, {}, { maxVersion: 'TLSv1.3', secureOptions: 0 }, (o) => https.createServer(o, (_q, r) => { r.end('ok'); }));
+  const get = (agent: https.Agent) => new Promise<boolean>((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port: srv.port, agent, servername: 'localhost' }, (res) => {
+      const reused = (res.socket as tls.TLSSocket).isSessionReused();
+      res.resume();
+      res.on('end', () => setTimeout(() => resolve(reused), 20));
+    }).on('error', reject);
+  });
+  const node = new https.Agent({ ca: cert, keepAlive: false });
+  const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
+  const client = osc.createClientSessionCache(cctx);
+  const ours = client.agent({ ca: cert, keepAlive: false });
+  const withNode: boolean[] = [];
+  const withOurs: boolean[] = [];
+  for (let i = 0; i < 4; i++) withNode.push(await get(node));
+  for (let i = 0; i < 4; i++) withOurs.push(await get(ours));
+  t.same(withOurs, withNode, `ours ${withOurs.join(',')}, https.Agent ${withNode.join(',')}`);
+  t.same(withOurs, [false, true, true, true]);
+  node.destroy();
+  ours.destroy();
+  client.close();
+  await srv.close();
+  osc.SSL_CTX_free(cctx);
+  osc.SSL_CTX_free(sctx);
+});
