@@ -187,6 +187,24 @@ napi_value callbackErrorSource(Call& a) {
   return Str(a.env, who, strlen(who));
 }
 
+// sessionRemainingMs(s): how long s has left before it times out at the
+// cache clock, in milliseconds (the core's expiry rule: time + timeout,
+// overflow never times out), capped at 2^53 - 1; 0 when expired or in its
+// last second.
+napi_value sessionRemainingMs(Call& a) {
+  Session* s = Unwrap<Session>(a.inst, a[0], "sessionRemainingMs");
+  if (!s) return nullptr;
+  constexpr int64_t kMaxMs = 9007199254740991;
+  const int64_t now = a.inst->runtime->now();
+  int64_t ms = kMaxMs;
+  if (!s->expiry.overflowed) {
+    // In unsigned arithmetic: the difference of two int64 times may not fit int64.
+    const uint64_t left = s->expiry.at > now ? static_cast<uint64_t>(s->expiry.at) - static_cast<uint64_t>(now) : 0;
+    ms = left > static_cast<uint64_t>(kMaxMs / 1000) ? kMaxMs : static_cast<int64_t>(left) * 1000;
+  }
+  return Int(a.env, ms);
+}
+
 // contextIdContext(ctx): the id context set on ctx (OpenSSL has no getter).
 napi_value contextIdContext(Call& a) {
   Context* ctx = Unwrap<Context>(a.inst, a[0], "contextIdContext");
@@ -197,6 +215,7 @@ napi_value contextIdContext(Call& a) {
 
 const Export adapter_exports[] = {
     {"contextIdContext", contextIdContext},
+    {"sessionRemainingMs", sessionRemainingMs},
     {"callbackErrorSource", callbackErrorSource},
     {"clientCachedSession", clientCachedSession},
     {"adapterAccept", adapterAccept},

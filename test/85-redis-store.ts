@@ -349,3 +349,59 @@ t.test('entry points: the package and its /redis subpath, from require and from 
     console.log(Object.keys(require.cache).some((f) => /node_modules[\\\\/](redis|@redis)[\\\\/]/.test(f)))`]);
   t.equal(lazy.stdout.trim(), 'false', `no Redis client loaded: ${lazy.stderr}`);
 });
+
+t.test('a value whose session id is not its key\'s is refused (a miss, counted invalid)', async (t) => {
+  const { ctx, store } = ctxWithStore();
+  const first = await serve(ctx);
+  await store.drain();
+  const forged = Buffer.alloc(32, 7);
+  const value: unknown = await admin.sendCommand(['GET', store.key(first.id)], { typeMapping: { 36: Buffer } });
+  await admin.sendCommand(['SET', store.key(forged), value as Buffer]);
+  const got = await store.getSession(null as never, forged, forged.length, { value: 1 });
+  t.equal(got, null, 'refused');
+  t.equal(store.stats().invalid, 1);
+  done(ctx, store);
+});
+
+t.test('a flood of unknown ids cannot starve real lookups; a repeated unknown id costs no request', async (t) => {
+  const { ctx, store } = ctxWithStore({ timeoutMs: 2000 });
+  const real: Uint8Array[] = [];
+  for (let i = 0; i < 20; i++) real.push((await serve(ctx)).id);
+  await store.drain();
+  const lookups: Promise<unknown>[] = [];
+  const results: boolean[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const id = Buffer.alloc(32);
+    id.writeUInt32BE(i, 0);
+    lookups.push(store.getSession(null as never, id, 32, { value: 1 }));
+    if (i % 1000 === 500) {
+      const r = real[(i / 1000) | 0];
+      lookups.push(store.getSession(null as never, r, r.length, { value: 1 }).then((s) => {
+        results.push(s !== null);
+        if (s) osc.SSL_SESSION_free(s);
+      }));
+    }
+  }
+  await Promise.all(lookups);
+  t.same(results, Array(20).fill(true), 'every real lookup in the flood found its session');
+  const st = store.stats();
+  t.equal(st.timeouts, 0, 'no lookup timed out');
+  const before = st.lookups;
+  const id = Buffer.alloc(32);  // asked for last in the flood: known missing now
+  id.writeUInt32BE(19_999, 0);
+  t.equal(await store.getSession(null as never, id, 32, { value: 1 }), null);
+  t.equal(store.stats().knownMisses, 1, 'answered without a request');
+  t.equal(store.stats().lookups, before + 1);
+  done(ctx, store);
+});
+
+t.test('options are checked', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  for (const timeoutMs of [Infinity, 2 ** 31, -5, NaN, 0, 1.5]) {
+    t.throws(() => createRedisSessionStore(ctx, { client, idContext: 'x', timeoutMs }), RangeError, `timeoutMs ${timeoutMs}`);
+  }
+  t.throws(() => createRedisSessionStore(ctx, { client, idContext: 'x', maxPending: 0.5 }), RangeError);
+  t.throws(() => createRedisSessionStore(ctx, { client, idContext: 'x', negativeTtlMs: -1 }), RangeError);
+  t.throws(() => createRedisSessionStore(ctx, { client, idContext: 'x', prefix: 5 as never }), TypeError);
+  osc.SSL_CTX_free(ctx);
+});

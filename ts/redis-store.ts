@@ -19,11 +19,11 @@ import {
   SSL_CTX_sess_set_remove_cb, SSL_CTX_sess_timeouts,
 } from './ctx';
 import { sessionFromDer, sessionToDer } from './der';
-import {
-  SSL_SESSION_get0_id_context, SSL_SESSION_get_id, SSL_SESSION_get_time, SSL_SESSION_get_timeout, getCacheTime,
-} from './session';
+import { binding } from './binding';
+import { TLS1_3_VERSION } from './constants';
+import { SSL_SESSION_free, SSL_SESSION_get0_id_context, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version } from './session';
 import { SSL_CTX_set_session_id_context } from './ssl';
-import { setAsyncGetSessionCallback } from './tls-common';
+import { checkTimeoutMs, setAsyncGetSessionCallback } from './tls-common';
 import type { Out, SSL, SSL_CTX, SSL_SESSION } from './types';
 
 /**
@@ -68,6 +68,12 @@ export interface RedisSessionStoreOptions {
    */
   maxPending?: number;
   /**
+   * How long a key Redis answered as missing is taken as missing without asking again, in
+   * milliseconds (default 1000; 0 asks every time). Bounds what a flood of repeated unknown ids
+   * costs; a session this process writes meanwhile is found at once.
+   */
+  negativeTtlMs?: number;
+  /**
    * Whether the remove callback deletes the key (default true): OpenSSL calls it for sessions
    * removed as faulty (a connection closed without a shutdown), expired, evicted from a full
    * internal cache and, at SSL_CTX_free, for every cached one; call detach() before
@@ -105,6 +111,10 @@ export interface RedisSessionStoreCounters {
   clientErrors: number;
   /** Commands in flight now. */
   pending: number;
+  /** Of the misses, those answered from the memory of recent misses (no request). */
+  knownMisses: number;
+  /** Values refused: not decodable, or a session with another id than its key's (also in errors). */
+  invalid: number;
 }
 
 /** OpenSSL's own statistics of the context (SSL_CTX_sess_*), beside the store's. */
@@ -155,6 +165,9 @@ export interface RedisSessionStore {
 const DEFAULT_PREFIX = 'osc:sess:';
 const DEFAULT_TIMEOUT_MS = 50;
 const DEFAULT_MAX_PENDING = 1024;
+const DEFAULT_NEGATIVE_TTL_MS = 1000;
+const MAX_KNOWN_MISSING = 10_000;
+const MGET_BATCH = 512;
 // RESP_TYPES.BLOB_STRING in node-redis ('$'): map bulk strings to Buffers, not UTF-8 text.
 const BUFFER_REPLIES = { 36: Buffer } as const;
 
@@ -171,16 +184,11 @@ function message(err: unknown): string {
 }
 
 /**
- * remainingMs returns how long `s` has left to live at the cache clock's `now`, in
- * milliseconds: (time + timeout - now) seconds, 0 when expired or in its last second.
- * Bigint times (the overflow range) are handled; the result is capped at 2^53 - 1.
+ * remainingMs returns how long `s` has left to live at the cache clock, in milliseconds: 0 when
+ * expired or in its last second; a session whose time + timeout overflows never expires (capped
+ * at 2^53 - 1). The core computes it, with OpenSSL's expiry rule.
  */
-export function remainingMs(s: SSL_SESSION, now = getCacheTime()): number {
-  const left = BigInt(SSL_SESSION_get_time(s)) + BigInt(SSL_SESSION_get_timeout(s)) - BigInt(now);
-  if (left <= 0n) return 0;
-  const ms = left * 1000n;
-  return ms > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(ms);
-}
+export const remainingMs: (s: SSL_SESSION) => number = binding.sessionRemainingMs;
 
 /**
  * createRedisSessionStore makes Redis the external session cache of `ctx`: it sets the id
@@ -200,15 +208,20 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
   const idContext = toBytes(options.idContext);
   if (idContext.length > 32) throw new RangeError('createRedisSessionStore: idContext is longer than 32 bytes');
   const prefix = options.prefix ?? DEFAULT_PREFIX;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (typeof prefix !== 'string') throw new TypeError('createRedisSessionStore: prefix must be a string');
+  const timeoutMs = checkTimeoutMs('createRedisSessionStore: timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
   const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+  if (!Number.isInteger(maxPending) || maxPending < 1) throw new RangeError('createRedisSessionStore: maxPending must be a positive integer');
+  const negativeTtlMs = options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS;
+  if (!Number.isInteger(negativeTtlMs) || negativeTtlMs < 0 || negativeTtlMs > 2 ** 31 - 1) {
+    throw new RangeError('createRedisSessionStore: negativeTtlMs must be whole milliseconds from 0 to 2147483647');
+  }
   const deleteOnRemove = options.deleteOnRemove ?? true;
-  if (!(timeoutMs > 0)) throw new RangeError('createRedisSessionStore: timeoutMs must be positive');
-  if (!(maxPending > 0)) throw new RangeError('createRedisSessionStore: maxPending must be positive');
+  if (typeof deleteOnRemove !== 'boolean') throw new TypeError('createRedisSessionStore: deleteOnRemove must be a boolean');
 
   const c: RedisSessionStoreCounters = {
     stores: 0, hits: 0, misses: 0, errors: 0, timeouts: 0, dropped: 0, skipped: 0, wrongContext: 0, removes: 0,
-    lookups: 0, clientErrors: 0, pending: 0,
+    lookups: 0, clientErrors: 0, pending: 0, knownMisses: 0, invalid: 0,
   };
   let lastError: string | null = null;
   const inFlight = new Set<Promise<unknown>>();
@@ -224,26 +237,27 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
     lastError = message(err);
   }
 
-  // Sends a command unless the client is offline or too many are in flight. Returns null when
-  // not sent (counted). The promise it returns never rejects.
+  // Sends a command unless the client is offline or too many are in flight. Returns why it was
+  // not sent ('error' or 'dropped', counted `times`), or the promise of its settling (never
+  // rejects).
   function send(args: Array<string | Buffer>, opts: RedisCommandOptions | undefined,
-    onReply: (reply: unknown) => void, onError: (err: unknown) => void): Promise<unknown> | null {
+    onReply: (reply: unknown) => void, onError: (err: unknown) => void, times = 1): Promise<unknown> | 'error' | 'dropped' {
     if (client.isReady === false) {
-      c.errors++;
+      c.errors += times;
       lastError = 'client not ready (disconnected or reconnecting)';
-      return null;
+      return 'error';
     }
     if (c.pending >= maxPending) {
-      c.dropped++;
-      return null;
+      c.dropped += times;
+      return 'dropped';
     }
     let p: Promise<unknown>;
     try {
       p = client.sendCommand(args, opts);
     } catch (err) {
-      c.errors++;
+      c.errors += times;
       lastError = message(err);
-      return null;
+      return 'error';
     }
     c.pending++;
     const settled = p.then(onReply, onError).catch(commandFailed).finally(() => {
@@ -264,14 +278,17 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
         'not stored. Use the same id context everywhere (attachSessionCache sessionIdContext = store idContext).';
       return 0;
     }
-    const ttl = remainingMs(sess);
+    // A TLS 1.3 session (a ticket's) is never looked up by id: not worth a write.
+    const ttl = SSL_SESSION_get_protocol_version(sess) === TLS1_3_VERSION ? 0 : remainingMs(sess);
     const der = ttl > 0 ? sessionToDer(sess) : null;
     if (der === null) {
       c.skipped++;
       return 0;
     }
     const value = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
-    send(['SET', sessionKey(sess), value, 'PX', String(ttl)], undefined, () => { c.stores++; }, commandFailed);
+    const k = sessionKey(sess);
+    knownMissing.delete(k);
+    send(['SET', k, value, 'PX', String(ttl)], undefined, () => { c.stores++; }, commandFailed);
     return 0;
   };
 
@@ -281,55 +298,121 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
     send(['DEL', sessionKey(sess)], undefined, () => { c.removes++; }, commandFailed);
   };
 
+  // Keys Redis recently answered as missing, with when that answer goes stale (Date.now ms),
+  // oldest first: a repeated unknown id costs no request for negativeTtlMs. A write of the key
+  // from this process forgets it at once.
+  const knownMissing = new Map<string, number>();
+  function rememberMissing(k: string): void {
+    if (negativeTtlMs === 0) return;
+    knownMissing.delete(k);
+    knownMissing.set(k, Date.now() + negativeTtlMs);
+    if (knownMissing.size > MAX_KNOWN_MISSING) knownMissing.delete(knownMissing.keys().next().value as string);
+  }
+  function knownMissingNow(k: string): boolean {
+    const until = knownMissing.get(k);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    knownMissing.delete(k);
+    return false;
+  }
+
+  // Lookups go out in batches: the keys asked for within one turn of the event loop share one
+  // MGET (at most MGET_BATCH keys each), and one key asked for twice shares its request. A flood
+  // of unknown ids then costs one key in a batch each, and the real lookups in the flood are
+  // answered with the same batches, within the timeout, instead of queueing behind one GET each.
+  type Answer = (reply: Buffer | null | 'error' | 'dropped') => void;
+  let queued = new Map<string, Answer[]>();
+  let flushScheduled = false;
+  function flushBatches(): void {
+    flushScheduled = false;
+    const all = queued;
+    queued = new Map();
+    const keys = [...all.keys()];
+    for (let i = 0; i < keys.length; i += MGET_BATCH) {
+      const part = keys.slice(i, i + MGET_BATCH);
+      const answerAll = (reply: (k: string, n: number) => Buffer | null | 'error' | 'dropped'): void => {
+        part.forEach((k, n) => { for (const a of all.get(k) ?? []) a(reply(k, n)); });
+      };
+      // A failure is counted by each lookup it answers (one not timed out yet).
+      const failAll = (err: unknown): void => {
+        lastError = message(err);
+        answerAll(() => 'error');
+      };
+      const sent = send(['MGET', ...part], { typeMapping: BUFFER_REPLIES }, (reply) => {
+        if (!Array.isArray(reply) || reply.length !== part.length) {
+          failAll(new TypeError('MGET replied with something else than one value per key'));
+          return;
+        }
+        if (reply.some((v) => v !== null && v !== undefined && !(v instanceof Uint8Array))) {
+          failAll(new TypeError('MGET replied with text: the client ignored typeMapping (node-redis v5 or later is needed)'));
+          return;
+        }
+        answerAll((_k, n) => {
+          const v = reply[n] as Uint8Array | null | undefined;
+          return v === null || v === undefined ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+        });
+      }, failAll, 0);
+      if (typeof sent === 'string') answerAll(() => sent);
+    }
+  }
+  function fetchValue(k: string, answer: Answer): void {
+    const waiting = queued.get(k);
+    if (waiting) { waiting.push(answer); return; }
+    queued.set(k, [answer]);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushBatches);
+    }
+  }
+
   // get_session_cb: settles within timeoutMs. A reply after the timeout is dropped undecoded,
-  // so no session is made that nobody would free.
+  // so no session is made that nobody would free. A value is taken only if it decodes and
+  // carries the id it was stored under.
   const getSession: RedisGetSessionCallback = (_ssl, id, len, copy) => {
     copy.value = 0;  // a resolved session's one reference (from d2i) goes to the caller
     c.lookups++;
-    const k = key(id.subarray(0, len));
+    const want = id.subarray(0, len);
+    const k = key(want);
+    if (knownMissingNow(k)) {
+      c.misses++;
+      c.knownMisses++;
+      return Promise.resolve(null);
+    }
     return new Promise<SSL_SESSION | null>((resolve) => {
       let done = false;
-      const finish = (s: SSL_SESSION | null): void => {
-        done = true;
-        clearTimeout(timer);
-        resolve(s);
-      };
       const timer = setTimeout(() => {
         if (done) return;
+        done = true;
         c.timeouts++;
-        finish(null);
+        resolve(null);
       }, timeoutMs);
-      const sent = send(['GET', k], { typeMapping: BUFFER_REPLIES }, (reply) => {
-        if (done) return;
-        if (reply === null || reply === undefined) {
+      fetchValue(k, (reply) => {
+        if (done) return;  // after a timeout, already counted
+        done = true;
+        clearTimeout(timer);
+        if (reply === 'error' || reply === 'dropped') {
+          if (reply === 'error') c.errors++;
+          else c.dropped++;
+          resolve(null);
+          return;
+        }
+        if (reply === null) {
           c.misses++;
-          finish(null);
+          rememberMissing(k);
+          resolve(null);
           return;
         }
-        if (!(reply instanceof Uint8Array)) {
-          commandFailed(new TypeError('GET replied with text: the client ignored typeMapping (node-redis v5 or later is needed)'));
-          finish(null);
-          return;
-        }
-        let s: SSL_SESSION | null = null;
-        try {
-          s = sessionFromDer(reply);
-        } catch {
-          s = null;
-        }
-        if (s === null) {
-          commandFailed(new Error(`undecodable session under ${k}`));
-          finish(null);
+        const s = sessionFromDer(reply);
+        if (s === null || !Buffer.from(SSL_SESSION_get_id(s)).equals(Buffer.from(want))) {
+          if (s !== null) SSL_SESSION_free(s);
+          c.invalid++;
+          commandFailed(new Error(`${s === null ? 'undecodable value' : 'a session with another id'} under ${k}`));
+          resolve(null);
           return;
         }
         c.hits++;
-        finish(s);
-      }, (err) => {
-        if (done) return;  // after a timeout, already counted
-        commandFailed(err);
-        finish(null);
+        resolve(s);
       });
-      if (sent === null) finish(null);
     });
   };
 
