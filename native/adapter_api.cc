@@ -1,96 +1,113 @@
 // The Node server adapter's steps (src/adapter.h), one entry point per Node
-// event. Not OpenSSL API. A lookup's tally travels in a caller-owned
-// Int32Array(7) (no object per event):
-//   [0] hits [1] misses [2] cb_hits [3] timeouts   what OpenSSL counted
-//   [4] outcome (LookupOutcome)  [5] fatal reason
-//   [6] the store's answer: 0 taken as it was, 1 another id than looked up, 2 DER that does not decode
+// event, each on the adapter's connection (an SSL of the cache's context).
+// Not OpenSSL API. A lookup answers with one number (no object, no typed
+// array per event):
+//   bits 0-1   outcome (LookupOutcome)
+//   bits 2-9   the counts OpenSSL made, 2 bits each: hits, misses, cb_hits, timeouts
+//   bits 10-11 the store's answer: 0 taken as it was, 1 another id than looked up, 2 DER that does not decode
+//   bits 12-27 the length of the DER to resume, written into the caller's slab at the offset it gave
+// or, when that DER does not fit the slab's room, with a new array holding it
+// (the number then comes as the second element of [array, number]).
 #include "../src/adapter.h"
 #include "session_io.h"
 
 namespace osc {
 namespace {
 
-constexpr size_t kTallySize = 7;
+constexpr int kCountsShift = 2;
+constexpr int kCheckShift = 10;
+constexpr int kDerShift = 12;
 
-bool GetTally(napi_env env, napi_value v, const char* fn, int32_t** out) {
-  napi_typedarray_type type{};
-  size_t n = 0;
-  void* data = nullptr;
-  bool is_typed = false;
-  napi_is_typedarray(env, v, &is_typed);
-  if (is_typed) napi_get_typedarray_info(env, v, &type, &n, &data, nullptr, nullptr);
-  if (!is_typed || type != napi_int32_array || n < kTallySize || data == nullptr) {
-    return ThrowType(env, fn, "expected the lookup's Int32Array(7)");
-  }
-  *out = static_cast<int32_t*>(data);
-  return true;
+int32_t PackCounts(const Stats& s) {
+  auto two = [](long v) { return static_cast<int32_t>(v < 3 ? v : 3); };
+  return two(s.hits) | two(s.misses) << 2 | two(s.cb_hits) << 4 | two(s.timeouts) << 6;
 }
 
-Stats ReadTally(const int32_t* t) {
+Stats UnpackCounts(int32_t c) {
   Stats s;
-  s.hits = t[0];
-  s.misses = t[1];
-  s.cb_hits = t[2];
-  s.timeouts = t[3];
+  s.hits = c & 3;
+  s.misses = (c >> 2) & 3;
+  s.cb_hits = (c >> 4) & 3;
+  s.timeouts = (c >> 6) & 3;
   return s;
 }
 
-// Writes the lookup's result into the tally and returns the DER of the
-// session to resume (a new Uint8Array), or null.
-napi_value Answer(Call& a, ServerLookup& r, int32_t* t) {
-  t[0] = static_cast<int32_t>(r.tally.hits);
-  t[1] = static_cast<int32_t>(r.tally.misses);
-  t[2] = static_cast<int32_t>(r.tally.cb_hits);
-  t[3] = static_cast<int32_t>(r.tally.timeouts);
-  t[4] = r.outcome;
-  t[5] = r.fatal_reason;
-  t[6] = r.id_mismatch ? 1 : 0;
-  if (r.outcome != kLookupResume) return Null(a.env);
-  const size_t n = session_der_length(r.session.get());
-  if (n == 0) {  // no cipher: nothing Node could resume
-    t[4] = kLookupMiss;
-    return Null(a.env);
-  }
-  uint8_t* dst = nullptr;
-  napi_value der = NewBytes(a.env, n, &dst);
-  if (der != nullptr) session_to_der(r.session.get(), dst, n);
-  return der;
+// The slab and offset a lookup writes the DER to (the rest of the slab is its room).
+bool GetSlab(napi_env env, napi_value slab, napi_value offset, const char* fn, uint8_t** at, size_t* room) {
+  uint8_t* data{};
+  size_t n{}, off{};
+  if (!GetWritableBytes(env, slab, fn, &data, &n) || !GetSize(env, offset, fn, &off)) return false;
+  if (off > n) return ThrowRange(env, fn, "offset beyond the slab");
+  *at = data + off;
+  *room = n - off;
+  return true;
 }
 
-Context* LiveCtx(Call& a, const char* fn) { return UnwrapLive<Context>(a.inst, a[0], fn); }
+// The lookup's answer, as described at the top.
+napi_value Answer(Call& a, ServerLookup& r, int check, uint8_t* slab, size_t room) {
+  int32_t outcome = r.outcome;
+  size_t n = 0;
+  napi_value big = nullptr;
+  if (outcome == kLookupResume) {
+    n = session_der_length(r.session.get());
+    if (n == 0) {
+      outcome = kLookupMiss;  // no cipher: nothing Node could resume
+    } else if (n <= room && n < (1u << 16)) {
+      session_to_der(r.session.get(), slab, n);
+    } else {
+      uint8_t* dst = nullptr;
+      big = NewBytes(a.env, n, &dst);
+      if (big != nullptr) session_to_der(r.session.get(), dst, n);
+      n = 0;
+    }
+  }
+  const int32_t packed = outcome | PackCounts(r.tally) << kCountsShift | check << kCheckShift |
+                         static_cast<int32_t>(n) << kDerShift;
+  if (big == nullptr) return Int(a.env, packed);
+  napi_value pair = nullptr;
+  napi_create_array_with_length(a.env, 2, &pair);
+  napi_set_element(a.env, pair, 0, big);
+  napi_set_element(a.env, pair, 1, Int(a.env, packed));
+  return pair;
+}
 
-// adapterAccept(ctx)
+// The adapter's connection (first argument of every step).
+Connection* StepConnection(Call& a, const char* fn) { return UnwrapLive<Connection>(a.inst, a[0], fn); }
+
+// adapterAccept(ssl)
 napi_value adapterAccept(Call& a) {
-  Context* ctx = LiveCtx(a, "adapterAccept");
-  if (!ctx) return nullptr;
-  server_accept(ctx);
+  Connection* conn = StepConnection(a, "adapterAccept");
+  if (!conn) return nullptr;
+  server_accept(conn);
   return Undefined(a.env);
 }
 
-// adapterLookup(ctx, id, tally) → DER to resume, or null (see tally[4])
+// adapterLookup(ssl, id, slab, offset)
 napi_value adapterLookup(Call& a) {
   const char* fn = "adapterLookup";
   Bytes b;
-  int32_t* t{};
-  if (!GetBytes(a.env, a[1], nullptr, fn, &b) || !GetTally(a.env, a[2], fn, &t)) return nullptr;
+  uint8_t* slab{};
+  size_t room{};
+  if (!GetBytes(a.env, a[1], nullptr, fn, &b) || !GetSlab(a.env, a[2], a[3], fn, &slab, &room)) return nullptr;
   ReadOnce id;
   if (!id.copy(b)) return nullptr;
-  Context* ctx = LiveCtx(a, fn);
-  if (!ctx) return nullptr;
-  Ref<Context> hold = Ref<Context>::hold(ctx);
-  ServerLookup r = server_lookup(ctx, id.data(), id.size());
-  return Answer(a, r, t);
+  Connection* conn = StepConnection(a, fn);
+  if (!conn) return nullptr;
+  ServerLookup r = server_lookup(conn, id.data(), id.size());
+  return Answer(a, r, 0, slab, room);
 }
 
-// adapterLookupAnswer(ctx, id, answer, copy, tally): answer is a session
-// (with C's copy flag), its DER (decoded here; its one reference handed
-// over), or null.
+// adapterLookupAnswer(ssl, id, answer, copy, counts, slab, offset): answer is
+// a session (with C's copy flag), its DER (decoded here), or null; counts
+// are the packed counts of the table's step.
 napi_value adapterLookupAnswer(Call& a) {
   const char* fn = "adapterLookupAnswer";
   Bytes b;
-  int32_t* t{};
-  int32_t copy = 1;
-  if (!GetBytes(a.env, a[1], nullptr, fn, &b) || !GetCInt32(a.env, a[3], fn, &copy) || !GetTally(a.env, a[4], fn, &t)) {
+  int32_t copy = 1, counts = 0;
+  uint8_t* slab{};
+  size_t room{};
+  if (!GetBytes(a.env, a[1], nullptr, fn, &b) || !GetCInt32(a.env, a[3], fn, &copy) ||
+      !GetCInt32(a.env, a[4], fn, &counts) || !GetSlab(a.env, a[5], a[6], fn, &slab, &room)) {
     return nullptr;
   }
   ReadOnce id;
@@ -109,19 +126,18 @@ napi_value adapterLookupAnswer(Call& a) {
     answer = UnwrapLive<Session>(a.inst, a[2], fn);
     if (!answer) return nullptr;
   }
-  Context* ctx = LiveCtx(a, fn);
-  if (!ctx) return nullptr;
-  Ref<Context> hold = Ref<Context>::hold(ctx);
+  Connection* conn = StepConnection(a, fn);
+  if (!conn) return nullptr;
+  const Stats so_far = UnpackCounts(counts);
   // A decoded answer: its reference is this step's, lent to OpenSSL's rule as
   // a copy-1 answer (the step drops it after).
-  ServerLookup r = decoded ? server_lookup_answer(ctx, id.data(), id.size(), decoded.get(), 1, ReadTally(t))
-                           : server_lookup_answer(ctx, id.data(), id.size(), answer, copy, ReadTally(t));
-  napi_value der = Answer(a, r, t);
-  if (typed && !decoded) t[6] = 2;
-  return der;
+  ServerLookup r = decoded ? server_lookup_answer(conn, id.data(), id.size(), decoded.get(), 1, so_far)
+                           : server_lookup_answer(conn, id.data(), id.size(), answer, copy, so_far);
+  const int check = typed && !decoded ? 2 : r.id_mismatch ? 1 : 0;
+  return Answer(a, r, check, slab, room);
 }
 
-// adapterNewSession(ctx, der, skipTls13) → kNewSession* bits, -1 when the
+// adapterNewSession(ssl, der, skipTls13) → kNewSession* bits, -1 when the
 // DER does not decode (the reason queued), -2 for a TLS 1.3 session skipped
 napi_value adapterNewSession(Call& a) {
   const char* fn = "adapterNewSession";
@@ -131,31 +147,32 @@ napi_value adapterNewSession(Call& a) {
   napi_get_value_bool(a.env, a[2], &skip_tls13);
   ReadOnce der;
   if (!der.copy(b)) return nullptr;
-  Context* ctx = LiveCtx(a, fn);
-  if (!ctx) return nullptr;
-  Ref<Context> hold = Ref<Context>::hold(ctx);
+  Connection* conn = StepConnection(a, fn);
+  if (!conn) return nullptr;
   size_t consumed{};
   Ref<Session> s = session_from_der(a.inst->runtime, der.data(), der.size(), &consumed);
   if (!s) return Int(a.env, -1);
   if (skip_tls13 && s->ssl_version == 0x0304) return Int(a.env, -2);
-  return Int(a.env, server_new_session(ctx, s.get()));
+  return Int(a.env, server_new_session(conn, s.get()));
 }
 
-// adapterFinish(ctx, version, resumed, tally | null)
+// adapterFinish(ssl, version, resumed, counts?): the lookup's counts as
+// packed in its answer (bits 0-7 here), or undefined when the handshake
+// looked nothing up
 napi_value adapterFinish(Call& a) {
   const char* fn = "adapterFinish";
   int32_t version{};
   bool resumed = false;
-  int32_t* t = nullptr;
   if (!GetCInt32(a.env, a[1], fn, &version)) return nullptr;
   napi_get_value_bool(a.env, a[2], &resumed);
-  if (!IsNullish(a.env, a[3]) && !GetTally(a.env, a[3], fn, &t)) return nullptr;
-  Context* ctx = LiveCtx(a, fn);
-  if (!ctx) return nullptr;
-  Ref<Context> hold = Ref<Context>::hold(ctx);
-  Stats tally;
-  if (t != nullptr) tally = ReadTally(t);
-  server_finish(ctx, version, resumed, t != nullptr ? &tally : nullptr);
+  const bool looked_up = TypeOf(a.env, a[3]) != napi_undefined;
+  int32_t packed = 0;
+  if (looked_up && !GetCInt32(a.env, a[3], fn, &packed)) return nullptr;
+  Connection* conn = StepConnection(a, fn);
+  if (!conn) return nullptr;
+  Ref<Connection> hold = Ref<Connection>::hold(conn);  // an auto-clear's callbacks may free the caller's
+  const Stats tally = UnpackCounts(packed);
+  server_finish(conn, version, resumed, looked_up ? &tally : nullptr);
   return Undefined(a.env);
 }
 

@@ -11,7 +11,7 @@
 
 namespace osc {
 
-constexpr size_t kMaxArgs = 6;
+constexpr size_t kMaxArgs = 7;
 
 struct Call {
   napi_env env;

@@ -10,17 +10,48 @@ constexpr int kResumableByIdVersions[] = {0x0303, 0x0302, 0x0301};
 
 bool resumable_by_id(int version) { return version >= kTls1Version && version <= kTls12Version; }
 
-// The connection a step runs on: a server connection of ctx (its id
-// context and verify mode, as Node's connection would have them), counting
-// its lookup into `tally`, freed when the step ends.
-Ref<Connection> step_connection(Context* ctx, int version, Stats* tally) {
-  Ref<Connection> ssl = ssl_new(ctx);
-  if (!ssl) return ssl;
-  ssl_set_accept_state(ssl.get());
-  ssl->version = version;
-  ssl->tally = tally;
-  return ssl;
-}
+// The connection a step runs on: the adapter's, set up for this step, or
+// (when a step already runs on it) a fresh one on the same context.
+class Step {
+ public:
+  Step(Connection* conn, int version, Stats* tally) {
+    if (conn->in_step || !conn->alive()) {
+      own_ = ssl_new(conn->session_ctx.get());
+      ssl_ = own_.get();
+      if (ssl_ == nullptr) return;
+      ssl_set_accept_state(ssl_);
+    } else {
+      hold_ = Ref<Connection>::hold(conn);
+      ssl_ = conn;
+    }
+    const Context* ctx = ssl_->session_ctx.get();
+    ssl_->in_step = true;
+    ssl_->version = version;
+    ssl_->tally = tally;
+    ssl_->hit = false;
+    ssl_->ticket_expected = false;
+    ssl_->handshake_done = false;
+    ssl_->shutdown = 0;
+    ssl_->fatal_reason = 0;
+    ssl_->verify_mode = ctx->verify_mode;
+    ssl_->sid_ctx_len = ctx->sid_ctx_len;
+    memcpy(ssl_->sid_ctx, ctx->sid_ctx, sizeof ssl_->sid_ctx);
+  }
+  ~Step() {
+    if (ssl_ == nullptr) return;
+    ssl_->tally = nullptr;
+    ssl_->session.reset();  // the adapter's connection keeps nothing between events
+    ssl_->in_step = false;
+  }
+  Step(const Step&) = delete;
+  Step& operator=(const Step&) = delete;
+  Connection* get() const { return ssl_; }
+
+ private:
+  Ref<Connection> hold_;
+  Ref<Connection> own_;
+  Connection* ssl_ = nullptr;
+};
 
 // ssl_get_prev_session's verdict on a candidate, as a lookup result.
 void judge(Connection* ssl, Ref<Session> candidate, ServerLookup* out) {
@@ -36,28 +67,32 @@ void judge(Connection* ssl, Ref<Session> candidate, ServerLookup* out) {
 
 }  // namespace
 
-void server_accept(Context* ctx) { ctx->stats.accept++; }
+void server_accept(Connection* conn) { conn->session_ctx->stats.accept++; }
 
-ServerLookup server_lookup(Context* ctx, const uint8_t* id, size_t len) {
+ServerLookup server_lookup(Connection* conn, const uint8_t* id, size_t len) {
   ServerLookup out;
+  Context* ctx = conn->session_ctx.get();
+  // lookup_sess_in_cache's table step, under each version that resumes by id.
+  Session* found = nullptr;
   int version = kTls12Version;
-  if (len <= kMaxSessionIdLength && !(ctx->mode & kCacheNoInternalLookup)) {
-    for (int v : kResumableByIdVersions) {
-      if (ctx_find_session(ctx, v, id, static_cast<unsigned>(len)) != nullptr) {
-        version = v;
-        break;
-      }
+  const bool search = !(ctx->mode & kCacheNoInternalLookup) && len <= kMaxSessionIdLength;
+  for (int v : kResumableByIdVersions) {
+    if (!search) break;
+    found = ctx_find_session(ctx, v, id, static_cast<unsigned>(len));
+    if (found != nullptr) {
+      version = v;
+      break;
     }
   }
-  Ref<Connection> ssl = step_connection(ctx, version, &out.tally);
-  if (!ssl) return out;
-  Ref<Session> found = lookup_internal(ssl.get(), id, len);
-  if (found) judge(ssl.get(), static_cast<Ref<Session>&&>(found), &out);
+  if (search && found == nullptr) out.tally.misses++;
+  Step step(conn, version, &out.tally);
+  if (step.get() == nullptr) return out;
+  if (found != nullptr) judge(step.get(), Ref<Session>::up(found), &out);
   else if (ctx->get_session) out.outcome = kLookupAskStore;
   return out;
 }
 
-ServerLookup server_lookup_answer(Context* ctx, const uint8_t* id, size_t len, Session* answer, int copy,
+ServerLookup server_lookup_answer(Connection* conn, const uint8_t* id, size_t len, Session* answer, int copy,
                                   const Stats& tally) {
   ServerLookup out;
   out.tally = tally;
@@ -67,17 +102,18 @@ ServerLookup server_lookup_answer(Context* ctx, const uint8_t* id, size_t len, S
     return out;
   }
   const int version = answer != nullptr && resumable_by_id(answer->ssl_version) ? answer->ssl_version : kTls12Version;
-  Ref<Connection> ssl = step_connection(ctx, version, &out.tally);
-  if (!ssl) {
+  Step step(conn, version, &out.tally);
+  if (step.get() == nullptr) {
     if (answer != nullptr && copy == 0) app_free(answer);
     return out;
   }
-  Ref<Session> got = accept_get_result(ssl.get(), answer, copy);
-  if (got) judge(ssl.get(), static_cast<Ref<Session>&&>(got), &out);
+  Ref<Session> got = accept_get_result(step.get(), answer, copy);
+  if (got) judge(step.get(), static_cast<Ref<Session>&&>(got), &out);
   return out;
 }
 
-int server_new_session(Context* ctx, Session* s) {
+int server_new_session(Connection* conn, Session* s) {
+  Context* ctx = conn->session_ctx.get();
   Ref<Session> keep = Ref<Session>::hold(s);
   int result = 0;
   if (s->sid_ctx_len != ctx->sid_ctx_len || memcmp(s->sid_ctx, ctx->sid_ctx, s->sid_ctx_len) != 0) {
@@ -87,14 +123,15 @@ int server_new_session(Context* ctx, Session* s) {
   // when 0), counted from now.
   s->timeout = ctx->timeout == 0 ? ctx->method->default_timeout : ctx->timeout;
   session_set_time(s, ctx->rt->now());
-  Ref<Connection> ssl = step_connection(ctx, s->ssl_version, nullptr);
-  if (!ssl) return result;
-  ssl_set_session(ssl.get(), s);
-  ssl_update_cache(ssl.get(), static_cast<int>(kCacheServer));
+  Step step(conn, s->ssl_version, nullptr);
+  if (step.get() == nullptr) return result;
+  ssl_set_session(step.get(), s);
+  ssl_update_cache(step.get(), static_cast<int>(kCacheServer));
   return result | kNewSessionCached;
 }
 
-void server_finish(Context* ctx, int version, bool resumed, const Stats* tally) {
+void server_finish(Connection* conn, int version, bool resumed, const Stats* tally) {
+  Context* ctx = conn->session_ctx.get();
   Stats& st = ctx->stats;
   const bool by_id = version != kTls13Version;  // TLS 1.3 resumes by PSK only
   if (tally != nullptr && by_id) {

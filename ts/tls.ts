@@ -43,17 +43,22 @@ export {
 } from './tls-common';
 export * from './tls-client';
 
-const adapterAccept: (ctx: SSL_CTX) => void = binding.adapterAccept;
-const adapterLookup: (ctx: SSL_CTX, id: Uint8Array, tally: Int32Array) => Uint8Array | null = binding.adapterLookup;
-const adapterLookupAnswer: (ctx: SSL_CTX, id: Uint8Array, answer: SSL_SESSION | Uint8Array | null, copy: number, tally: Int32Array) => Uint8Array | null = binding.adapterLookupAnswer;
-const adapterNewSession: (ctx: SSL_CTX, der: Uint8Array, skipTls13: boolean) => number = binding.adapterNewSession;
-const adapterFinish: (ctx: SSL_CTX, version: number, resumed: boolean, tally: Int32Array | null) => void = binding.adapterFinish;
+const adapterAccept: (ssl: SSL) => void = binding.adapterAccept;
+// A lookup's answer: a number packing the outcome, OpenSSL's counts, the store check and the
+// length of the DER written into the slab, or [DER, number] when the DER did not fit.
+type LookupAnswer = number | [Uint8Array, number];
+const adapterLookup: (ssl: SSL, id: Uint8Array, slab: Buffer, offset: number) => LookupAnswer = binding.adapterLookup;
+const adapterLookupAnswer: (ssl: SSL, id: Uint8Array, answer: SSL_SESSION | Uint8Array | null, copy: number, counts: number, slab: Buffer, offset: number) => LookupAnswer = binding.adapterLookupAnswer;
+const SLAB_BYTES = 64 * 1024;
+const adapterNewSession: (ssl: SSL, der: Uint8Array, skipTls13: boolean) => number = binding.adapterNewSession;
+const adapterFinish: (ssl: SSL, version: number, resumed: boolean, counts?: number) => void = binding.adapterFinish;
 const contextIdContext: (ctx: SSL_CTX) => Uint8Array = binding.contextIdContext;
 
-// The tally's layout (native/adapter_api.cc).
-const OUTCOME = 4;
-const FATAL_REASON = 5;
-const ANSWER_CHECK = 6;
+// A lookup answer's bits (native/adapter_api.cc).
+const outcomeOf = (a: number): number => a & 3;
+const countsOf = (a: number): number => (a >>> 2) & 0xff;  // hits, misses, cb_hits, timeouts: 2 bits each
+const checkOf = (a: number): number => (a >>> 10) & 3;
+const derLengthOf = (a: number): number => (a >>> 12) & 0xffff;
 const LOOKUP_ASK_STORE = 2;
 const LOOKUP_FATAL = 3;
 const NEW_SESSION_WRONG_CONTEXT = 2;
@@ -140,12 +145,19 @@ export class SessionCacheAdapter extends EventEmitter {
   private readonly tls13: 'openssl' | 'skip';
   private readonly getTimeout: number;
   private readonly reporter: Reporter;
-  // The connection a get callback is given: one per adapter (the handshake's own is Node's).
-  private readonly lookupSsl: SSL;
-  // Each handshake's lookup counts until its version is known, keyed by the connection's async
-  // resource (its TLSWrap): Node emits 'resumeSession', 'newSession' and 'secureConnection' of
-  // one connection in that connection's async context. Weak: nothing outlives the socket.
-  private readonly pending = new WeakMap<object, Int32Array>();
+  // The adapter's connection: the native steps run on it, standing for each Node connection in
+  // turn (callbacks are given it); the handshake's own connection is Node's.
+  private readonly conn: SSL;
+  // Where lookups write the DER Node resumes: a slab handed out in views, as Buffer.allocUnsafe
+  // hands out its pool (a view keeps its slab alive; Node copies the bytes at once). No fresh
+  // ArrayBuffer per event.
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private slabUsed = 0;
+  // Each handshake's lookup counts (packed) until its version is known, keyed by the
+  // connection's async resource (its TLSWrap): Node emits 'resumeSession', 'newSession' and
+  // 'secureConnection' of one connection in that connection's async context. Weak: nothing
+  // outlives the socket.
+  private readonly pending = new WeakMap<object, number>();
   private settings: ServerCacheSettings;
   private wrongContextReported = false;
   private detached = false;
@@ -178,8 +190,8 @@ export class SessionCacheAdapter extends EventEmitter {
     attachedContexts.set(ctx, { sessionIdContext, adapters: (attached?.adapters ?? 0) + 1 });
     if (!adopted) setByAdapter.set(ctx, sessionIdContext);
     this.configureServer();
-    this.lookupSsl = SSL_new(ctx);
-    SSL_set_accept_state(this.lookupSsl);
+    this.conn = SSL_new(ctx);
+    SSL_set_accept_state(this.conn);
     attachedServers.add(server);
     this.listeners_ = [
       ['connection', this.onConnection],
@@ -255,7 +267,7 @@ export class SessionCacheAdapter extends EventEmitter {
     attachedServers.delete(this.server);
     const attached = attachedContexts.get(this.ctx);
     if (attached && --attached.adapters === 0) attachedContexts.delete(this.ctx);
-    this.guard('SSL_free', () => SSL_free(this.lookupSsl));
+    this.guard('SSL_free', () => SSL_free(this.conn));
     this.guard('SSL_CTX_free', () => SSL_CTX_free(this.ctx));
   }
 
@@ -274,43 +286,72 @@ export class SessionCacheAdapter extends EventEmitter {
   }
 
   private readonly onConnection = (): void => {
-    if (!this.detached) this.guard('connection', () => adapterAccept(this.ctx));
+    if (!this.detached) this.guard('connection', () => adapterAccept(this.conn));
   };
 
   private readonly onResumeSession = (id: Buffer, cb: (err: Error | null, session?: Buffer | null) => void): void => {
-    const tally = new Int32Array(7);
     const conn = executionAsyncResource();
-    let answered = false;
-    const answer = (der: Uint8Array | null, err: Error | null = null): void => {
-      if (answered) return;
-      answered = true;
-      if (!this.detached) this.pending.set(conn, tally);
-      this.emit('lookup', { id, resumed: der !== null } satisfies SessionLookupInfo);
-      try { cb(err, der === null ? null : Buffer.from(der.buffer, der.byteOffset, der.byteLength)); } catch (e) { this.report(toError('internal', 'resumeSession callback', e)); }
-    };
-    if (this.detached) { answer(null); return; }
-    const der = this.guard('resumeSession', () => adapterLookup(this.ctx, id, tally)) ?? null;
-    if (tally[OUTCOME] === LOOKUP_FATAL) {
-      const err = new SessionCacheError('internal', `resumeSession: ${drainErrorQueue()} (reason ${tally[FATAL_REASON]})`);
-      this.report(err);
-      answer(null, err);
+    if (this.detached) { this.answer(conn, id, cb, null, null, undefined); return; }
+    let a: LookupAnswer = 0;
+    try {
+      a = adapterLookup(this.conn, id, this.slab, this.roomAt());
+    } catch (e) {
+      this.report(stepError('resumeSession', e));
+    }
+    const n = typeof a === 'number' ? a : a[1];
+    if (outcomeOf(n) === LOOKUP_ASK_STORE) {
+      this.askStore(id, countsOf(n)).then(
+        ([der, counts]) => { this.answer(conn, id, cb, der, null, counts); },
+        (e) => { this.report(toError('internal', 'resumeSession', e)); this.answer(conn, id, cb, null, null, undefined); });
       return;
     }
-    if (tally[OUTCOME] !== LOOKUP_ASK_STORE) { answer(der); return; }
-    this.askStore(id, tally).then(answer, (e) => { this.report(toError('internal', 'resumeSession', e)); answer(null); });
+    let err: SessionCacheError | null = null;
+    if (outcomeOf(n) === LOOKUP_FATAL) {
+      err = new SessionCacheError('internal', `resumeSession: ${drainErrorQueue()}`);
+      this.report(err);
+    }
+    this.answer(conn, id, cb, this.derOf(a), err, countsOf(n));
   };
 
+  // Hands Node the lookup's answer; the connection keeps its counts until 'secureConnection'.
+  private answer(conn: object, id: Buffer, cb: (err: Error | null, session?: Buffer | null) => void,
+    der: Buffer | null, err: Error | null, counts: number | undefined): void {
+    if (counts !== undefined && !this.detached) this.pending.set(conn, counts);
+    if (this.listenerCount('lookup') > 0) this.emit('lookup', { id, resumed: der !== null } satisfies SessionLookupInfo);
+    try { cb(err, der); } catch (e) { this.report(toError('internal', 'resumeSession callback', e)); }
+  }
+
+  // The slab offset a lookup writes at: a fresh slab when little room is left.
+  private roomAt(): number {
+    if (SLAB_BYTES - this.slabUsed < 2048) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    return this.slabUsed;
+  }
+
+  // The DER a lookup step answered: a view of the slab where it wrote it, or its own array when
+  // it did not fit.
+  private derOf(a: LookupAnswer): Buffer | null {
+    if (typeof a !== 'number') return Buffer.from(a[0].buffer, a[0].byteOffset, a[0].byteLength);
+    const n = derLengthOf(a);
+    if (n === 0) return null;
+    const view = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    this.slabUsed += n;
+    return view;
+  }
+
   // The get callback's answer (waited for when it is a Promise), through OpenSSL's rules.
-  private async askStore(id: Buffer, tally: Int32Array): Promise<Uint8Array | null> {
+  private async askStore(id: Buffer, counted: number): Promise<[Buffer | null, number]> {
     const get = SSL_CTX_sess_get_get_cb(this.ctx) as unknown as AsyncGetSessionCallback | null;
-    if (get === null) return null;
+    if (get === null) return [null, counted];
     const copy = { value: 1 };
     let r: unknown;
     try {
-      r = get(this.lookupSsl, id, id.length, copy);
+      r = get(this.conn, id, id.length, copy);
     } catch (e) {
       this.report(toError('get', 'get session callback threw', e));
-      return null;  // a throwing get callback counts as NULL
+      r = null;  // a throwing get callback counts as NULL
     }
     if (isThenable(r)) {
       const p = r;
@@ -324,17 +365,18 @@ export class SessionCacheAdapter extends EventEmitter {
     }
     if (this.detached) {
       if (copy.value === 0 && isSession(r)) this.freeQuietly(r);
-      return null;
+      return [null, counted];
     }
     if (r !== null && r !== undefined && !(r instanceof Uint8Array) && !isSession(r)) {
       this.report(new SessionCacheError('get', 'get session callback: expected a session, its DER bytes, null or a Promise of one'));
       r = null;
     }
     const answer = (r ?? null) as SSL_SESSION | Uint8Array | null;
-    const der = this.guard('get session answer', () => adapterLookupAnswer(this.ctx, id, answer, copy.value, tally)) ?? null;
-    if (tally[ANSWER_CHECK] === 1) this.report(new SessionCacheError('store', `the store's session for ${id.toString('hex')} carries another session id: refused (a miss)`));
-    if (tally[ANSWER_CHECK] === 2) this.report(new SessionCacheError('der', `the get callback's DER does not decode (${drainErrorQueue()}): a miss`));
-    return der;
+    const a = this.guard('get session answer', () => adapterLookupAnswer(this.conn, id, answer, copy.value, counted, this.slab, this.roomAt())) ?? counted << 2;
+    const n = typeof a === 'number' ? a : a[1];
+    if (checkOf(n) === 1) this.report(new SessionCacheError('store', `the store's session for ${id.toString('hex')} carries another session id: refused (a miss)`));
+    if (checkOf(n) === 2) this.report(new SessionCacheError('der', `the get callback's DER does not decode (${drainErrorQueue()}): a miss`));
+    return [this.derOf(a), countsOf(n)];
   }
 
   private freeQuietly(s: SSL_SESSION): void {
@@ -342,35 +384,40 @@ export class SessionCacheAdapter extends EventEmitter {
   }
 
   private readonly onNewSession = (id: Buffer, der: Buffer, done: () => void): void => {
-    try {
-      if (this.detached) return;
-      const r = this.guard('newSession', () => adapterNewSession(this.ctx, der, this.tls13 === 'skip'));
-      if (r === NEW_SESSION_UNDECODABLE) {
-        this.report(new SessionCacheError('der', `newSession: Node's session does not decode (${drainErrorQueue()})`));
-      } else if (r === NEW_SESSION_SKIPPED) {
-        this.counts.tls13Skipped++;
-      } else if (r !== undefined && (r & NEW_SESSION_WRONG_CONTEXT) && !this.wrongContextReported) {
+    let r = NEW_SESSION_UNDECODABLE - 1;  // none yet
+    if (!this.detached) {
+      try {
+        r = adapterNewSession(this.conn, der, this.tls13 === 'skip');
+      } catch (e) {
+        this.report(stepError('newSession', e));
+      }
+    }
+    try { done(); } catch (e) { this.report(toError('internal', 'newSession done()', e)); }
+    if (r >= 0) {
+      if ((r & NEW_SESSION_WRONG_CONTEXT) && !this.wrongContextReported) {
         this.wrongContextReported = true;
         this.report(new SessionCacheError('sessionIdContext',
           `a session from Node has another id context than the cache ("${this.settings.sessionIdContext}"): it will never resume. ` +
           'Rotate certificates with adapter.setSecureContext(), not server.setSecureContext.'));
       }
-      this.emit('store', { id, handled: r !== undefined && r >= 0 } satisfies SessionStoreInfo);
-    } finally {
-      try { done(); } catch (e) { this.report(toError('internal', 'newSession done()', e)); }
+    } else if (r === NEW_SESSION_UNDECODABLE) {
+      this.report(new SessionCacheError('der', `newSession: Node's session does not decode (${drainErrorQueue()})`));
+    } else if (r === NEW_SESSION_SKIPPED) {
+      this.counts.tls13Skipped++;
     }
+    if (this.listenerCount('store') > 0) this.emit('store', { id, handled: r >= 0 } satisfies SessionStoreInfo);
   };
 
   private readonly onSecureConnection = (socket: tls.TLSSocket): void => {
     if (this.detached) return;
     const conn = executionAsyncResource();
-    const tally = this.pending.get(conn) ?? null;
+    const counts = this.pending.get(conn);
     this.pending.delete(conn);
     const version = PROTOCOL_VERSIONS[socket.getProtocol() ?? ''] ?? 0;
     const resumed = socket.isSessionReused();
-    const byLookup = tally !== null && version !== TLS1_3_VERSION && tally[0] > 0;
+    const byLookup = counts !== undefined && version !== TLS1_3_VERSION && (counts & 3) > 0;
     if (resumed && !byLookup) this.counts.ticketResumptions++;
-    this.guard('secureConnection', () => adapterFinish(this.ctx, version, resumed, tally));
+    this.guard('secureConnection', () => adapterFinish(this.conn, version, resumed, counts));
   };
 }
 
