@@ -1,7 +1,7 @@
 // The lifetime fuzzer: random API sequences whose every callback (new, remove, get, ex_data new
 // and free of every class) runs a hostile body: free or up-ref any object (the one it was given
 // included), add, remove, flush, free connections and contexts, set ex_data, throw, re-register
-// callbacks. After every step: no crash, every live cache consistent, every object destroyed at
+// callbacks; Node's TLS events run through the adapter too. After every step: no crash, every live cache consistent, every object destroyed at
 // most once and never while the program holds a reference, every deliberate throw delivered to
 // the call it ran under. At the end, with every reference freed: every object destroyed exactly
 // once and nothing left in the runtime.
@@ -55,6 +55,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('callbacks' as const), ctx: small, copy: fc.nat({ max: 2 }), keep: fc.nat({ max: 1 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('size' as const), ctx: small, n: fc.integer({ min: -1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('time' as const), dt: fc.integer({ min: 0, max: 400 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('adapterNew' as const, 'adapterResume' as const), ctx: small, sess: small }) },
 );
 // Each run starts with a context and a session, callbacks on.
 const sequence = fc.tuple(fc.array(op, { maxLength: 25 }), fc.array(body, { minLength: 1, maxLength: 12 }));

@@ -184,14 +184,21 @@ export class SessionCacheAdapter extends EventEmitter {
     this.settings = { sessionIdContext, sessionTimeout: this.contextTimeout() };
     // Taken from the context (a store set it): it stays the store's, not this adapter's.
     const adopted = Buffer.from(contextIdContext(ctx)).toString('utf8') === sessionIdContext && !setByAdapter.has(ctx);
+    // What can throw comes first (SSL_new runs ex_data new callbacks; Node may refuse the secure
+    // context), so a failed attach leaves nothing behind.
+    this.conn = SSL_new(ctx);
+    try {
+      SSL_set_accept_state(this.conn);
+      this.configureServer();
+    } catch (e) {
+      SSL_free(this.conn);
+      throw e;
+    }
     SSL_CTX_up_ref(ctx);  // the adapter's reference, dropped by detach()
     SSL_CTX_set_session_id_context(ctx, sidCtxBytes(sessionIdContext));
     const attached = attachedContexts.get(ctx);
     attachedContexts.set(ctx, { sessionIdContext, adapters: (attached?.adapters ?? 0) + 1 });
     if (!adopted) setByAdapter.set(ctx, sessionIdContext);
-    this.configureServer();
-    this.conn = SSL_new(ctx);
-    SSL_set_accept_state(this.conn);
     attachedServers.add(server);
     this.listeners_ = [
       ['connection', this.onConnection],

@@ -2,6 +2,7 @@
 // of references the program holds on each (its model of OpenSSL's count, minus what the core
 // holds), and hostile callbacks drawn from the run's list of bodies. Every API call is checked
 // against the model as it happens; `violations` collects what broke a rule.
+import * as tls from 'node:tls';
 import * as osc from '../..';
 import * as testing from 'openssl-session-cache/testing';
 import type { SSL, SSL_CTX, SSL_SESSION } from '../..';
@@ -16,6 +17,7 @@ export interface Rec {
   owned: number;       // references the program holds
   destroyed: number;   // how many times its ex_data free callback ran
   dying: boolean;      // the free callback is running
+  hidden?: boolean;    // an adapter's own connection: the program's other parts leave it alone
 }
 
 /** What a callback does: one step, drawn cyclically from the run's list. */
@@ -45,7 +47,8 @@ export type Op =
   | { op: 'd2i'; sess: number }
   | { op: 'callbacks'; ctx: number; copy: number; keep: number }
   | { op: 'size'; ctx: number; n: number }
-  | { op: 'time'; dt: number };
+  | { op: 'time'; dt: number }
+  | { op: 'adapterNew' | 'adapterResume'; ctx: number; sess: number };
 
 const IDS = ['id-a', 'id-b', 'id-c', 'id-d'].map((s) => Buffer.from(s));
 const CIPHER = osc.SSL_CIPHER_find(null, Buffer.from([0xc0, 0x2f]));
@@ -74,7 +77,44 @@ export class World {
   private depth = 0;
   private now = 10_000;
 
+  // The Node adapter on a server per context, fed Node's events by hand (no sockets).
+  private readonly servers = new Map<Rec, { server: tls.Server; adapter: osc.SessionCacheAdapter; conn: Rec | undefined }>();
+  private reported: unknown[] = [];
+
   constructor(private readonly bodies: Body[]) {}
+
+  /**
+   * Runs one Node event through the context's adapter. The adapter reports what callbacks threw
+   * (its 'error' event) instead of throwing into Node: a deliberate throw must come out there.
+   */
+  private adapterEvent(ctx: Rec, emit: (server: tls.Server) => void): void {
+    let a = this.servers.get(ctx);
+    if (!a) {
+      const server = tls.createServer({});
+      const before = this.recs.length;
+      const adapter = this.call('attachSessionCache', () => osc.attachSessionCache(server, ctx.h as SSL_CTX, { sessionIdContext: 'fuzz' }));
+      if (!adapter) return;
+      // The adapter is part of the program: it holds a reference on the context and its own
+      // connection (which the rest of the program does not touch).
+      ctx.owned++;
+      const conn = this.recs.slice(before).find((r) => r.kind === 'ssl');
+      if (conn) { conn.hidden = true; conn.owned++; }
+      adapter.on('error', (e: osc.SessionCacheError) => { this.reported.push(e.cause ?? e); });
+      a = { server, adapter, conn };
+      this.servers.set(ctx, a);
+    }
+    const frame: Frame = { first: null };
+    this.frames.push(frame);
+    this.reported = [];
+    try {
+      emit(a.server);
+    } catch (e) {
+      this.violations.push(`an adapter event threw into Node: ${String(e)}`);
+    } finally {
+      this.frames.pop();
+    }
+    if (frame.first !== null && !this.reported.includes(frame.first)) this.violations.push('a callback threw in an adapter step and it was not reported');
+  }
 
   // ---------------------------------------------------------------- bookkeeping
 
@@ -102,11 +142,11 @@ export class World {
   }
 
   private live(kind?: Kind): Rec[] {
-    return this.recs.filter((r) => r.destroyed === 0 && !r.dying && (kind === undefined || r.kind === kind));
+    return this.recs.filter((r) => r.destroyed === 0 && !r.dying && !r.hidden && (kind === undefined || r.kind === kind));
   }
 
   private pick<K extends Kind>(kind: K | undefined, n: number): Rec | null {
-    const all = kind === undefined ? this.recs : this.recs.filter((r) => r.kind === kind);
+    const all = this.recs.filter((r) => !r.hidden && (kind === undefined || r.kind === kind));
     return all.length === 0 ? null : all[n % all.length];
   }
 
@@ -349,6 +389,17 @@ export class World {
       }
       case 'size': { const ctx = this.livePick('ctx', o.ctx); if (ctx) this.call('size', () => osc.SSL_CTX_sess_set_cache_size(ctx.h as SSL_CTX, o.n)); return; }
       case 'time': this.now += o.dt; testing.setTestTime(this.now); return;
+      case 'adapterNew': case 'adapterResume': {
+        const ctx = this.livePick('ctx', o.ctx);
+        const s = this.livePick('sess', o.sess);
+        if (!ctx || !s) return;
+        const der = this.call('sessionToDer', () => osc.sessionToDer(s.h as SSL_SESSION));
+        if (!der) return;
+        const id = Buffer.from(osc.SSL_SESSION_get_id(s.h as SSL_SESSION));
+        if (o.op === 'adapterNew') this.adapterEvent(ctx, (srv) => srv.emit('newSession', id, Buffer.from(der), () => undefined));
+        else this.adapterEvent(ctx, (srv) => srv.emit('resumeSession', id, () => undefined));
+        return;
+      }
     }
   }
 
@@ -359,10 +410,18 @@ export class World {
     }
   }
 
-  /** Frees what the program holds (connections first, then contexts, then sessions). */
+  /** Frees what the program holds (adapters, connections, then contexts, then sessions). */
   teardown(): void {
     this.bodies.length = 0;
     this.bodies.push({ do: 'nothing' });
+    for (const [ctx, { adapter, conn }] of this.servers) {
+      // detach frees the adapter's connection and its context reference (one the program holds,
+      // unless another part of it freed that one already)
+      if (conn && conn.owned > 0) conn.owned--;
+      if (ctx.owned > 0) ctx.owned--;
+      adapter.detach();
+    }
+    this.servers.clear();
     for (const kind of ['ssl', 'ctx', 'sess'] as const) {
       for (const r of this.recs) {
         if (r.kind !== kind) continue;
