@@ -82,8 +82,11 @@ napi_value lookup_sess_in_cache_js(Call& a) {
   Connection* ssl = StepSsl(a.inst, a[0], "lookup_sess_in_cache");
   IdCopy id;
   if (!ssl || !GetId(env, a[1], a[2], "lookup_sess_in_cache", &id)) return nullptr;
-  Step step(ssl);
-  Ref<Session> s = lookup_sess_in_cache(ssl, id.data(), id.size());
+  Ref<Session> s;
+  {
+    Step step(ssl);  // ends first: dropping the step's reference may call out
+    s = lookup_sess_in_cache(ssl, id.data(), id.size());
+  }
   return HandOver(a.inst, s);  // the caller's reference from here (SSL_SESSION_free it)
 }
 

@@ -106,7 +106,9 @@ napi_value Surface(Instance* inst, Object* o);
 napi_value SurfaceOrNull(Instance* inst, Object* o);
 
 // Returns a new reference to the caller: its handle, with the reference
-// handed to the application. When a callback threw during the call (the
+// handed to the application. Call it last, once nothing of the entry point
+// can call out any more (a callback that throws after the hand-over would
+// leave the reference with no handle to free it by). When a callback threw during the call (the
 // call throws instead of returning) or no handle can be made, nothing is
 // handed over: the object is freed when `r` goes, and the result is null (JS
 // null for an empty r).

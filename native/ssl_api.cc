@@ -16,15 +16,18 @@ napi_value SSL_new(Call& a) {
   napi_env env = a.env;
   Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_new");
   if (!ctx) return nullptr;
-  Ref<Context> hold = Ref<Context>::hold(ctx);  // the ex_data new callbacks may free the caller's
-  Ref<Connection> ssl = ssl_new(ctx);
-  if (!ssl) return Null(env);
-  // OpenSSL copies these at SSL_new; later changes to ctx do not reach ssl.
-  if (ctx->generate_session_id) {
-    ssl->generate_session_id.fn = ctx->generate_session_id.fn;
-    ssl->generate_session_id.arg = CopyHeld(a.inst, ctx->generate_session_id.arg);
+  Ref<Connection> ssl;
+  {
+    Ref<Context> hold = Ref<Context>::hold(ctx);  // the ex_data new callbacks may free the caller's
+    ssl = ssl_new(ctx);
+    if (!ssl) return HandOver(a.inst, ssl);
+    // OpenSSL copies these at SSL_new; later changes to ctx do not reach ssl.
+    if (ctx->generate_session_id) {
+      ssl->generate_session_id.fn = ctx->generate_session_id.fn;
+      ssl->generate_session_id.arg = CopyHeld(a.inst, ctx->generate_session_id.arg);
+    }
+    ssl->verify_callback = CopyHeld(a.inst, ctx->verify_callback);
   }
-  ssl->verify_callback = CopyHeld(a.inst, ctx->verify_callback);
   return HandOver(a.inst, ssl);
 }
 

@@ -96,6 +96,8 @@ ServerLookup server_lookup_answer(Connection* conn, const uint8_t* id, size_t le
                                   const Stats& tally) {
   ServerLookup out;
   out.tally = tally;
+  // Setting up the step may call out (a fresh connection's ex_data callbacks): keep the answer.
+  Ref<Session> keep = Ref<Session>::hold(answer);
   if (answer != nullptr && !answer->same_key(answer->ssl_version, id, static_cast<unsigned>(len))) {
     out.id_mismatch = true;
     if (copy == 0) app_free(answer);  // a reference handed over goes back
@@ -121,8 +123,7 @@ int server_new_session(Connection* conn, Session* s) {
   }
   // ssl_get_new_session's stamp: the context's timeout (the method default
   // when 0), counted from now.
-  s->timeout = ctx->timeout == 0 ? ctx->method->default_timeout : ctx->timeout;
-  session_set_time(s, ctx->rt->now());
+  session_set_times(s, ctx->rt->now(), ctx->timeout == 0 ? ctx->method->default_timeout : ctx->timeout);
   Step step(conn, s->ssl_version, nullptr);
   if (step.get() == nullptr) return result;
   ssl_set_session(step.get(), s);

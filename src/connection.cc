@@ -53,6 +53,7 @@ int ssl_clear_bad_session(Connection* ssl) {
 }
 
 int ssl_set_session_api(Connection* ssl, Session* s) {
+  Ref<Session> keep = Ref<Session>::hold(s);  // the remove callback below may free the caller's
   ssl_clear_bad_session(ssl);
   ssl_set_session(ssl, s);
   return 1;

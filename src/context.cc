@@ -175,21 +175,20 @@ Session* ctx_find_session(const Context* ctx, int version, const uint8_t* id, un
   return ctx->table.find(version, id, len);
 }
 
-void session_set_time(Session* s, int64_t t) {
+void session_set_times(Session* s, int64_t time, int64_t timeout) {
   Context* owner = s->owner;
   if (owner) owner->list.unlink(s);
-  s->time = t;
+  s->time = time;
+  s->timeout = timeout;
   s->calculate_expiry();
   if (owner) owner->list.link(s);
 }
 
+void session_set_time(Session* s, int64_t t) { session_set_times(s, t, s->timeout); }
+
 int session_set_timeout(Session* s, int64_t t) {
   if (t < 0) return 0;
-  Context* owner = s->owner;
-  if (owner) owner->list.unlink(s);
-  s->timeout = t;
-  s->calculate_expiry();
-  if (owner) owner->list.link(s);
+  session_set_times(s, s->time, t);
   return 1;
 }
 

@@ -94,6 +94,10 @@ Session* ctx_find_session(const Context* ctx, int version, const uint8_t* id, un
 // session in its owner's list.
 void session_set_time(Session* s, int64_t t);
 int session_set_timeout(Session* s, int64_t t);
+// Sets both (any timeout, negative included), re-sorting a cached session.
+// Every change of a session's time or timeout goes through here: a callback
+// may have put even a session under construction into a cache.
+void session_set_times(Session* s, int64_t time, int64_t timeout);
 // Changes a session's key (id or version). A cached session is re-keyed in
 // its owner's table: it moves to the new key, replacing (silently, as
 // SSL_CTX_add_session does) any other entry that held that key.

@@ -145,9 +145,8 @@ int ssl_get_new_session(Connection* ssl, int session) {
     fatal(ssl, kReasonMallocFailure);
     return 0;
   }
-  long t = ssl->session_ctx->timeout;
-  ss->timeout = t == 0 ? ssl->method->default_timeout : t;
-  ss->calculate_expiry();
+  const long t = ssl->session_ctx->timeout;
+  session_set_times(ss.get(), ss->time, t == 0 ? ssl->method->default_timeout : t);
   ssl->session.reset();
   if (session) {
     // TLS 1.3 makes its id with the NewSessionTicket.

@@ -216,8 +216,7 @@ bool apply(Session* s, DecodedCore& core, SessionFields& fields) {
   s->sid_ctx_len = core.sid_ctx_length;
   memcpy(s->sid_ctx, core.sid_ctx, core.sid_ctx_length);
   s->fields = std::move(fields);
-  s->timeout = core.timeout;
-  session_set_time(s, core.time);  // recomputes the expiry; re-sorts a cached session
+  session_set_times(s, core.time, core.timeout);  // re-sorts a cached session
   // Last: re-keying a cached session may free a displaced one (callbacks).
   session_set_key(s, core.ssl_version, core.session_id, core.session_id_length);
   return true;

@@ -335,3 +335,19 @@ t.test('allocation failures anywhere: OpenSSL-style failures, no crash, nothing 
 t.test('no callout ever happened outside an entry point', async (t) => {
   t.equal(testing.debugRuntimeStats().strayCallouts, 0);
 });
+
+t.test('an ex_data new callback that caches the session a handshake is making leaves the cache consistent', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  let adding = true;
+  osc.SSL_SESSION_get_ex_new_index(0, null, (parent) => {
+    if (adding) osc.SSL_CTX_add_session(ctx, parent as SSL_SESSION);  // still empty: timeout 304, no id
+  }, null, null);
+  const ssl = osc.SSL_new(ctx);
+  t.equal(osc.simulateServerHandshake(ssl, {}).error, undefined);
+  adding = false;
+  t.ok(testing.debugCacheConsistent(ctx), 'the handshake\'s timeout stamp re-sorted the cached session');
+  const s = osc.SSL_get_session(ssl)!;
+  t.equal(osc.SSL_SESSION_get_timeout(s), 7200);
+  osc.SSL_free(ssl);
+  osc.SSL_CTX_free(ctx);
+});
