@@ -1,5 +1,5 @@
-// The shared-memory session store (src/shm_cache.h, issue 16) for JS: a
-// thin layer, not yet wired into attachSessionCache.
+// The shared-memory session store (src/shm_cache.h) for JS: the segment,
+// and the session-level steps the store's callbacks make (ts/shm-store.ts).
 //
 //   shmCreate(bytes) → handle           a new segment, random name, mode 0600
 //   shmAttach(name) → handle            an existing one (refused unless ours and valid)
@@ -12,6 +12,15 @@
 //   shmStats(h) → { entries, bytesUsed, evictions, recoveries, ... }
 //   shmDetach(h)                        unmaps now; the handle is stale after
 //   shmUnlink(name) → 1 | 0             removes the name (mappings stay)
+//   shmStoreSession(h, s) → a shmStore result, or 'skipped' (TLS 1.3: never
+//                                       looked up by id) or 'no-der' (no cipher)
+//   shmLookupSession(h, idctx, id) → a session with one reference for the
+//                                       caller (decoded; it must carry the id
+//                                       asked for), or null
+//   shmRemoveSession(h, s) → 1 | 0
+// The session steps take the key (id context, id), the DER and the expiry
+// (time + timeout, never for an overflowed sum) from the core's session, and
+// the cache clock's now.
 //
 // Programmer errors throw: a wrong type (ERR_INVALID_ARG_TYPE), a length or
 // number out of range (ERR_OUT_OF_RANGE: idctx over 32 bytes, id not 1..32,
@@ -32,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "../src/session.h"
 #include "../src/shm_cache.h"
 #include "entry.h"
 
@@ -40,6 +50,19 @@ namespace {
 
 using shm::Cache;
 using shm::Result;
+
+const char* ResultName(Result r) {
+  switch (r) {
+    case Result::kOk: return "ok";
+    case Result::kExpired: return "expired";
+    case Result::kTooLarge: return "too-large";
+    case Result::kContextTableFull: return "context-table-full";
+    case Result::kLockTimeout: return "lock-timeout";
+    case Result::kCorrupt: return "corrupt";
+    default: return "error";
+  }
+}
+
 
 // What a JS handle points at. The handle's finalizer deletes it; shmDetach
 // unmaps earlier, leaving a stale handle.
@@ -199,15 +222,7 @@ napi_value shmStore(Call& a) {
   }
   if (der.length > shm::kMaxDer) return Str(env, "too-large");
   std::vector<uint8_t> copy(der.data, der.data + der.length);
-  switch (c->store(k.ref, copy.data(), copy.size(), expiry, now)) {
-    case Result::kOk: return Str(env, "ok");
-    case Result::kExpired: return Str(env, "expired");
-    case Result::kTooLarge: return Str(env, "too-large");
-    case Result::kContextTableFull: return Str(env, "context-table-full");
-    case Result::kLockTimeout: return Str(env, "lock-timeout");
-    case Result::kCorrupt: return Str(env, "corrupt");
-    default: return Str(env, "error");
-  }
+  return Str(env, ResultName(c->store(k.ref, copy.data(), copy.size(), expiry, now)));
 }
 
 napi_value shmLookup(Call& a) {
@@ -291,9 +306,60 @@ napi_value shmUnlink(Call& a) {
   return Int(env, r == Result::kOk ? 1 : 0);
 }
 
+// A session's key in the store.
+shm::KeyRef SessionKey(const Session* s) {
+  return shm::KeyRef{s->sid_ctx, s->sid_ctx_len, s->id, s->id_len};
+}
+
+napi_value shmStoreSession(Call& a) {
+  const char* fn = "shmStoreSession";
+  Cache* c = UnwrapShm(a.env, a.inst, a[0], fn);
+  Session* s = c ? Unwrap<Session>(a.inst, a[1], fn) : nullptr;
+  if (!s) return nullptr;
+  if (s->ssl_version == 0x0304) return Str(a.env, "skipped");
+  if (s->id_len == 0) return Str(a.env, "error");
+  const size_t n = session_der_length(s);
+  if (n == 0) return Str(a.env, "no-der");
+  if (n > shm::kMaxDer) return Str(a.env, "too-large");
+  uint8_t der[shm::kMaxDer];
+  session_to_der(s, der, n);
+  const int64_t expiry = s->expiry.overflowed ? INT64_MAX : s->expiry.at;
+  const Result r = c->store(SessionKey(s), der, n, expiry, a.inst->runtime->now());
+  secure_zero(der, n);  // the master key was in there
+  return Str(a.env, ResultName(r));
+}
+
+napi_value shmLookupSession(Call& a) {
+  const char* fn = "shmLookupSession";
+  Cache* c = UnwrapShm(a.env, a.inst, a[0], fn);
+  KeyCopy k;
+  if (!c || !GetKey(a.env, a[1], a[2], fn, &k)) return nullptr;
+  uint8_t der[shm::kMaxDer];
+  size_t len = 0;
+  if (c->lookup(k.ref, a.inst->runtime->now(), der, sizeof der, &len) != Result::kOk) return Null(a.env);
+  size_t consumed{};
+  Ref<Session> s = session_from_der(a.inst->runtime, der, len, &consumed);
+  secure_zero(der, len);
+  // Trusted no further than a get callback's answer: it must decode and carry the id asked for.
+  if (s && !s->same_key(s->ssl_version, k.id, static_cast<unsigned>(k.ref.id_len))) s.reset();
+  return HandOver(a.inst, s);
+}
+
+napi_value shmRemoveSession(Call& a) {
+  const char* fn = "shmRemoveSession";
+  Cache* c = UnwrapShm(a.env, a.inst, a[0], fn);
+  Session* s = c ? Unwrap<Session>(a.inst, a[1], fn) : nullptr;
+  if (!s) return nullptr;
+  if (s->id_len == 0) return Int(a.env, 0);
+  return Int(a.env, c->remove(SessionKey(s)) == Result::kOk ? 1 : 0);
+}
+
 }  // namespace
 
 const Export shm_exports[] = {
+    {"shmStoreSession", shmStoreSession},
+    {"shmLookupSession", shmLookupSession},
+    {"shmRemoveSession", shmRemoveSession},
     {"shmCreate", shmCreate},
     {"shmAttach", shmAttach},
     {"shmName", shmName},

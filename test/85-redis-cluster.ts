@@ -4,9 +4,7 @@
 // another worker. With the Redis store behind every worker's cache those reconnections resume
 // (isSessionReused()); without it they cannot. Both rates are printed.
 import t from 'tap';
-import cluster, { type Worker } from 'node:cluster';
-import * as path from 'node:path';
-import * as tls from 'node:tls';
+import { connect, startCluster, stats, stopCluster } from './cluster-harness';
 import { RedisServer } from './redis/harness';
 
 const WORKERS = 3;
@@ -17,66 +15,6 @@ interface Outcome { first: string; second: string; reused: boolean }
 let redis: RedisServer;
 t.before(async () => { redis = await RedisServer.start(); });
 t.teardown(async () => { await redis?.kill(); });
-
-async function startCluster(redisUrl: string | null): Promise<{ port: number; workers: Worker[]; errors: string[] }> {
-  // Plain node for the workers: not the test runner's TypeScript loader.
-  cluster.setupPrimary({ exec: path.join(__dirname, 'redis', 'cluster-worker.js'), execArgv: [], silent: false });
-  // Round-robin is the default on Linux; say so for other platforms' defaults.
-  cluster.schedulingPolicy = cluster.SCHED_RR;
-  const errors: string[] = [];
-  const workers: Worker[] = [];
-  const ports: number[] = [];
-  for (let i = 0; i < WORKERS; i++) {
-    const w = cluster.fork(redisUrl ? { OSC_REDIS_URL: redisUrl } : { OSC_REDIS_URL: '' });
-    workers.push(w);
-    ports.push(await new Promise<number>((resolve, reject) => {
-      const onMsg = (m: { listening?: number; error?: string }) => {
-        if (m.listening) { w.off('message', onMsg); resolve(m.listening); }
-        if (m.error) reject(new Error(`worker ${w.id}: ${m.error}`));
-      };
-      w.on('message', onMsg);
-      w.once('exit', (code) => reject(new Error(`worker ${w.id} exited (${code}) before listening`)));
-    }));
-    w.on('message', (m: { error?: string }) => { if (m.error) errors.push(m.error); });
-  }
-  if (new Set(ports).size !== 1) throw new Error(`workers listen on different ports: ${ports}`);
-  return { port: ports[0], workers, errors };
-}
-
-async function stopCluster(workers: Worker[]): Promise<void> {
-  await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-    if (w.isDead()) { resolve(); return; }
-    w.once('exit', () => resolve());
-    w.kill('SIGKILL');
-  })));
-}
-
-function stats(w: Worker): Promise<{ adapter: Record<string, number>; store: Record<string, number> | null }> {
-  return new Promise((resolve) => {
-    const onMsg = (m: { stats?: { adapter: Record<string, number>; store: Record<string, number> | null } }) => {
-      if (m.stats) { w.off('message', onMsg); resolve(m.stats); }
-    };
-    w.on('message', onMsg);
-    w.send('stats');
-  });
-}
-
-/** One TLS 1.2 connection; resolves with the worker that answered, the session and isSessionReused(). */
-function connect(port: number, session?: Buffer): Promise<{ worker: string; session: Buffer | null; reused: boolean }> {
-  return new Promise((resolve, reject) => {
-    const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, maxVersion: 'TLSv1.2', session });
-    let got: Buffer | null = null;
-    let data = '';
-    s.on('session', (x: Buffer) => { got = x; });
-    s.on('data', (d: Buffer) => { data += d.toString(); });
-    s.on('error', reject);
-    s.on('end', () => {
-      const reused = s.isSessionReused();
-      s.end();
-      resolve({ worker: data, session: got ?? s.getSession() ?? null, reused });
-    });
-  });
-}
 
 async function run(port: number, clients = CLIENTS): Promise<Outcome[]> {
   const out: Outcome[] = [];
@@ -98,7 +36,7 @@ function rate(outcomes: Outcome[]): { moved: number; resumed: number; rate: numb
 t.test('reconnections that land on another worker resume only with the shared store', async (t) => {
   const pct = (r: { rate: number }) => `${(r.rate * 100).toFixed(0)}%`;
 
-  const plain = await startCluster(null);
+  const plain = await startCluster(WORKERS, { OSC_REDIS_URL: '' });
   let without: ReturnType<typeof rate>;
   try {
     without = rate(await run(plain.port));
@@ -106,7 +44,7 @@ t.test('reconnections that land on another worker resume only with the shared st
     await stopCluster(plain.workers);
   }
 
-  const shared = await startCluster(redis.url);
+  const shared = await startCluster(WORKERS, { OSC_REDIS_URL: redis.url });
   let withStore: ReturnType<typeof rate>;
   let st: Awaited<ReturnType<typeof stats>>[];
   let down: ReturnType<typeof rate>;

@@ -36,12 +36,14 @@ import {
 import {
   type ServerCacheSettings, assertTlsServer, rebuildSecureContext, serverSessionIdContext, sidCtxBytes, sidCtxString,
 } from './tls-server-options';
+import { type SharedSessionStore, SharedSessionSegment, createSharedSessionStore, sharedSessionSegment } from './shm-store';
 import type { SSL, SSL_CTX, SSL_SESSION } from './types';
 
 export {
   type AsyncGetSessionCallback, SessionCacheError, type SessionCacheErrorSource, setAsyncGetSessionCallback,
 } from './tls-common';
 export * from './tls-client';
+export * from './shm-store';
 
 const adapterAccept: (ssl: SSL) => void = binding.adapterAccept;
 // A lookup's answer: a number packing the outcome, OpenSSL's counts, the store check and the
@@ -88,6 +90,13 @@ export interface SessionCacheOptions {
   getTimeout?: number;
   /** Called with each error the adapter caught (callbacks that threw or rejected, undecodable DER, ...). */
   onError?: (err: SessionCacheError) => void;
+  /**
+   * A session store in shared memory behind the context, for the workers of one machine (nginx's
+   * `shared:SSL:10m`): true for the cluster's segment (sharedSessionSegment(): made by the primary,
+   * attached by each worker), or a segment or its name. The adapter installs the store's callbacks
+   * on the context (createSharedSessionStore) with its id context, and removes them at detach().
+   */
+  sharedMemory?: boolean | string | SharedSessionSegment;
 }
 
 /** SessionCacheStats holds SSL_CTX_sess_* of the context and the adapter's own counts. */
@@ -162,6 +171,8 @@ export class SessionCacheAdapter extends EventEmitter {
   private wrongContextReported = false;
   private detached = false;
   private readonly counts = { ticketResumptions: 0, tls13Skipped: 0 };
+  /** The shared-memory store the adapter installed (options.sharedMemory), or null. */
+  readonly sharedStore: SharedSessionStore | null = null;
   private readonly listeners_: [string, (...a: never[]) => void][];
 
   constructor(server: tls.Server, ctx: SSL_CTX, options: SessionCacheOptions = {}) {
@@ -184,14 +195,27 @@ export class SessionCacheAdapter extends EventEmitter {
     this.settings = { sessionIdContext, sessionTimeout: this.contextTimeout() };
     // Taken from the context (a store set it): it stays the store's, not this adapter's.
     const adopted = Buffer.from(contextIdContext(ctx)).toString('utf8') === sessionIdContext && !setByAdapter.has(ctx);
-    // What can throw comes first (SSL_new runs ex_data new callbacks; Node may refuse the secure
-    // context), so a failed attach leaves nothing behind.
-    this.conn = SSL_new(ctx);
+    // What can throw comes first (attaching a segment; SSL_new runs ex_data new callbacks; Node
+    // may refuse the secure context), so a failed attach leaves nothing behind.
+    const shared = options.sharedMemory;
+    if (shared !== undefined && typeof shared !== 'boolean' && typeof shared !== 'string' && !(shared instanceof SharedSessionSegment)) {
+      throw new TypeError(`${fn}: sharedMemory must be true, a segment or its name`);
+    }
+    if (shared !== undefined && shared !== false) {
+      this.sharedStore = createSharedSessionStore(ctx, { segment: shared === true ? sharedSessionSegment() : shared, idContext: sessionIdContext });
+    }
+    try {
+      this.conn = SSL_new(ctx);
+    } catch (e) {
+      this.sharedStore?.detach();
+      throw e;
+    }
     try {
       SSL_set_accept_state(this.conn);
       this.configureServer();
     } catch (e) {
       SSL_free(this.conn);
+      this.sharedStore?.detach();
       throw e;
     }
     SSL_CTX_up_ref(ctx);  // the adapter's reference, dropped by detach()
@@ -272,6 +296,7 @@ export class SessionCacheAdapter extends EventEmitter {
     this.detached = true;
     for (const [ev, f] of this.listeners_) this.server.removeListener(ev, f as (...a: unknown[]) => void);
     attachedServers.delete(this.server);
+    this.sharedStore?.detach();  // first: the context's last free must not empty the shared store
     const attached = attachedContexts.get(this.ctx);
     if (attached && --attached.adapters === 0) attachedContexts.delete(this.ctx);
     this.guard('SSL_free', () => SSL_free(this.conn));

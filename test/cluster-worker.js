@@ -1,7 +1,8 @@
 'use strict';
-// A node:cluster worker for test/85-redis-cluster.ts: a TLS 1.2 server (no tickets, so clients
-// resume by session id) with this package as its session cache, and, when OSC_REDIS_URL is set,
-// the Redis store behind it. Each connection is answered with this worker's id. Reports
+// A node:cluster worker for the cluster tests: a TLS 1.2 server (no tickets, so clients resume by
+// session id) with this package as its session cache, and behind it the Redis store when
+// OSC_REDIS_URL is set, or the shared-memory store when OSC_SHARED is set (the primary made the
+// segment: OSC_SESSION_SEGMENT). Each connection is answered with this worker's id. Reports
 // { listening: port } and, when asked with 'stats', its counters.
 const cluster = require('node:cluster');
 const crypto = require('node:crypto');
@@ -9,9 +10,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const tls = require('node:tls');
 
-const root = path.join(__dirname, '..', '..');
+const root = path.join(__dirname, '..');
 const osc = require(root);
-const fixtures = path.join(__dirname, '..', 'fixtures');
+const fixtures = path.join(__dirname, 'fixtures');
 const ID_CONTEXT = 'osc-cluster-test';
 
 (async () => {
@@ -37,11 +38,14 @@ const ID_CONTEXT = 'osc-cluster-test';
     maxVersion: 'TLSv1.2',
     secureOptions: crypto.constants.SSL_OP_NO_TICKET,
   }, (socket) => socket.end(String(cluster.worker.id)));
-  const adapter = osc.attachSessionCache(server, ctx, { sessionIdContext: ID_CONTEXT });
+  const adapter = osc.attachSessionCache(server, ctx, { sessionIdContext: ID_CONTEXT, sharedMemory: Boolean(process.env.OSC_SHARED) });
   adapter.on('error', (e) => process.send({ error: e.message }));
   server.listen(0, '127.0.0.1', () => process.send({ listening: server.address().port }));
   process.on('message', (m) => {
-    if (m === 'stats') process.send({ stats: { adapter: adapter.stats(), store: store ? store.stats() : null } });
+    if (m === 'stats') {
+      const shared = adapter.sharedStore ? adapter.sharedStore.stats() : null;
+      process.send({ stats: { adapter: adapter.stats(), store: store ? store.stats() : shared } });
+    }
   });
 })().catch((e) => {
   process.send({ error: String(e && e.stack || e) });
