@@ -7,20 +7,10 @@ import t from 'tap';
 import * as osc from '..';
 import { derOracle } from './der-oracle/oracle';
 import { collectSessions } from './der-oracle/sessions';
+import { xorshift32 as rng } from './helpers';
 
 const CASES = Number(process.env.DER_FUZZ_CASES ?? 100_000);
 const ORACLE_EVERY = Number(process.env.DER_FUZZ_ORACLE_EVERY ?? 8);
-
-/** A small deterministic PRNG (xorshift32), so a failure can be replayed by seed. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x;
-  };
-}
 
 function mutate(src: Uint8Array, next: () => number): Uint8Array {
   let b = Buffer.from(src);

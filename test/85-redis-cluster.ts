@@ -48,7 +48,7 @@ t.test('reconnections that land on another worker resume only with the shared st
   let withStore: ReturnType<typeof rate>;
   let st: Awaited<ReturnType<typeof stats>>[];
   let down: ReturnType<typeof rate>;
-  let downMs: number;
+  let downFailures: { errors: number; timeouts: number };
   let back: ReturnType<typeof rate>;
   try {
     withStore = rate(await run(shared.port));
@@ -56,9 +56,12 @@ t.test('reconnections that land on another worker resume only with the shared st
 
     // Redis dies: every handshake still completes, as a full one, without waiting out timeouts.
     await redis.kill();
-    const t0 = Date.now();
+    const downBefore = await Promise.all(shared.workers.map(stats));
     down = rate(await run(shared.port, 6));
-    downMs = (Date.now() - t0) / 12;
+    const downAfter = await Promise.all(shared.workers.map(stats));
+    const delta = (f: (s: Awaited<ReturnType<typeof stats>>) => number) =>
+      downAfter.reduce((n, s, i) => n + f(s) - f(downBefore[i]), 0);
+    downFailures = { errors: delta((s) => s.store!.errors), timeouts: delta((s) => s.store!.timeouts) };
     // Redis comes back (empty, same port): the workers' clients reconnect by themselves.
     await redis.start();
     await new Promise((r) => setTimeout(r, 1000));
@@ -81,9 +84,9 @@ t.test('reconnections that land on another worker resume only with the shared st
   t.ok(sum((s) => s.store!.stores) >= CLIENTS, 'every new session was written');
   t.equal(sum((s) => s.adapter.cb_hits), withStore.resumed, 'each cross-worker resumption was an external-cache hit (cb_hits)');
 
-  t.comment(`Redis killed: ${down.resumed}/${down.moved} resumed, ${downMs.toFixed(1)} ms per handshake; ` +
+  t.comment(`Redis killed: ${down.resumed}/${down.moved} resumed, store failures ${JSON.stringify(downFailures)}; ` +
     `restarted: ${back.resumed}/${back.moved} resumed`);
   t.equal(down.resumed, 0, 'Redis down: reconnections to another worker make full handshakes');
-  t.ok(downMs < 250, `and do not wait for the store (${downMs.toFixed(1)} ms per handshake, timeoutMs 500)`);
+  t.ok(downFailures.errors > 0 && downFailures.timeouts === 0, 'and do not wait for the store: its lookups fail at once (errors), none waits out its timeout');
   t.ok(back.moved > 0 && back.rate >= 0.8, `Redis back: sharing resumed by itself (${pct(back)})`);
 });

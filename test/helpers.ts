@@ -7,6 +7,18 @@ import type { SSL_CTX, SSL_SESSION } from '..';
 
 export const events: string[] = [];
 
+/** A small deterministic PRNG (xorshift32): uint32 values, so a failure replays by seed. */
+export function xorshift32(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x;
+  };
+}
+
+
 /** The ex_data index whose free callback logs "destroy <label>". */
 export const LABEL = osc.SSL_SESSION_get_ex_new_index(0, null, null, null, (_parent, ptr) => {
   if (ptr !== null) events.push(`destroy ${String(ptr)}`);
