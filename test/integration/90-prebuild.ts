@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const tuple = `${process.platform}-${process.arch}`;
 
 interface Check { name: string; ok: boolean; detail: string }

@@ -3,8 +3,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import { createClient } from 'redis';
-import * as osc from '../..';
-import type { SSL, SSL_CTX, SSL_SESSION } from '../..';
+import * as osc from '../../..';
+import type { SSL, SSL_CTX, SSL_SESSION } from '../../..';
 
 export const REDIS_MISSING =
   'redis-server is not on PATH: these tests need a real Redis (Debian/Ubuntu: apt-get install redis-server; .ci/run installs it)';

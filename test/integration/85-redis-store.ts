@@ -5,9 +5,9 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import * as osc from '..';
+import * as osc from '../..';
 import * as testing from 'openssl-session-cache/testing';
-import type { SSL_CTX } from '..';
+import type { SSL_CTX } from '../..';
 import { createRedisSessionStore, remainingMs, type RedisSessionStore } from 'openssl-session-cache/redis';
 import { RedisServer, serve, storeClient, waitFor } from './redis/harness';
 
@@ -331,7 +331,7 @@ t.test('a killed Redis: misses and full handshakes at once, sharing resumes afte
 });
 
 t.test('entry points: the package and its /redis subpath, from require and from import', async (t) => {
-  const pkg = path.join(__dirname, '..');
+  const pkg = path.join(__dirname, '..', '..');
   const run = (args: string[]) => spawnSync(process.execPath, args, { cwd: pkg, encoding: 'utf8', timeout: 30_000 });
   const cjs = run(['-e', `
     const osc = require('openssl-session-cache');

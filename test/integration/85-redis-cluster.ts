@@ -4,7 +4,7 @@
 // another worker. With the Redis store behind every worker's cache those reconnections resume
 // (isSessionReused()); without it they cannot. Both rates are printed.
 import t from 'tap';
-import { connect, startCluster, stats, stopCluster } from './cluster-harness';
+import { connect, startCluster, stats, stopCluster } from '../cluster-harness';
 import { RedisServer } from './redis/harness';
 
 const WORKERS = 3;

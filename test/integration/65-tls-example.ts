@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import t from 'tap';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const built = path.join(root, 'node_modules', '.cache', 'openssl-session-cache', 'examples');
 
 const which = spawnSync('openssl', ['version'], { encoding: 'utf8' });
