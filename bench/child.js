@@ -21,7 +21,10 @@ const SESSION_BYTES = 128; // what a Map store holds per session: DER of a TLS 1
 const hr = () => Number(process.hrtime.bigint());
 let sink = 0;
 function gc() {
-  if (global.gc) { global.gc(); global.gc(); }
+  if (global.gc) {
+    global.gc();
+    global.gc();
+  }
 }
 // Times body(s, e) over blocks of 1000 operations; the median per-operation
 // time of the blocks (a preemption spoils one block, not the result).
@@ -108,7 +111,9 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
   switch (scenario) {
     case 'new': {
       const batch = 1024;
-      let total = 0, done = 0, serial = 0;
+      let total = 0,
+        done = 0,
+        serial = 0;
       const made = new Array(batch);
       while (done < OPS) {
         const b = Math.min(batch, OPS - done);
@@ -126,7 +131,9 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
       L.SSL_CTX_sess_set_cache_size(ctx, 0);
       prefill(n, false);
       const batch = Math.max(1, Math.min(Math.floor(n / 10), 10000));
-      let total = 0, done = 0, serial = 0;
+      let total = 0,
+        done = 0,
+        serial = 0;
       const made = new Array(batch);
       while (done < OPS) {
         const b = Math.min(batch, OPS - done);
@@ -140,7 +147,10 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
       }
       return result(total, done, { numberAfter: number() });
     }
-    case 'lookup_hit': case 'lookup_miss': case 'has_match_hit': case 'has_match_miss': {
+    case 'lookup_hit':
+    case 'lookup_miss':
+    case 'has_match_hit':
+    case 'has_match_miss': {
       L.SSL_CTX_sess_set_cache_size(ctx, 0);
       prefill(n, false);
       const ssl = newSsl(ctx);
@@ -152,17 +162,25 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
       if (scenario.startsWith('lookup')) {
         const lookup = L.lookup_sess_in_cache;
         const free = L.SSL_SESSION_free;
-        for (let j = 0; j < warm; j++) { const s = lookup(ssl, keys[j]); if (s !== null) free(s); }
+        for (let j = 0; j < warm; j++) {
+          const s = lookup(ssl, keys[j]);
+          if (s !== null) free(s);
+        }
         t = blocks(OPS, (a, e) => {
           for (let j = a; j < e; j++) {
             const s = lookup(ssl, keys[j]);
-            if (s !== null) { found++; free(s); }
+            if (s !== null) {
+              found++;
+              free(s);
+            }
           }
         });
       } else {
         const has = L.SSL_has_matching_session_id;
         for (let j = 0; j < warm; j++) sink += has(ssl, keys[j]);
-        t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) found += has(ssl, keys[j]); });
+        t = blocks(OPS, (a, e) => {
+          for (let j = a; j < e; j++) found += has(ssl, keys[j]);
+        });
       }
       const r = result(t.total, OPS, { hits: found });
       r.nsPerOp = t.median;
@@ -174,7 +192,10 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
       const handles = prefill(n, true);
       const k = Math.min(OPS, n);
       const batch = Math.max(1, Math.min(Math.floor(n / 10), 10000));
-      let total = 0, done = 0, removed = 0, serial = 0;
+      let total = 0,
+        done = 0,
+        removed = 0,
+        serial = 0;
       while (done < k) {
         const b = Math.min(batch, k - done);
         const victims = new Array(b);
@@ -197,7 +218,9 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
       const full = DEFAULT_CACHE_SIZE - 1;
       prefill(full, false);
       const batch = 1024;
-      let total = 0, done = 0, serial = 0;
+      let total = 0,
+        done = 0,
+        serial = 0;
       const made = new Array(batch);
       while (done < OPS) {
         const b = Math.min(batch, OPS - done);
@@ -212,14 +235,18 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
       if (r.numberAfter !== full) r.error = `cache holds ${r.numberAfter}`;
       return r;
     }
-    case 'flush0': case 'flush10': case 'flush100': {
+    case 'flush0':
+    case 'flush10':
+    case 'flush100': {
       L.SSL_CTX_sess_set_cache_size(ctx, 0);
       prefill(n, false);
       const base = t0 + TIMEOUT;
       if (scenario === 'flush0') {
         for (let j = 0; j < Math.min(OPS, 20000); j++) L.SSL_CTX_flush_sessions(ctx, base);
         const flush = L.SSL_CTX_flush_sessions;
-        const t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) flush(ctx, base); });
+        const t = blocks(OPS, (a, e) => {
+          for (let j = a; j < e; j++) flush(ctx, base);
+        });
         return { ...result(t.total, OPS, { removed: n - number() }), nsPerOp: t.median };
       }
       const at = scenario === 'flush10' ? base + SPAN / 10 : base + SPAN + 1;
@@ -232,7 +259,9 @@ function runNapi({ lib, newCtx, newSsl, now: clock }) {
     case 'add_early': {
       L.SSL_CTX_sess_set_cache_size(ctx, 0);
       prefill(n, false);
-      let total = 0, done = 0, serial = 0;
+      let total = 0,
+        done = 0,
+        serial = 0;
       while (done < OPS && (done < 3 || total < BUDGET_MS * 1e6)) {
         const s = make(writeId(3, serial++, scratch), t0);
         const t = hr();
@@ -308,7 +337,9 @@ function runStore(kind) {
       const store = newStore(big);
       prefill(store, n);
       const batch = Math.max(1, Math.min(Math.floor(n / 10), 10000));
-      let total = 0, done = 0, serial = 0;
+      let total = 0,
+        done = 0,
+        serial = 0;
       while (done < OPS) {
         const b = Math.min(batch, OPS - done);
         const ids = idViews(3, b, (j) => serial + j);
@@ -323,7 +354,8 @@ function runStore(kind) {
       }
       return result(total, done, { numberAfter: store.size });
     }
-    case 'lookup_hit': case 'lookup_miss': {
+    case 'lookup_hit':
+    case 'lookup_miss': {
       const store = newStore(big);
       prefill(store, n);
       const hit = scenario === 'lookup_hit';
@@ -331,7 +363,9 @@ function runStore(kind) {
       let found = 0;
       for (let j = 0; j < Math.min(OPS, 20000); j++) sink += store.get(keys[j].toString('hex')) === undefined ? 0 : 1;
       // Node's documented resumeSession handler: store[id.toString('hex')].
-      const t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) if (store.get(keys[j].toString('hex')) !== undefined) found++; });
+      const t = blocks(OPS, (a, e) => {
+        for (let j = a; j < e; j++) if (store.get(keys[j].toString('hex')) !== undefined) found++;
+      });
       const r = result(t.total, OPS, { hits: found });
       r.nsPerOp = t.median;
       if (found !== (hit ? OPS : 0)) r.error = `lookup found ${found} of ${OPS}`;
@@ -354,7 +388,9 @@ function runStore(kind) {
       if (kind === 'map') throw new Error('n/a');
       const store = newStore(DEFAULT_CACHE_SIZE - 1);
       prefill(store, DEFAULT_CACHE_SIZE - 1);
-      let total = 0, done = 0, serial = 0;
+      let total = 0,
+        done = 0,
+        serial = 0;
       while (done < OPS) {
         const b = Math.min(1024, OPS - done);
         const ids = idViews(3, b, (j) => serial + j);
@@ -367,7 +403,9 @@ function runStore(kind) {
       }
       return result(total, done, { numberAfter: store.size });
     }
-    case 'flush0': case 'flush10': case 'flush100': {
+    case 'flush0':
+    case 'flush10':
+    case 'flush100': {
       if (kind === 'map') throw new Error('n/a');
       const store = newStore(n);
       prefill(store, n);
@@ -377,7 +415,10 @@ function runStore(kind) {
         // purgeStale visits every entry: bounded by the time budget.
         let done = 0;
         const t = hr();
-        while (done < OPS && (done < 3 || hr() - t < BUDGET_MS * 1e6)) { store.purgeStale(); done++; }
+        while (done < OPS && (done < 3 || hr() - t < BUDGET_MS * 1e6)) {
+          store.purgeStale();
+          done++;
+        }
         const total = hr() - t;
         return result(total, done, { removed: n - store.size });
       }
@@ -434,16 +475,22 @@ function runFloor() {
   if (scenario === 'floor_empty') {
     const noop = m.noop;
     for (let j = 0; j < 100000; j++) noop();
-    t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) noop(); });
+    t = blocks(OPS, (a, e) => {
+      for (let j = a; j < e; j++) noop();
+    });
   } else if (scenario === 'floor_handle') {
     const noopHandle = m.noopHandle;
     const h = m.makeHandle();
     for (let j = 0; j < 100000; j++) noopHandle(h);
-    t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) noopHandle(h); });
+    t = blocks(OPS, (a, e) => {
+      for (let j = a; j < e; j++) noopHandle(h);
+    });
   } else if (fn) {
     const noopBuf = m.noopBuf;
     for (let j = 0; j < 100000; j++) sink += noopBuf(buf);
-    t = blocks(OPS, (a, e) => { for (let j = a; j < e; j++) sink += noopBuf(buf); });
+    t = blocks(OPS, (a, e) => {
+      for (let j = a; j < e; j++) sink += noopBuf(buf);
+    });
   } else {
     throw new Error('n/a');
   }
@@ -452,19 +499,27 @@ function runFloor() {
 
 function main() {
   switch (impl) {
-    case 'core': return runCpp('core_bench.node');
-    case 'openssl': return runCpp('openssl_bench.node');
-    case 'js-api': return runNapi(ourLib());
-    case 'js-openssl': return runNapi(opensslLib());
-    case 'js-map': return runStore('map');
-    case 'js-lru': return runStore('lru');
-    case 'floor': return runFloor();
-    default: throw new Error(`unknown implementation ${impl}`);
+    case 'core':
+      return runCpp('core_bench.node');
+    case 'openssl':
+      return runCpp('openssl_bench.node');
+    case 'js-api':
+      return runNapi(ourLib());
+    case 'js-openssl':
+      return runNapi(opensslLib());
+    case 'js-map':
+      return runStore('map');
+    case 'js-lru':
+      return runStore('lru');
+    case 'floor':
+      return runFloor();
+    default:
+      throw new Error(`unknown implementation ${impl}`);
   }
 }
 
 const out = main();
 out.sink = sink;
-process.stdout.write(JSON.stringify(out) + '\n');
+process.stdout.write(`${JSON.stringify(out)}\n`);
 // Exit without tearing down a million objects: not what is measured.
 process.exit(0);

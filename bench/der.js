@@ -33,7 +33,7 @@ const TRIALS = 5;
 // ---------------------------------------------------------------- child
 
 function time(fn, iters) {
-  for (let i = 0; i < Math.min(2000, iters); i++) fn();  // warm up
+  for (let i = 0; i < Math.min(2000, iters); i++) fn(); // warm up
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < iters; i++) fn();
   return Number(process.hrtime.bigint() - t0) / iters;
@@ -51,13 +51,16 @@ function child(impl, file) {
       const pp = { value: buf };
       out[name] = {
         d2i: time(() => osc.SSL_SESSION_free(osc.sessionFromDer(der)), iters),
-        i2d: time(() => { pp.value = buf; osc.i2d_SSL_SESSION(s, pp); }, iters),
+        i2d: time(() => {
+          pp.value = buf;
+          osc.i2d_SSL_SESSION(s, pp);
+        }, iters),
         toDer: time(() => osc.sessionToDer(s), iters),
       };
     } else {
       const oracle = require(path.join(root, 'test', 'der-oracle', 'build', 'Release', 'der_oracle.node'));
       const s = oracle.parse(der);
-      const dIters = Math.max(2000, Math.floor(iters / 20));  // OpenSSL's d2i is slower: fewer rounds
+      const dIters = Math.max(2000, Math.floor(iters / 20)); // OpenSSL's d2i is slower: fewer rounds
       out[name] = {
         d2i: time(() => oracle.d2iFree(der), dIters),
         i2d: time(() => oracle.i2dInto(s, buf), iters),
@@ -77,22 +80,44 @@ async function capture() {
   const cert = read('der-server-cert.pem');
   const got = {};
   async function run(version, opts, clientOpts, tag) {
-    const server = tls.createServer({ key, cert, minVersion: version, maxVersion: version, ...opts }, (s) => { s.on('error', () => {}); s.end('x'); });
-    server.on('newSession', (id, der, cb) => { got[`${tag} server`] ??= der; cb(); });
-    server.on('resumeSession', (id, cb) => cb(null, null));
+    const server = tls.createServer({ key, cert, minVersion: version, maxVersion: version, ...opts }, (s) => {
+      s.on('error', () => {});
+      s.end('x');
+    });
+    server.on('newSession', (_id, der, cb) => {
+      got[`${tag} server`] ??= der;
+      cb();
+    });
+    server.on('resumeSession', (_id, cb) => cb(null, null));
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     await new Promise((resolve, reject) => {
-      const c = tls.connect({ host: '127.0.0.1', port: server.address().port, rejectUnauthorized: false, minVersion: version, maxVersion: version, ...clientOpts });
-      c.on('session', (der) => { got[`${tag} client`] ??= der; });
+      const c = tls.connect({
+        host: '127.0.0.1',
+        port: server.address().port,
+        rejectUnauthorized: false,
+        minVersion: version,
+        maxVersion: version,
+        ...clientOpts,
+      });
+      c.on('session', (der) => {
+        got[`${tag} client`] ??= der;
+      });
       c.on('data', () => {});
-      c.on('end', () => { got[`${tag} client`] ??= c.getSession(); });
+      c.on('end', () => {
+        got[`${tag} client`] ??= c.getSession();
+      });
       c.on('error', reject);
       c.on('close', resolve);
     });
     await new Promise((r) => server.close(r));
   }
   await run('TLSv1.2', { sessionIdContext: 'x'.repeat(32), secureOptions: crypto.constants.SSL_OP_NO_TICKET }, {}, 'TLS1.2');
-  await run('TLSv1.3', { requestCert: true, rejectUnauthorized: false }, { key: read('der-client-key.pem'), cert: read('der-client-cert.pem') }, 'TLS1.3+client cert');
+  await run(
+    'TLSv1.3',
+    { requestCert: true, rejectUnauthorized: false },
+    { key: read('der-client-key.pem'), cert: read('der-client-cert.pem') },
+    'TLS1.3+client cert',
+  );
   return [
     { name: 'TLS1.2 server (newSession)', der: got['TLS1.2 server'] },
     { name: 'TLS1.2 client (peer cert)', der: got['TLS1.2 client'] },
@@ -107,7 +132,10 @@ const fmt = (ns) => (ns >= 10000 ? `${(ns / 1000).toFixed(1)} us` : `${Math.roun
 async function main() {
   const oracleFile = path.join(root, 'test', 'der-oracle', 'build', 'Release', 'der_oracle.node');
   if (!fs.existsSync(oracleFile)) {
-    execFileSync('npx', ['--no-install', 'node-gyp', 'rebuild', '--directory', path.join(root, 'test', 'der-oracle')], { cwd: root, stdio: 'inherit' });
+    execFileSync('npx', ['--no-install', 'node-gyp', 'rebuild', '--directory', path.join(root, 'test', 'der-oracle')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
   }
   const sessions = await capture();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osc-der-bench-'));
@@ -122,23 +150,38 @@ async function main() {
     }
   }
   const rows = [];
-  rows.push('| session | bytes | d2i ours (JS) | d2i OpenSSL (N-API) | speedup | i2d ours (JS) | sessionToDer | i2d OpenSSL (N-API) | speedup |');
+  rows.push(
+    '| session | bytes | d2i ours (JS) | d2i OpenSSL (N-API) | speedup | i2d ours (JS) | sessionToDer | i2d OpenSSL (N-API) | speedup |',
+  );
   rows.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const { name, der } of sessions) {
     const m = (impl, k) => median(results[impl].map((r) => r[name][k]));
-    const od = m('ours', 'd2i'), td = m('openssl', 'd2i'), oe = m('ours', 'i2d'), te = m('openssl', 'i2d');
-    rows.push(`| ${name} | ${der.length} | ${fmt(od)} | ${fmt(td)} | ${(td / od).toFixed(1)}x | ${fmt(oe)} | ${fmt(m('ours', 'toDer'))} | ${fmt(te)} | ${(te / oe).toFixed(1)}x |`);
+    const od = m('ours', 'd2i'),
+      td = m('openssl', 'd2i'),
+      oe = m('ours', 'i2d'),
+      te = m('openssl', 'i2d');
+    rows.push(
+      `| ${name} | ${der.length} | ${fmt(od)} | ${fmt(td)} | ${(td / od).toFixed(1)}x | ${fmt(oe)} | ${fmt(m('ours', 'toDer'))} | ${fmt(te)} | ${(te / oe).toFixed(1)}x |`,
+    );
   }
-  console.log(`i2d/d2i per session, median of ${TRIALS} child processes (Node ${process.version}, OpenSSL ${process.versions.openssl}, ${os.cpus()[0]?.model ?? os.arch()})\n`);
+  console.log(
+    `i2d/d2i per session, median of ${TRIALS} child processes (Node ${process.version}, OpenSSL ${process.versions.openssl}, ${os.cpus()[0]?.model ?? os.arch()})\n`,
+  );
   console.log(rows.join('\n'));
   if (!process.argv.includes('--no-cxx')) {
-    const files = sessions.map((s, i) => {
-      const f = path.join(dir, `s${i}.der`);
-      fs.writeFileSync(f, s.der);
-      return `${s.name}=${f}`;
-    }).join(':');
+    const files = sessions
+      .map((s, i) => {
+        const f = path.join(dir, `s${i}.der`);
+        fs.writeFileSync(f, s.der);
+        return `${s.name}=${f}`;
+      })
+      .join(':');
     console.log('\nC++ to C++ (test/der/run.sh bench: src/der.cc vs the system libssl 3.0):\n');
-    const r = spawnSync('sh', [path.join(root, 'test', 'der', 'run.sh'), 'bench', '2000'], { cwd: root, encoding: 'utf8', env: { ...process.env, DER_BENCH_FILES: files } });
+    const r = spawnSync('sh', [path.join(root, 'test', 'der', 'run.sh'), 'bench', '2000'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DER_BENCH_FILES: files },
+    });
     const lines = (r.stdout || '').split('\n').filter((l) => l.startsWith('bench '));
     console.log(lines.length ? lines.join('\n') : `(test/der/run.sh bench failed: needs g++ and libssl-dev)\n${r.stderr}`);
   }
@@ -146,4 +189,8 @@ async function main() {
 }
 
 if (process.argv[2] === '--child') child(process.argv[3], process.argv[4]);
-else main().catch((e) => { console.error(e); process.exit(1); });
+else
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

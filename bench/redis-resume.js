@@ -53,7 +53,10 @@ function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -65,13 +68,17 @@ async function startRedis() {
     process.exit(1);
   }
   const port = await freePort();
-  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-    { stdio: 'ignore' });
+  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+    stdio: 'ignore',
+  });
   process.on('exit', () => proc.kill('SIGKILL'));
   for (let i = 0; i < 500; i++) {
     const ok = await new Promise((r) => {
       const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); r(true); });
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
       s.once('error', () => r(false));
     });
     if (ok) return { proc, port, version: v.stdout.trim() };
@@ -107,7 +114,12 @@ async function handshake(ctx, id) {
   if (id && getCb && !(internal && osc.SSL_has_matching_session_id(ssl, id))) {
     fetched = await getCb(ssl, id, id.length, { value: 1 });
   }
-  if (getCb) osc.SSL_CTX_sess_set_get_cb(ctx, (_s, _i, _l, copy) => { consumed = true; copy.value = 0; return fetched; });
+  if (getCb)
+    osc.SSL_CTX_sess_set_get_cb(ctx, (_s, _i, _l, copy) => {
+      consumed = true;
+      copy.value = 0;
+      return fetched;
+    });
   osc.tls_setup_handshake(ssl);
   const r = id ? osc.ssl_get_prev_session(ssl, id) : 0;
   if (r === 0) {
@@ -127,7 +139,9 @@ async function handshake(ctx, id) {
 
 /** Runs `one(i)` with `conc` in flight for `seconds`; returns handshakes/s and the resumed share. */
 async function measure(seconds, conc, one) {
-  let done = 0, resumed = 0, i = 0;
+  let done = 0,
+    resumed = 0,
+    i = 0;
   const end = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
   const t0 = process.hrtime.bigint();
   const worker = async () => {
@@ -183,7 +197,9 @@ function tlsConnect(tls, port, session) {
   return new Promise((resolve) => {
     const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, session, maxVersion: 'TLSv1.2' });
     let sess = null;
-    s.on('session', (x) => { sess = x; });
+    s.on('session', (x) => {
+      sess = x;
+    });
     s.on('data', () => {});
     s.on('end', () => {
       const resumed = s.isSessionReused();
@@ -220,8 +236,10 @@ async function realTls(port) {
     const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
     let store = null;
     let client = null;
-    const server = tls.createServer({ key, cert, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', secureOptions: crypto.constants.SSL_OP_NO_TICKET },
-      (sock) => sock.end('.'));
+    const server = tls.createServer(
+      { key, cert, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', secureOptions: crypto.constants.SSL_OP_NO_TICKET },
+      (sock) => sock.end('.'),
+    );
     server.on('error', () => {});
     if (useRedis) {
       client = redisClient(port);
@@ -231,7 +249,12 @@ async function realTls(port) {
     }
     const adapter = attachSessionCache(server, ctx, { sessionIdContext: 'bench' });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    const child = fork(__filename, [`--tls-client=${server.address().port}`, `--seconds=${SECONDS}`, `--tls-concurrency=${TLS_CONCURRENCY}`, ...(full ? ['--tls-full'] : [])]);
+    const child = fork(__filename, [
+      `--tls-client=${server.address().port}`,
+      `--seconds=${SECONDS}`,
+      `--tls-concurrency=${TLS_CONCURRENCY}`,
+      ...(full ? ['--tls-full'] : []),
+    ]);
     const m = await new Promise((resolve, reject) => {
       child.once('message', resolve);
       child.once('exit', (code) => reject(new Error(`TLS client exited (${code})`)));
@@ -268,18 +291,28 @@ async function realTls(port) {
   const lines = [];
   lines.push(`# Resumed handshakes per second: Redis store vs in-process cache`);
   lines.push('');
-  lines.push(`${os.cpus()[0].model}, ${os.cpus().length} CPUs; Node ${process.version}; ${redis.version.split(' ').slice(0, 3).join(' ')} on loopback; ` +
-    `${SESSIONS} sessions, ${SECONDS} s per row, one run.`);
+  lines.push(
+    `${os.cpus()[0].model}, ${os.cpus().length} CPUs; Node ${process.version}; ${redis.version.split(' ').slice(0, 3).join(' ')} on loopback; ` +
+      `${SESSIONS} sessions, ${SECONDS} s per row, one run.`,
+  );
   lines.push('');
   lines.push('| path | store | in flight | handshakes/s | resumed share |');
   lines.push('| --- | --- | ---: | ---: | ---: |');
   for (const [what, label, conc, m] of [...cp.rows, ...tl.rows]) {
-    lines.push(`| ${what} | ${label} | ${conc} | ${Math.round(m.perSec).toLocaleString('en-US')} | ${(m.resumedShare * 100).toFixed(1)}% |`);
+    lines.push(
+      `| ${what} | ${label} | ${conc} | ${Math.round(m.perSec).toLocaleString('en-US')} | ${(m.resumedShare * 100).toFixed(1)}% |`,
+    );
   }
   if (tl.note) lines.push('', tl.note);
   const st = cp.storeStats;
-  lines.push('', `Redis store counters (cache path reader): lookups ${st.lookups}, hits ${st.hits}, misses ${st.misses}, ` +
-    `errors ${st.errors}, timeouts ${st.timeouts}, dropped ${st.dropped}.`);
+  lines.push(
+    '',
+    `Redis store counters (cache path reader): lookups ${st.lookups}, hits ${st.hits}, misses ${st.misses}, ` +
+      `errors ${st.errors}, timeouts ${st.timeouts}, dropped ${st.dropped}.`,
+  );
   console.log(lines.join('\n'));
   process.exit(0);
-})().catch((e) => { console.error(e); process.exit(1); });
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

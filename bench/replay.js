@@ -48,21 +48,33 @@ function child(impl, size, events) {
 
   if (impl === 'adapter') {
     const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
-    osc.SSL_CTX_sess_set_cache_size(ctx, size + 1);  // keeps `size`
+    osc.SSL_CTX_sess_set_cache_size(ctx, size + 1); // keeps `size`
     osc.attachSessionCache(server, ctx, { sessionIdContext: 'replay' });
   } else if (impl === 'map') {
     const store = new Map();
-    server.on('newSession', (id, der, done) => { store.set(id.toString('hex'), der); done(); });
-    server.on('resumeSession', (id, cb) => { cb(null, store.get(id.toString('hex')) ?? null); });
+    server.on('newSession', (id, der, done) => {
+      store.set(id.toString('hex'), der);
+      done();
+    });
+    server.on('resumeSession', (id, cb) => {
+      cb(null, store.get(id.toString('hex')) ?? null);
+    });
   } else {
     const { LRUCache } = require('lru-cache');
     const store = new LRUCache({ max: size, ttl: 7200 * 1000 });
-    server.on('newSession', (id, der, done) => { store.set(id.toString('hex'), der); done(); });
-    server.on('resumeSession', (id, cb) => { cb(null, store.get(id.toString('hex')) ?? null); });
+    server.on('newSession', (id, der, done) => {
+      store.set(id.toString('hex'), der);
+      done();
+    });
+    server.on('resumeSession', (id, cb) => {
+      cb(null, store.get(id.toString('hex')) ?? null);
+    });
   }
   const noop = () => undefined;
   let found = 0;
-  const got = (_e, der) => { if (der) found++; };
+  const got = (_e, der) => {
+    if (der) found++;
+  };
   for (let i = 0; i < size; i++) server.emit('newSession', recs[i].id, recs[i].der, noop);
   // Measured: the steady state of a full cache, one new session and one resumption of a random
   // cached one per pair of events.
@@ -89,7 +101,10 @@ for (const size of SIZES) {
   for (const impl of IMPLS) {
     const runs = [];
     for (let rep = 0; rep < 2; rep++) {
-      const r = spawnSync(process.execPath, [__filename, '--child', impl, String(size), String(EVENTS)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = spawnSync(process.execPath, [__filename, '--child', impl, String(size), String(EVENTS)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
       if (r.status !== 0) throw new Error(`${impl} @${size}: ${r.stderr}`);
       runs.push(JSON.parse(r.stdout));
     }
@@ -107,6 +122,8 @@ if (JSON_OUT) {
   console.log('| ---: | ---: | ---: | ---: | ---: |');
   for (const size of SIZES) {
     const get = (impl) => results.find((r) => r.impl === impl && r.size === size).ns;
-    console.log(`| ${size} | ${get('adapter').toFixed(0)} | ${get('map').toFixed(0)} | ${get('lru').toFixed(0)} | ${(get('adapter') / get('map')).toFixed(2)} |`);
+    console.log(
+      `| ${size} | ${get('adapter').toFixed(0)} | ${get('map').toFixed(0)} | ${get('lru').toFixed(0)} | ${(get('adapter') / get('map')).toFixed(2)} |`,
+    );
   }
 }

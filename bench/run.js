@@ -24,15 +24,23 @@ const SHORT = flag('short');
 const JSON_OUT = flag('json');
 const ONLY = option('only');
 const ONLY_SCENARIOS = option('scenarios');
-const log = (...m) => process.stderr.write(m.join(' ') + '\n');
+const log = (...m) => process.stderr.write(`${m.join(' ')}\n`);
 
 // ---- what runs -----------------------------------------------------------
 
 const IMPLS = [
   { id: 'core', label: '1 core C++', desc: 'our C++ core called directly from C++ (bench/native/core_bench.cc)' },
-  { id: 'openssl', label: '2 OpenSSL C++', desc: "real OpenSSL's cache called directly from C++ (Node's exported OpenSSL; bench/native/openssl_bench.cc)" },
+  {
+    id: 'openssl',
+    label: '2 OpenSSL C++',
+    desc: "real OpenSSL's cache called directly from C++ (Node's exported OpenSSL; bench/native/openssl_bench.cc)",
+  },
   { id: 'js-api', label: '3 our API (JS)', desc: 'our TypeScript API from JS (the package, dist/)' },
-  { id: 'js-openssl', label: '4 OpenSSL via N-API', desc: 'real OpenSSL from JS through an equally thin Node-API wrapper (bench/native/openssl_napi.cc)' },
+  {
+    id: 'js-openssl',
+    label: '4 OpenSSL via N-API',
+    desc: 'real OpenSSL from JS through an equally thin Node-API wrapper (bench/native/openssl_napi.cc)',
+  },
   { id: 'js-map', label: '5a Map (hex id)', desc: "a JS Map keyed by hex id holding Buffers (Node's documented pattern)" },
   { id: 'js-lru', label: '5b lru-cache', desc: 'lru-cache with the same size and TTL' },
   { id: 'floor', label: '6 N-API floor', desc: 'an empty Node-API call, and one taking a 32-byte Buffer' },
@@ -44,21 +52,55 @@ const STORES = ['js-map', 'js-lru'];
 const SCENARIOS = [
   { id: 'new', title: 'new session (create + set id/version/time/timeout)', impls: NAPI, sizeless: true, ops: [200000, 40000] },
   { id: 'add', title: 'add (new entry, at the head)', impls: [...NAPI, ...STORES], ops: [100000, 20000] },
-  { id: 'lookup_hit', title: 'lookup hit (table lookup + reference, as the handshake; Map/LRU: get(hex))', impls: [...NAPI, ...STORES], ops: [200000, 40000] },
+  {
+    id: 'lookup_hit',
+    title: 'lookup hit (table lookup + reference, as the handshake; Map/LRU: get(hex))',
+    impls: [...NAPI, ...STORES],
+    ops: [200000, 40000],
+  },
   { id: 'lookup_miss', title: 'lookup miss (table lookup; Map/LRU: get(hex))', impls: [...NAPI, ...STORES], ops: [200000, 40000] },
   { id: 'has_match_hit', title: 'SSL_has_matching_session_id, hit', impls: NAPI, ops: [200000, 40000] },
   { id: 'has_match_miss', title: 'SSL_has_matching_session_id, miss (the locked lookup)', impls: NAPI, ops: [200000, 40000] },
   { id: 'remove', title: 'remove with destruction (Map/LRU: delete(hex))', impls: [...NAPI, ...STORES], ops: [100000, 20000] },
-  { id: 'evict', title: 'add into a full default-size cache (20480: evicts the tail)', impls: [...NAPI, 'js-lru'], sizeless: true, ops: [100000, 20000] },
-  { id: 'flush0', title: 'flush, 0% expired (per call; lru-cache: purgeStale)', impls: [...NAPI, 'js-lru'], ops: [10000, 2000], budget: [300, 50] },
+  {
+    id: 'evict',
+    title: 'add into a full default-size cache (20480: evicts the tail)',
+    impls: [...NAPI, 'js-lru'],
+    sizeless: true,
+    ops: [100000, 20000],
+  },
+  {
+    id: 'flush0',
+    title: 'flush, 0% expired (per call; lru-cache: purgeStale)',
+    impls: [...NAPI, 'js-lru'],
+    ops: [10000, 2000],
+    budget: [300, 50],
+  },
   { id: 'flush10', title: 'flush, 10% expired (per removed session)', impls: [...NAPI, 'js-lru'], ops: [1, 1] },
   { id: 'flush100', title: 'flush, 100% expired (per removed session)', impls: [...NAPI, 'js-lru'], ops: [1, 1] },
   { id: 'add_early', title: 'add a session that expires before the newest ones', impls: NAPI, ops: [5000, 1000], budget: [300, 50] },
-  { id: 'handshake', title: 'server handshake path: 50% resume, 50% new + ssl_update_cache (cache full at N)', impls: [...NAPI, ...STORES], ops: [100000, 10000] },
-  { id: 'memory', title: 'memory: resident bytes per cached session (RSS delta after filling N)', impls: [...NAPI, ...STORES], unit: 'B', ops: [0, 0] },
+  {
+    id: 'handshake',
+    title: 'server handshake path: 50% resume, 50% new + ssl_update_cache (cache full at N)',
+    impls: [...NAPI, ...STORES],
+    ops: [100000, 10000],
+  },
+  {
+    id: 'memory',
+    title: 'memory: resident bytes per cached session (RSS delta after filling N)',
+    impls: [...NAPI, ...STORES],
+    unit: 'B',
+    ops: [0, 0],
+  },
   { id: 'floor_empty', title: 'Node-API floor: empty call', impls: ['floor'], sizeless: true, ops: [2000000, 500000] },
   { id: 'floor_buf', title: 'Node-API floor: call taking one 32-byte Buffer', impls: ['floor'], sizeless: true, ops: [2000000, 500000] },
-  { id: 'floor_handle', title: '(for reference) call taking one type-tagged external handle', impls: ['floor'], sizeless: true, ops: [2000000, 500000] },
+  {
+    id: 'floor_handle',
+    title: '(for reference) call taking one type-tagged external handle',
+    impls: ['floor'],
+    sizeless: true,
+    ops: [2000000, 500000],
+  },
 ];
 
 const SIZES = SHORT ? [10000] : [10000, 100000, 1000000];
@@ -96,13 +138,18 @@ function ensureBuilt() {
     log('building the bench addons (bench/native) ...');
     const gyp = path.join(root, 'node_modules', '.bin', 'node-gyp');
     const extra = process.env.npm_config_nodedir ? [`--nodedir=${process.env.npm_config_nodedir}`] : [];
-    const r = spawnSync(gyp, ['rebuild', '-j', String(os.cpus().length), ...extra], { cwd: nativeDir, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(gyp, ['rebuild', '-j', String(os.cpus().length), ...extra], {
+      cwd: nativeDir,
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     if (r.status !== 0) {
       process.stderr.write(r.stdout + r.stderr);
       throw new Error('node-gyp rebuild in bench/native failed');
     }
   }
-  if (!fs.existsSync(path.join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm install` (or `npm run build`) first');
+  if (!fs.existsSync(path.join(root, 'dist', 'index.js')))
+    throw new Error('dist/ is missing: run `npm install` (or `npm run build`) first');
 }
 
 // ---- run -----------------------------------------------------------------
@@ -111,11 +158,15 @@ function runChild(impl, sc, size) {
   const i = SHORT ? 1 : 0;
   const ops = sc.ops[i];
   const budget = sc.budget ? sc.budget[i] : 0;
-  const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'child.js'), impl, sc.id, String(size), String(ops), String(budget)], {
-    encoding: 'utf8',
-    timeout: 180000,
-    maxBuffer: 1 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', path.join(__dirname, 'child.js'), impl, sc.id, String(size), String(ops), String(budget)],
+    {
+      encoding: 'utf8',
+      timeout: 180000,
+      maxBuffer: 1 << 20,
+    },
+  );
   const line = (r.stdout || '').trim().split('\n').pop();
   if (r.status !== 0 || !line) return { error: (r.stderr || '').trim().split('\n').slice(-3).join(' ') || `exit ${r.status ?? r.signal}` };
   return JSON.parse(line);
@@ -215,11 +266,11 @@ function main() {
   fs.mkdirSync(outDir, { recursive: true });
   if (!ONLY && !ONLY_SCENARIOS) {
     const base = SHORT ? 'short' : 'latest';
-    fs.writeFileSync(path.join(outDir, `${base}.json`), JSON.stringify(doc, null, 2) + '\n');
+    fs.writeFileSync(path.join(outDir, `${base}.json`), `${JSON.stringify(doc, null, 2)}\n`);
     fs.writeFileSync(path.join(outDir, `${base}.md`), md);
     log(`wrote bench/results/${base}.md and ${base}.json (${doc.seconds}s)`);
   }
-  process.stdout.write(JSON_OUT ? JSON.stringify(doc, null, 2) + '\n' : md);
+  process.stdout.write(JSON_OUT ? `${JSON.stringify(doc, null, 2)}\n` : md);
   if (rows.some((r) => r.error)) process.exitCode = 1;
 }
 
@@ -245,8 +296,14 @@ function goals(doc) {
     add('core vs OpenSSL, C++', `flush 10% per removed @${k}`, ratio(get('openssl', 'flush10', s), get('core', 'flush10', s)), 3, '>=');
     add('core vs OpenSSL, C++', `flush 100% per removed @${k}`, ratio(get('openssl', 'flush100', s), get('core', 'flush100', s)), 3, '>=');
     add('core vs OpenSSL, C++', `remove with destruction @${k}`, ratio(get('openssl', 'remove', s), get('core', 'remove', s)), 5, '>=');
-    add('core vs OpenSSL, C++', `memory per session @${k} (core / OpenSSL)`, ratio(get('core', 'memory', s), get('openssl', 'memory', s)), 0.33, '<=',
-      `${fmt(get('core', 'memory', s))} B vs ${fmt(get('openssl', 'memory', s))} B`);
+    add(
+      'core vs OpenSSL, C++',
+      `memory per session @${k} (core / OpenSSL)`,
+      ratio(get('core', 'memory', s), get('openssl', 'memory', s)),
+      0.33,
+      '<=',
+      `${fmt(get('core', 'memory', s))} B vs ${fmt(get('openssl', 'memory', s))} B`,
+    );
   }
   // JS API: cost above the Node-API floor of the same argument shape, over the core's own cost.
   const fe = get('floor', 'floor_empty');
@@ -267,17 +324,35 @@ function goals(doc) {
       const js = get('js-api', sc, size);
       const core = get('core', sc, size);
       const over = js != null && floor != null ? js - floor : null;
-      add('JS API overhead', `${sc}${size ? ` @${fmtSize(size)}` : ''}: (JS - floor) / core`, ratio(over, core), 1.5, '<=',
-        `JS ${fmt(js)} ns, floor ${fmt(floor)} ns (${shape}), core ${fmt(core)} ns`);
+      add(
+        'JS API overhead',
+        `${sc}${size ? ` @${fmtSize(size)}` : ''}: (JS - floor) / core`,
+        ratio(over, core),
+        1.5,
+        '<=',
+        `JS ${fmt(js)} ns, floor ${fmt(floor)} ns (${shape}), core ${fmt(core)} ns`,
+      );
     }
   }
   for (const s of sizes) {
-    add('JS lookup vs hex Map', `lookup hit @${fmtSize(s)}: Map / our API`, ratio(get('js-map', 'lookup_hit', s), get('js-api', 'lookup_hit', s)), 5, '>=',
-      `Map ${fmt(get('js-map', 'lookup_hit', s))} ns, ours ${fmt(get('js-api', 'lookup_hit', s))} ns (lookup_sess_in_cache + free)`);
+    add(
+      'JS lookup vs hex Map',
+      `lookup hit @${fmtSize(s)}: Map / our API`,
+      ratio(get('js-map', 'lookup_hit', s), get('js-api', 'lookup_hit', s)),
+      5,
+      '>=',
+      `Map ${fmt(get('js-map', 'lookup_hit', s))} ns, ours ${fmt(get('js-api', 'lookup_hit', s))} ns (lookup_sess_in_cache + free)`,
+    );
     const hm = get('js-api', 'has_match_hit', s);
     if (hm != null) {
-      add('JS lookup vs hex Map', `lookup hit @${fmtSize(s)}: Map / SSL_has_matching_session_id`, ratio(get('js-map', 'lookup_hit', s), hm), 5, '>=',
-        `Map ${fmt(get('js-map', 'lookup_hit', s))} ns, ours ${fmt(hm)} ns`);
+      add(
+        'JS lookup vs hex Map',
+        `lookup hit @${fmtSize(s)}: Map / SSL_has_matching_session_id`,
+        ratio(get('js-map', 'lookup_hit', s), hm),
+        5,
+        '>=',
+        `Map ${fmt(get('js-map', 'lookup_hit', s))} ns, ours ${fmt(hm)} ns`,
+      );
     }
   }
   if (sizes.length > 1) {
@@ -287,7 +362,14 @@ function goals(doc) {
       const a = get(impl, 'flush0', lo);
       const b = get(impl, 'flush0', hi);
       if (a == null || b == null) continue;
-      add('flush proportional to removed', `${impl}: flush 0% @${fmtSize(hi)} / @${fmtSize(lo)}`, ratio(b, a), 1.5, '<=', `${fmt(a)} ns vs ${fmt(b)} ns per call`);
+      add(
+        'flush proportional to removed',
+        `${impl}: flush 0% @${fmtSize(hi)} / @${fmtSize(lo)}`,
+        ratio(b, a),
+        1.5,
+        '<=',
+        `${fmt(a)} ns vs ${fmt(b)} ns per call`,
+      );
     }
   }
   return out;
@@ -317,21 +399,27 @@ function markdown(doc) {
   const lines = [];
   lines.push(`# Benchmark results (${doc.mode} run)`);
   lines.push('');
-  lines.push(`${doc.date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, ${m.openssl}, lru-cache ${m.lruCache}. ` +
-    `Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')}. The run took ${doc.seconds} s.`);
+  lines.push(
+    `${doc.date}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, ${m.openssl}, lru-cache ${m.lruCache}. ` +
+      `Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')}. The run took ${doc.seconds} s.`,
+  );
   lines.push('');
-  lines.push('Every cell is one implementation × scenario × size, each repetition in a fresh child process: the median (of two, the lower) ' +
-    'in ns per operation (memory: bytes per cached session), ± half the spread between the fastest and the slowest ' +
-    'repetition, relative to the median (no ± where one repetition ran). Loops of cheap calls (lookups, flush 0%, the floor) ' +
-    'are timed in blocks of 1,000 and report the median block. Empty: not applicable. ' +
-    'Reproduce with `npm run bench` (full) or `npm run bench:short`.');
+  lines.push(
+    'Every cell is one implementation × scenario × size, each repetition in a fresh child process: the median (of two, the lower) ' +
+      'in ns per operation (memory: bytes per cached session), ± half the spread between the fastest and the slowest ' +
+      'repetition, relative to the median (no ± where one repetition ran). Loops of cheap calls (lookups, flush 0%, the floor) ' +
+      'are timed in blocks of 1,000 and report the median block. Empty: not applicable. ' +
+      'Reproduce with `npm run bench` (full) or `npm run bench:short`.',
+  );
   lines.push('');
   lines.push('## Goals (ratios from this run)');
   lines.push('');
   lines.push('| goal | measured | wanted | met | detail |');
   lines.push('| --- | ---: | --- | --- | --- |');
   for (const g of doc.goals) {
-    lines.push(`| ${g.group}: ${g.name} | ${g.value == null ? '—' : g.value.toFixed(2)} | ${g.want} | ${g.met == null ? '—' : g.met ? 'yes' : '**no**'} | ${g.note} |`);
+    lines.push(
+      `| ${g.group}: ${g.name} | ${g.value == null ? '—' : g.value.toFixed(2)} | ${g.want} | ${g.met == null ? '—' : g.met ? 'yes' : '**no**'} | ${g.note} |`,
+    );
   }
   lines.push('');
   lines.push('## All results');
@@ -344,7 +432,9 @@ function markdown(doc) {
     const sizes = [...new Set(rs.map((r) => r.size))];
     for (const s of sizes) {
       const cells = impls.map((i) => cell(rs.find((r) => r.impl === i.id && r.size === s)));
-      lines.push(`| ${sc.title}${sc.unit === 'B' ? ' [B]' : ''} | ${s ? fmtSize(s) : s === null && sc.id === 'evict' ? '20480' : '—'} | ${cells.join(' | ')} |`);
+      lines.push(
+        `| ${sc.title}${sc.unit === 'B' ? ' [B]' : ''} | ${s ? fmtSize(s) : s === null && sc.id === 'evict' ? '20480' : '—'} | ${cells.join(' | ')} |`,
+      );
     }
   }
   lines.push('');

@@ -62,7 +62,10 @@ function markdown(d) {
       '(every 8th); cpu: CPU time / operations.',
     '',
   );
-  lines.push('| operation | sessions | processes | mean | p50 | p99 | cpu | evictions |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push(
+    '| operation | sessions | processes | mean | p50 | p99 | cpu | evictions |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const x of d.latency)
     lines.push(
       `| ${x.op} | ${fmt(x.sessions)} | ${x.procs} | ${fmt(x.mean_ns)} | ${fmt(x.p50_ns)} | ${fmt(x.p99_ns)} | ${fmt(x.cpu_ns)} | ${fmt(x.evictions)} |`,
@@ -70,17 +73,20 @@ function markdown(d) {
   const at158 = d.density.find((x) => x.der_len === 158 && x.mib === 1);
   const hit4 = d.latency.filter((x) => x.op === 'lookup_hit' && x.procs === 4);
   lines.push('', '## Goals', '', '| goal | measured | wanted | met |', '| --- | ---: | --- | --- |');
-  if (at158) lines.push(`| sessions per MiB, 158-byte DER | ${fmt(at158.per_mib)} | >= 4,000 | ${at158.per_mib >= 4000 ? 'yes' : '**no**'} |`);
+  if (at158)
+    lines.push(`| sessions per MiB, 158-byte DER | ${fmt(at158.per_mib)} | >= 4,000 | ${at158.per_mib >= 4000 ? 'yes' : '**no**'} |`);
   for (const x of hit4)
-    lines.push(`| lookup, 4 processes, ${fmt(x.sessions)} sessions (mean) | ${fmt(x.mean_ns)} ns | < 2,000 ns | ${x.mean_ns < 2000 ? 'yes' : '**no**'} |`);
-  return lines.join('\n') + '\n';
+    lines.push(
+      `| lookup, 4 processes, ${fmt(x.sessions)} sessions (mean) | ${fmt(x.mean_ns)} ns | < 2,000 ns | ${x.mean_ns < 2000 ? 'yes' : '**no**'} |`,
+    );
+  return `${lines.join('\n')}\n`;
 }
 
 const md = markdown(doc);
 const outDir = path.join(__dirname, 'results');
 const base = SHORT ? 'shm-short' : 'shm';
 fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(path.join(outDir, `${base}.json`), JSON.stringify(doc, null, 2) + '\n');
+fs.writeFileSync(path.join(outDir, `${base}.json`), `${JSON.stringify(doc, null, 2)}\n`);
 fs.writeFileSync(path.join(outDir, `${base}.md`), md);
 process.stderr.write(`wrote bench/results/${base}.md and ${base}.json\n`);
-process.stdout.write(JSON_OUT ? JSON.stringify(doc, null, 2) + '\n' : md);
+process.stdout.write(JSON_OUT ? `${JSON.stringify(doc, null, 2)}\n` : md);

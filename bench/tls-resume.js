@@ -38,22 +38,39 @@ async function child(scenario, seconds, concurrency) {
   const osc = require(root);
   const key = fs.readFileSync(path.join(certs, 'localhost-key.pem'));
   const cert = fs.readFileSync(path.join(certs, 'localhost-cert.pem'));
-  const server = tls.createServer({ key, cert, maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET, sessionIdContext: 'bench' });
-  server.on('secureConnection', (s) => { s.on('error', () => {}); s.end(); });
+  const server = tls.createServer({
+    key,
+    cert,
+    maxVersion: 'TLSv1.2',
+    secureOptions: constants.SSL_OP_NO_TICKET,
+    sessionIdContext: 'bench',
+  });
+  server.on('secureConnection', (s) => {
+    s.on('error', () => {});
+    s.end();
+  });
   server.on('tlsClientError', () => {});
   let ctx = null;
   let adapter = null;
   if (scenario === 'map') {
     const store = new Map();
-    server.on('newSession', (id, data, done) => { store.set(id.toString('hex'), data); done(); });
-    server.on('resumeSession', (id, cb) => { cb(null, store.get(id.toString('hex')) || null); });
+    server.on('newSession', (id, data, done) => {
+      store.set(id.toString('hex'), data);
+      done();
+    });
+    server.on('resumeSession', (id, cb) => {
+      cb(null, store.get(id.toString('hex')) || null);
+    });
   } else if (scenario === 'adapter' || scenario === 'adapter-ext') {
     ctx = osc.SSL_CTX_new(osc.TLS_server_method());
     if (scenario === 'adapter-ext') {
       const store = new Map();
       osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_NO_INTERNAL);
-      osc.SSL_CTX_sess_set_new_cb(ctx, (ssl, s) => { store.set(Buffer.from(osc.SSL_SESSION_get_id(s)).toString('hex'), osc.sessionToDer(s)); return 0; });
-      osc.SSL_CTX_sess_set_get_cb(ctx, (ssl, id, len, copy) => {
+      osc.SSL_CTX_sess_set_new_cb(ctx, (_ssl, s) => {
+        store.set(Buffer.from(osc.SSL_SESSION_get_id(s)).toString('hex'), osc.sessionToDer(s));
+        return 0;
+      });
+      osc.SSL_CTX_sess_set_get_cb(ctx, (_ssl, id, len, copy) => {
         const der = store.get(Buffer.from(id.subarray(0, len)).toString('hex'));
         if (!der) return null;
         copy.value = 0;
@@ -61,21 +78,29 @@ async function child(scenario, seconds, concurrency) {
       });
     }
     adapter = osc.attachSessionCache(server, ctx, { sessionIdContext: 'bench' });
-    adapter.on('error', (e) => { console.error(e.message); });
+    adapter.on('error', (e) => {
+      console.error(e.message);
+    });
   }
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const port = server.address().port;
 
-  const connectOnce = (session) => new Promise((resolve) => {
-    const c = tls.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost', maxVersion: 'TLSv1.2', session });
-    let got = null;
-    let reused = false;
-    c.on('session', (s) => { got = s; });
-    c.on('secureConnect', () => { reused = c.isSessionReused(); c.end(); });
-    c.on('data', () => {});
-    c.on('error', () => {});
-    c.on('close', () => resolve({ reused, session: got }));
-  });
+  const connectOnce = (session) =>
+    new Promise((resolve) => {
+      const c = tls.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost', maxVersion: 'TLSv1.2', session });
+      let got = null;
+      let reused = false;
+      c.on('session', (s) => {
+        got = s;
+      });
+      c.on('secureConnect', () => {
+        reused = c.isSessionReused();
+        c.end();
+      });
+      c.on('data', () => {});
+      c.on('error', () => {});
+      c.on('close', () => resolve({ reused, session: got }));
+    });
 
   let session;
   if (scenario !== 'full') {
@@ -105,7 +130,7 @@ async function child(scenario, seconds, concurrency) {
   if (adapter) adapter.detach();
   server.close();
   if (ctx) osc.SSL_CTX_free(ctx);
-  process.stdout.write(JSON.stringify({ scenario, handshakes: done, reused: reusedCount, elapsed, stats }) + '\n');
+  process.stdout.write(`${JSON.stringify({ scenario, handshakes: done, reused: reusedCount, elapsed, stats })}\n`);
 }
 
 // The adapter's own cost per resumed connection: its 'connection', 'resumeSession' and
@@ -115,10 +140,17 @@ async function micro() {
   const osc = require(root);
   const key = fs.readFileSync(path.join(certs, 'localhost-key.pem'));
   const cert = fs.readFileSync(path.join(certs, 'localhost-cert.pem'));
-  const server = tls.createServer({ key, cert, maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET, sessionIdContext: 'bench' }, (s) => s.end());
+  const server = tls.createServer(
+    { key, cert, maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET, sessionIdContext: 'bench' },
+    (s) => s.end(),
+  );
   let id;
   let der;
-  server.on('newSession', (i, d, done) => { id = i; der = d; done(); });
+  server.on('newSession', (i, d, done) => {
+    id = i;
+    der = d;
+    done();
+  });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   await new Promise((r) => {
     const c = tls.connect({ host: '127.0.0.1', port: server.address().port, ca: cert, servername: 'localhost', maxVersion: 'TLSv1.2' });
@@ -133,9 +165,19 @@ async function micro() {
   fake.emit('newSession', id, der, () => {});
   const socket = { isSessionReused: () => true, getProtocol: () => 'TLSv1.2', getSession: () => der };
   const store = new Map([[id.toString('hex'), der]]);
-  const time = (n, fn) => { const t0 = process.hrtime.bigint(); for (let i = 0; i < n; i++) fn(); return Number(process.hrtime.bigint() - t0) / n / 1000; };
-  const viaAdapter = () => { fake.emit('connection'); fake.emit('resumeSession', id, () => {}); fake.emit('secureConnection', socket); };
-  const viaMap = () => { store.get(id.toString('hex')); };
+  const time = (n, fn) => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn();
+    return Number(process.hrtime.bigint() - t0) / n / 1000;
+  };
+  const viaAdapter = () => {
+    fake.emit('connection');
+    fake.emit('resumeSession', id, () => {});
+    fake.emit('secureConnection', socket);
+  };
+  const viaMap = () => {
+    store.get(id.toString('hex'));
+  };
   time(2000, viaAdapter);
   time(2000, viaMap);
   const a = time(20000, viaAdapter);
@@ -143,7 +185,7 @@ async function micro() {
   if (adapter.stats().hits < 20000) throw new Error('the stand-in lookups did not resume');
   adapter.detach();
   osc.SSL_CTX_free(ctx);
-  process.stdout.write(JSON.stringify({ adapter: a, map: m }) + '\n');
+  process.stdout.write(`${JSON.stringify({ adapter: a, map: m })}\n`);
 }
 
 function runChild(args) {
@@ -160,15 +202,20 @@ function main() {
   const trials = arg('trials', 3);
   const concurrency = arg('concurrency', 8);
   const os = require('node:os');
-  console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ` +
-    `${trials} trials x ${seconds} s per scenario (median), ${concurrency} connections in flight, TLS 1.2, no tickets\n`);
+  console.log(
+    `node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ` +
+      `${trials} trials x ${seconds} s per scenario (median), ${concurrency} connections in flight, TLS 1.2, no tickets\n`,
+  );
   const results = Object.fromEntries(Object.keys(SCENARIOS).map((k) => [k, []]));
   for (let t = 0; t < trials; t++) {
     for (const scenario of Object.keys(SCENARIOS)) {
       results[scenario].push(runChild(['--child', scenario, '--seconds', String(seconds), '--concurrency', String(concurrency)]));
     }
   }
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  };
   const rate = (k) => median(results[k].map((r) => r.handshakes / r.elapsed));
   const fullRate = rate('full');
   const w = Math.max(...Object.values(SCENARIOS).map((s) => s.length));
@@ -178,16 +225,24 @@ function main() {
     const all = results[k].reduce((a, r) => a + r.handshakes, 0);
     const reused = results[k].reduce((a, r) => a + r.reused, 0);
     const pct = all ? `${((100 * reused) / all).toFixed(0)}%` : '-';
-    console.log(`${SCENARIOS[k].padEnd(w)}  ${rate(k).toFixed(0).padStart(12)}  ${pct.padStart(7)}  ${(rate(k) / fullRate).toFixed(2).padStart(6)}x`);
+    console.log(
+      `${SCENARIOS[k].padEnd(w)}  ${rate(k).toFixed(0).padStart(12)}  ${pct.padStart(7)}  ${(rate(k) / fullRate).toFixed(2).padStart(6)}x`,
+    );
   }
   const m = runChild(['--micro']);
   console.log(`\nthe adapter alone, per resumed connection (no TLS): ${m.adapter.toFixed(1)} us; a Map lookup: ${m.map.toFixed(2)} us`);
 }
 
 if (process.argv[2] === '--micro') {
-  micro().catch((e) => { console.error(e); process.exit(1); });
+  micro().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 } else if (process.argv[2] === '--child') {
-  child(process.argv[3], arg('seconds', 3), arg('concurrency', 8)).catch((e) => { console.error(e); process.exit(1); });
+  child(process.argv[3], arg('seconds', 3), arg('concurrency', 8)).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 } else {
   main();
 }

@@ -15,18 +15,50 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import {
-  type Out, type SSL, type SSL_CTX, type SSL_SESSION,
-  SSL_CTX_new, TLS_server_method, SSL_CTX_set_session_cache_mode, SSL_CTX_sess_set_new_cb, SSL_CTX_sess_set_remove_cb,
-  SSL_CTX_sess_set_cache_size, SSL_CTX_sess_get_cache_size, SSL_SESS_CACHE_NO_INTERNAL, SSL_SESS_CACHE_SERVER,
-  SSL_SESS_CACHE_OFF, SSL_SESSION_get_id, i2d_SSL_SESSION, d2i_SSL_SESSION, SSL_CTX_sess_number,
-  SSL_CTX_sess_connect, SSL_CTX_sess_connect_renegotiate, SSL_CTX_sess_connect_good, SSL_CTX_sess_accept,
-  SSL_CTX_sess_accept_renegotiate, SSL_CTX_sess_accept_good, SSL_CTX_sess_hits, SSL_CTX_sess_misses,
-  SSL_CTX_sess_timeouts, SSL_CTX_sess_cb_hits, SSL_CTX_sess_cache_full, SSL_CTX_free,
-  SSL_CTX_sess_set_get_cb, attachSessionCache,
+  attachSessionCache,
+  d2i_SSL_SESSION,
+  i2d_SSL_SESSION,
+  type Out,
+  type SSL,
+  type SSL_CTX,
+  SSL_CTX_free,
+  SSL_CTX_new,
+  SSL_CTX_sess_accept,
+  SSL_CTX_sess_accept_good,
+  SSL_CTX_sess_accept_renegotiate,
+  SSL_CTX_sess_cache_full,
+  SSL_CTX_sess_cb_hits,
+  SSL_CTX_sess_connect,
+  SSL_CTX_sess_connect_good,
+  SSL_CTX_sess_connect_renegotiate,
+  SSL_CTX_sess_get_cache_size,
+  SSL_CTX_sess_hits,
+  SSL_CTX_sess_misses,
+  SSL_CTX_sess_number,
+  SSL_CTX_sess_set_cache_size,
+  SSL_CTX_sess_set_get_cb,
+  SSL_CTX_sess_set_new_cb,
+  SSL_CTX_sess_set_remove_cb,
+  SSL_CTX_sess_timeouts,
+  SSL_CTX_set_session_cache_mode,
+  SSL_SESS_CACHE_NO_INTERNAL,
+  SSL_SESS_CACHE_OFF,
+  SSL_SESS_CACHE_SERVER,
+  type SSL_SESSION,
+  SSL_SESSION_get_id,
+  TLS_server_method,
 } from 'openssl-session-cache';
 
-const bio_err = { printf: (s: string): void => { process.stderr.write(s); } };
-const bio_s_out = { printf: (s: string): void => { process.stdout.write(s); } };
+const bio_err = {
+  printf: (s: string): void => {
+    process.stderr.write(s);
+  },
+};
+const bio_s_out = {
+  printf: (s: string): void => {
+    process.stdout.write(s);
+  },
+};
 
 // static int s_server_session_id_context = 1; /* anything will do */
 // (C passes the int's bytes: (void *)&s_server_session_id_context, sizeof(int))
@@ -54,7 +86,8 @@ function add_session(ssl: SSL, session: SSL_SESSION): number {
   const idlen: Out<number> = { value: 0 };
   SSL_SESSION_get_id(session, idlen);
   const derlen = i2d_SSL_SESSION(session, null);
-  if (derlen <= 0) { // i2d_SSL_SESSION returns 0 here where OpenSSL 3.0 returns < 0
+  if (derlen <= 0) {
+    // i2d_SSL_SESSION returns 0 here where OpenSSL 3.0 returns < 0
     bio_err.printf('Error encoding session\n');
     return 0;
   }
@@ -147,7 +180,10 @@ function main(argv: string[]): void {
     else if (a === '-naccept') naccept = Number(argv[++i]);
     else if (a === '-port' || a === '-accept') port = Number(argv[++i]);
     else if (/^\d+$/.test(a)) port = Number(a);
-    else { bio_err.printf(`s_server: unknown option ${a}\n`); process.exit(1); }
+    else {
+      bio_err.printf(`s_server: unknown option ${a}\n`);
+      process.exit(1);
+    }
   }
 
   const certs = path.join(path.dirname(require.resolve('openssl-session-cache/package.json')), 'examples', 'certs');
@@ -195,8 +231,14 @@ function main(argv: string[]): void {
     SSL_CTX_free(ctx);
     free_sessions();
   }
-  process.on('SIGINT', () => { shutdown(); process.exit(0); });
-  process.on('SIGTERM', () => { shutdown(); process.exit(0); });
+  process.on('SIGINT', () => {
+    shutdown();
+    process.exit(0);
+  });
+  process.on('SIGTERM', () => {
+    shutdown();
+    process.exit(0);
+  });
 
   server.listen(port, '127.0.0.1', () => {
     const a = server.address();

@@ -88,7 +88,8 @@ napi_value adapterLookup(Call& a) {
   Bytes b;
   uint8_t* slab{};
   size_t room{};
-  if (!GetBytes(a.env, a[1], nullptr, fn, &b) || !GetSlab(a.env, a[2], a[3], fn, &slab, &room)) return nullptr;
+  if (!GetBytes(a.env, a[1], nullptr, fn, &b) || !GetSlab(a.env, a[2], a[3], fn, &slab, &room))
+    return nullptr;
   ReadOnce id;
   if (!id.copy(b)) return nullptr;
   Connection* conn = StepConnection(a, fn);
@@ -216,7 +217,8 @@ napi_value sessionRemainingMs(Call& a) {
   int64_t ms = kMaxMs;
   if (!s->expiry.overflowed) {
     // In unsigned arithmetic: the difference of two int64 times may not fit int64.
-    const uint64_t left = s->expiry.at > now ? static_cast<uint64_t>(s->expiry.at) - static_cast<uint64_t>(now) : 0;
+    const uint64_t left =
+        s->expiry.at > now ? static_cast<uint64_t>(s->expiry.at) - static_cast<uint64_t>(now) : 0;
     ms = left > static_cast<uint64_t>(kMaxMs / 1000) ? kMaxMs : static_cast<int64_t>(left) * 1000;
   }
   return Int(a.env, ms);

@@ -88,7 +88,8 @@ bool ToCInt(napi_env env, napi_value v, int64_t min, int64_t max, int64_t* out) 
     napi_get_value_double(env, v, &d);
     // Exact comparisons: min and max are C limits; ±2^63 are not int64_t.
     if (!std::isfinite(d) || std::trunc(d) != d) return false;
-    if (d < static_cast<double>(min) || d > static_cast<double>(max) || d >= 9223372036854775808.0) return false;
+    if (d < static_cast<double>(min) || d > static_cast<double>(max) || d >= 9223372036854775808.0)
+      return false;
     *out = static_cast<int64_t>(d);
     return *out >= min && *out <= max;
   }
@@ -105,7 +106,8 @@ bool ToCInt(napi_env env, napi_value v, int64_t min, int64_t max, int64_t* out) 
 
 bool GetCInt(napi_env env, napi_value v, const char* fn, int64_t min, int64_t max, int64_t* out) {
   napi_valuetype t = TypeOf(env, v);
-  if (t != napi_number && t != napi_bigint) return ThrowType(env, fn, "expected an integer (a number or a bigint)");
+  if (t != napi_number && t != napi_bigint)
+    return ThrowType(env, fn, "expected an integer (a number or a bigint)");
   if (ToCInt(env, v, min, max, out)) return true;
   std::string what = "expected an integer from " + std::to_string(min) + " to " + std::to_string(max);
   return ThrowRange(env, fn, what.c_str());
@@ -201,7 +203,8 @@ napi_value GetValue(napi_env env, napi_value out) {
 void SetValue(napi_env env, napi_value out, napi_value v) { napi_set_named_property(env, out, "value", v); }
 
 bool SetOut(napi_env env, napi_value obj, const char* fn, int64_t value) {
-  if (TypeOf(env, obj) != napi_object) return ThrowType(env, fn, "expected an out-parameter object { value }");
+  if (TypeOf(env, obj) != napi_object)
+    return ThrowType(env, fn, "expected an out-parameter object { value }");
   return napi_set_named_property(env, obj, "value", Int(env, value)) == napi_ok;
 }
 

@@ -67,7 +67,7 @@ bool ToCInt(napi_env env, napi_value v, int64_t min, int64_t max, int64_t* out);
 // A function, or null (unset). *fn_out is null for null.
 bool GetCallback(napi_env env, napi_value v, const char* fn, napi_value* fn_out);
 
-napi_value Int(napi_env env, int64_t v);      // a number; a bigint beyond 2^53
+napi_value Int(napi_env env, int64_t v);  // a number; a bigint beyond 2^53
 napi_value Null(napi_env env);
 napi_value Undefined(napi_env env);
 napi_valuetype TypeOf(napi_env env, napi_value v);

@@ -36,8 +36,10 @@ bool ReadOut(Instance* inst, napi_value out, int64_t min, int64_t max, const cha
 }  // namespace
 
 void DeferError(Instance* inst, const char* msg, bool range) {
-  if (range) napi_throw_range_error(inst->env, "ERR_INVALID_RETURN_VALUE", msg);
-  else napi_throw_type_error(inst->env, "ERR_INVALID_RETURN_VALUE", msg);
+  if (range)
+    napi_throw_range_error(inst->env, "ERR_INVALID_RETURN_VALUE", msg);
+  else
+    napi_throw_type_error(inst->env, "ERR_INVALID_RETURN_VALUE", msg);
   // The message names the callback; the source is the callback's kind.
   const char* who = strncmp(msg, "new", 3) == 0 ? "new" : strncmp(msg, "get", 3) == 0 ? "get" : "generate";
   inst->scope->CatchPending(who);
@@ -72,7 +74,8 @@ Session* GetSessionTrampoline(Connection* ssl, const uint8_t* id, int len, int* 
   // copy first: reading it may run a getter; the result is resolved after,
   // so what it names is checked as it is now.
   int64_t c{};
-  if (!ReadOut(inst, copy_out, INT32_MIN, INT32_MAX, "get session callback: copy.value must be a C int", &c)) {
+  if (!ReadOut(inst, copy_out, INT32_MIN, INT32_MAX, "get session callback: copy.value must be a C int",
+               &c)) {
     return nullptr;
   }
   bool stale = false;
@@ -97,7 +100,8 @@ int GenerateSessionIdTrampoline(Connection* ssl, uint8_t* id, unsigned* len, voi
   if (!CallUser(inst, "generate", HeldValue(inst, fn), 3, argv, &result)) return 0;
   int r = ToInt(inst, result, "generate session id callback: expected an integer as the result");
   int64_t l{};
-  if (!ReadOut(inst, len_out, 0, UINT32_MAX, "generate session id callback: len.value must be a C unsigned int", &l)) {
+  if (!ReadOut(inst, len_out, 0, UINT32_MAX,
+               "generate session id callback: len.value must be a C unsigned int", &l)) {
     return 0;
   }
   void* data = nullptr;

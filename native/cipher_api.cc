@@ -93,8 +93,10 @@ napi_value cipherFromId(Call& a) {
   int64_t id{};
   if (!GetCLong(env, a[0], "cipherFromId", &id)) return nullptr;
   const CipherInfo* c = nullptr;
-  if (id >= 0 && id <= 0xffff) c = cipher_by_id(static_cast<uint16_t>(id));
-  else if (id >= 0 && id <= 0xffffffffLL) c = cipher_by_openssl_id(static_cast<uint32_t>(id));
+  if (id >= 0 && id <= 0xffff)
+    c = cipher_by_id(static_cast<uint16_t>(id));
+  else if (id >= 0 && id <= 0xffffffffLL)
+    c = cipher_by_openssl_id(static_cast<uint32_t>(id));
   return CipherHandle(a.inst, c);
 }
 
@@ -133,9 +135,12 @@ napi_value CipherText(Call& a) {
   if (is_null) return Str(env, "(NONE)");
   if (!c) return nullptr;
   switch (What) {
-    case 0: return Str(env, c->name);
-    case 1: return Str(env, c->standard_name);
-    default: return Str(env, c->version_string());
+    case 0:
+      return Str(env, c->name);
+    case 1:
+      return Str(env, c->standard_name);
+    default:
+      return Str(env, c->version_string());
   }
 }
 

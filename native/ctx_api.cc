@@ -38,18 +38,18 @@ napi_value SSL_CTX_new(Call& a) {
 napi_value SSL_CTX_up_ref(Call& a) { return UpRef<Context>(a, "SSL_CTX_up_ref"); }
 
 napi_value SSL_CTX_free(Call& a) {
-  return FreeObject<Context>(a, "SSL_CTX_free",
-                             "SSL_CTX_free: no reference left to free (the rest belong to its SSL objects or a running step)");
+  return FreeObject<Context>(
+      a, "SSL_CTX_free",
+      "SSL_CTX_free: no reference left to free (the rest belong to its SSL objects or a running step)");
 }
 
 // The cache settings and version bounds, through SSL_CTX_ctrl as OpenSSL's macros do.
 template <int Cmd>
 napi_value CtrlSet(Call& a) {
-  static constexpr const char* kName =
-      Cmd == kCtrlSetSessCacheMode     ? "SSL_CTX_set_session_cache_mode"
-      : Cmd == kCtrlSetSessCacheSize   ? "SSL_CTX_sess_set_cache_size"
-      : Cmd == kCtrlSetMinProtoVersion ? "SSL_CTX_set_min_proto_version"
-                                       : "SSL_CTX_set_max_proto_version";
+  static constexpr const char* kName = Cmd == kCtrlSetSessCacheMode     ? "SSL_CTX_set_session_cache_mode"
+                                       : Cmd == kCtrlSetSessCacheSize   ? "SSL_CTX_sess_set_cache_size"
+                                       : Cmd == kCtrlSetMinProtoVersion ? "SSL_CTX_set_min_proto_version"
+                                                                        : "SSL_CTX_set_max_proto_version";
   return CtrlSetBody<Context, ctx_ctrl, Cmd>(a, kName);
 }
 
@@ -89,7 +89,8 @@ napi_value SSL_CTX_add_session(Call& a) {
   if (!ctx) return nullptr;
   Session* s = Unwrap<Session>(a.inst, a[1], "SSL_CTX_add_session");
   if (!s) return nullptr;
-  if (!RequireAlive(env, ctx, "SSL_CTX_add_session") || !RequireAlive(env, s, "SSL_CTX_add_session")) return nullptr;
+  if (!RequireAlive(env, ctx, "SSL_CTX_add_session") || !RequireAlive(env, s, "SSL_CTX_add_session"))
+    return nullptr;
   return Int(env, ctx_add_session(ctx, s));
 }
 

@@ -39,7 +39,8 @@ napi_value i2d_SSL_SESSION(Call& a) {
     return Int(env, static_cast<int64_t>(n));
   }
   if (cap < n) {
-    std::string msg = "pp.value has room for " + std::to_string(cap) + " bytes; the encoding needs " + std::to_string(n);
+    std::string msg =
+        "pp.value has room for " + std::to_string(cap) + " bytes; the encoding needs " + std::to_string(n);
     ThrowRange(env, fn, msg.c_str());
     return nullptr;
   }
@@ -113,10 +114,8 @@ napi_value SSL_SESSION_dup(Call& a) {
 }  // namespace
 
 const Export der_exports[] = {
-    {"i2d_SSL_SESSION", i2d_SSL_SESSION},
-    {"d2i_SSL_SESSION", d2i_SSL_SESSION},
-    {"sessionToDer", sessionToDer},
-    {"sessionFromDer", sessionFromDer},
+    {"i2d_SSL_SESSION", i2d_SSL_SESSION}, {"d2i_SSL_SESSION", d2i_SSL_SESSION},
+    {"sessionToDer", sessionToDer},       {"sessionFromDer", sessionFromDer},
     {"SSL_SESSION_dup", SSL_SESSION_dup},
 };
 const size_t der_export_count = sizeof der_exports / sizeof der_exports[0];

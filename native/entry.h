@@ -66,7 +66,9 @@ struct Export {
 };
 
 // Each area file lists its entry points; addon.cc registers them all.
-#define OSC_EXPORTS(area) extern const Export area##_exports[]; extern const size_t area##_export_count
+#define OSC_EXPORTS(area)               \
+  extern const Export area##_exports[]; \
+  extern const size_t area##_export_count
 
 OSC_EXPORTS(ctx);
 OSC_EXPORTS(session);

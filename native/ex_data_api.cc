@@ -23,8 +23,12 @@ void CallIndexFn(void* fn, Object* parent, void* ptr, int idx, long argl, IndexR
   Instance* inst = rec->inst;
   napi_env env = inst->env;
   HandleScope hs(env);
-  napi_value argv[6] = {Surface(inst, parent), ptr ? HeldValue(inst, ptr) : Null(env), Null(env),
-                        Int(env, idx), Int(env, argl), HeldValue(inst, rec->argp)};
+  napi_value argv[6] = {Surface(inst, parent),
+                        ptr ? HeldValue(inst, ptr) : Null(env),
+                        Null(env),
+                        Int(env, idx),
+                        Int(env, argl),
+                        HeldValue(inst, rec->argp)};
   napi_value result = nullptr;
   CallUser(inst, "ex_data", HeldValue(inst, fn), 6, argv, &result);
 }
@@ -75,17 +79,20 @@ int ExDup(ExData*, const ExData*, void** from_d, int idx, long argl, void* argp)
 
 template <Kind K>
 struct Names;
-template <> struct Names<Kind::Session> {
+template <>
+struct Names<Kind::Session> {
   static constexpr const char* index = "SSL_SESSION_get_ex_new_index";
   static constexpr const char* set = "SSL_SESSION_set_ex_data";
   static constexpr const char* get = "SSL_SESSION_get_ex_data";
 };
-template <> struct Names<Kind::Context> {
+template <>
+struct Names<Kind::Context> {
   static constexpr const char* index = "SSL_CTX_get_ex_new_index";
   static constexpr const char* set = "SSL_CTX_set_ex_data";
   static constexpr const char* get = "SSL_CTX_get_ex_data";
 };
-template <> struct Names<Kind::Connection> {
+template <>
+struct Names<Kind::Connection> {
   static constexpr const char* index = "SSL_get_ex_new_index";
   static constexpr const char* set = "SSL_set_ex_data";
   static constexpr const char* get = "SSL_get_ex_data";
@@ -98,8 +105,10 @@ napi_value GetExNewIndex(Call& a) {
   if (TypeOf(env, a[0]) != napi_undefined && !GetCLong(env, a[0], Names<K>::index, &argl)) return nullptr;
   napi_value fns[3]{};
   for (int i = 0; i < 3; i++) {
-    if (TypeOf(env, a[2 + i]) == napi_undefined) fns[i] = nullptr;
-    else if (!GetCallback(env, a[2 + i], Names<K>::index, &fns[i])) return nullptr;
+    if (TypeOf(env, a[2 + i]) == napi_undefined)
+      fns[i] = nullptr;
+    else if (!GetCallback(env, a[2 + i], Names<K>::index, &fns[i]))
+      return nullptr;
   }
   auto* rec = new IndexRecord{a.inst, HoldValue(a.inst, a[1]), fns[0] ? HoldValue(a.inst, fns[0]) : nullptr,
                               fns[1] ? HoldValue(a.inst, fns[1]) : nullptr,

@@ -66,9 +66,7 @@ napi_value SSL_SESSION_get0_alpn_selected(Call& a) {
 napi_value SSL_SESSION_set1_alpn_selected(Call& a) {
   return SetBlob(a, "SSL_SESSION_set1_alpn_selected", B::kAlpnSelected);
 }
-napi_value SSL_SESSION_get0_ticket(Call& a) {
-  return GetBlob(a, "SSL_SESSION_get0_ticket", B::kTicket);
-}
+napi_value SSL_SESSION_get0_ticket(Call& a) { return GetBlob(a, "SSL_SESSION_get0_ticket", B::kTicket); }
 napi_value SSL_SESSION_set1_ticket_appdata(Call& a) {
   return SetBlob(a, "SSL_SESSION_set1_ticket_appdata", B::kTicketAppdata);
 }
@@ -101,10 +99,12 @@ enum NumField { kLifetimeHint, kMaxEarlyData, kMaxFragmentLength, kCompressId, k
 
 template <NumField F>
 napi_value GetNum(Call& a) {
-  static constexpr const char* kNames[] = {
-      "SSL_SESSION_get_ticket_lifetime_hint", "SSL_SESSION_get_max_early_data",
-      "SSL_SESSION_get_max_fragment_length", "SSL_SESSION_get_compress_id",
-      "sessionGetVerifyResult", "sessionGetFlags"};
+  static constexpr const char* kNames[] = {"SSL_SESSION_get_ticket_lifetime_hint",
+                                           "SSL_SESSION_get_max_early_data",
+                                           "SSL_SESSION_get_max_fragment_length",
+                                           "SSL_SESSION_get_compress_id",
+                                           "sessionGetVerifyResult",
+                                           "sessionGetFlags"};
   napi_env env = a.env;
   Session* s = Unwrap<Session>(a.inst, a[0], kNames[F]);
   if (!s) return nullptr;
@@ -118,19 +118,24 @@ napi_value GetNum(Call& a) {
       napi_create_bigint_uint64(env, f.tick_lifetime_hint, &v);
       return v;
     }
-    case kMaxEarlyData: return Int(env, f.max_early_data);
-    case kMaxFragmentLength: return Int(env, session_get_max_fragment_length(s));
-    case kCompressId: return Int(env, f.compress_meth);
-    case kVerifyResult: return Int(env, f.verify_result);
-    case kFlags: return Int(env, f.flags);
+    case kMaxEarlyData:
+      return Int(env, f.max_early_data);
+    case kMaxFragmentLength:
+      return Int(env, session_get_max_fragment_length(s));
+    case kCompressId:
+      return Int(env, f.compress_meth);
+    case kVerifyResult:
+      return Int(env, f.verify_result);
+    case kFlags:
+      return Int(env, f.flags);
   }
   return nullptr;
 }
 
 template <NumField F>
 napi_value SetNum(Call& a) {
-  static constexpr const char* kNames[] = {"", "SSL_SESSION_set_max_early_data", "", "",
-                                           "sessionSetVerifyResult", "sessionSetFlags"};
+  static constexpr const char* kNames[] = {"", "SSL_SESSION_set_max_early_data", "",
+                                           "", "sessionSetVerifyResult",         "sessionSetFlags"};
   napi_env env = a.env;
   Session* s = Unwrap<Session>(a.inst, a[0], kNames[F]);
   if (!s) return nullptr;
@@ -141,10 +146,17 @@ napi_value SetNum(Call& a) {
   const int64_t max = F == kVerifyResult ? INT32_MAX : UINT32_MAX;
   if (!GetCInt(env, a[1], kNames[F], min, max, &v)) return nullptr;
   switch (F) {
-    case kMaxEarlyData: s->fields.max_early_data = static_cast<uint32_t>(v); return Int(env, 1);
-    case kVerifyResult: s->fields.verify_result = static_cast<int32_t>(v); return Undefined(env);
-    case kFlags: s->fields.flags = static_cast<uint32_t>(v); return Undefined(env);
-    default: return nullptr;
+    case kMaxEarlyData:
+      s->fields.max_early_data = static_cast<uint32_t>(v);
+      return Int(env, 1);
+    case kVerifyResult:
+      s->fields.verify_result = static_cast<int32_t>(v);
+      return Undefined(env);
+    case kFlags:
+      s->fields.flags = static_cast<uint32_t>(v);
+      return Undefined(env);
+    default:
+      return nullptr;
   }
 }
 

@@ -30,7 +30,9 @@ class Step {
 Connection* StepSsl(Instance* inst, napi_value v, const char* fn) {
   Connection* ssl = Unwrap<Connection>(inst, v, fn);
   if (!ssl) return nullptr;
-  const char* why = !ssl->alive() ? "SSL is being freed" : ssl->in_step ? "a handshake step is already running on this SSL" : nullptr;
+  const char* why = !ssl->alive()  ? "SSL is being freed"
+                    : ssl->in_step ? "a handshake step is already running on this SSL"
+                                   : nullptr;
   if (why) {
     std::string msg = std::string(fn) + ": " + why;
     napi_throw_error(inst->env, ssl->in_step ? "ERR_REENTRANT_HANDSHAKE" : "ERR_USE_AFTER_FREE", msg.c_str());
@@ -147,7 +149,8 @@ napi_value tls_process_server_hello_js(Call& a) {
     return nullptr;
   }
   Step step(ssl);
-  return Int(env, tls_process_server_hello(ssl, resumed != 0, version, has_id ? id.data() : nullptr, id.size()));
+  return Int(env,
+             tls_process_server_hello(ssl, resumed != 0, version, has_id ? id.data() : nullptr, id.size()));
 }
 
 // An option's value (a getter may run): false when absent or undefined.
@@ -177,7 +180,8 @@ bool GetVersionProp(napi_env env, napi_value obj, const char* fn, int* out) {
   int32_t version{};
   if (!GetCInt32(env, v, fn, &version)) return false;
   if (version == 0x0304) {
-    std::string msg = std::string(fn) + ": TLS 1.3 handshakes (tickets) are not simulated; use a version up to TLS1_2_VERSION";
+    std::string msg = std::string(fn) +
+                      ": TLS 1.3 handshakes (tickets) are not simulated; use a version up to TLS1_2_VERSION";
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg.c_str());
     return false;
   }
@@ -207,15 +211,19 @@ napi_value Result(Instance* inst, Connection* ssl, const HandshakeResult& r) {
   napi_create_object(env, &o);
   napi_get_boolean(env, r.resumed, &b);
   napi_set_named_property(env, o, "resumed", b);
-  napi_set_named_property(env, o, "session", SurfaceOrNull(inst, ssl->alive() ? ssl->session.get() : nullptr));
-  if (r.reason != 0) napi_set_named_property(env, o, "error", Int(env, static_cast<int64_t>(err_pack(kErrLibSsl, r.reason))));
+  napi_set_named_property(env, o, "session",
+                          SurfaceOrNull(inst, ssl->alive() ? ssl->session.get() : nullptr));
+  if (r.reason != 0)
+    napi_set_named_property(env, o, "error", Int(env, static_cast<int64_t>(err_pack(kErrLibSsl, r.reason))));
   return o;
 }
 
 bool CheckFresh(napi_env env, Connection* ssl, bool server, const char* fn) {
   const char* why = nullptr;
-  if (ssl->role_set && ssl->server != server) why = server ? "the SSL is in connect state" : "the SSL is in accept state";
-  else if (ssl->handshake_done) why = "the handshake already finished (SSL_clear the SSL to start another)";
+  if (ssl->role_set && ssl->server != server)
+    why = server ? "the SSL is in connect state" : "the SSL is in accept state";
+  else if (ssl->handshake_done)
+    why = "the handshake already finished (SSL_clear the SSL to start another)";
   if (!why) return true;
   std::string msg = std::string(fn) + ": " + why;
   napi_throw_error(env, "ERR_INVALID_STATE", msg.c_str());

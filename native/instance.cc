@@ -64,7 +64,9 @@ Instance* Instance::Get(napi_env env) {
   return static_cast<Instance*>(data);
 }
 
-CallScope::CallScope(Instance* inst) : inst_(inst), outer_(inst->scope), gate_(inst->runtime) { inst->scope = this; }
+CallScope::CallScope(Instance* inst) : inst_(inst), outer_(inst->scope), gate_(inst->runtime) {
+  inst->scope = this;
+}
 
 CallScope::~CallScope() {
   inst_->scope = outer_;
@@ -91,7 +93,8 @@ napi_value CallScope::Finish(napi_value result) {
   return nullptr;
 }
 
-bool CallUser(Instance* inst, const char* who, napi_value fn, size_t argc, const napi_value* argv, napi_value* result) {
+bool CallUser(Instance* inst, const char* who, napi_value fn, size_t argc, const napi_value* argv,
+              napi_value* result) {
   if (inst->scope == nullptr || fn == nullptr) return false;  // the core's gate keeps this from happening
   napi_value recv = nullptr;
   napi_get_undefined(inst->env, &recv);
@@ -104,9 +107,12 @@ bool CallUser(Instance* inst, const char* who, napi_value fn, size_t argc, const
 
 const char* KindName(Kind k) {
   switch (k) {
-    case Kind::Session: return "SSL_SESSION";
-    case Kind::Context: return "SSL_CTX";
-    case Kind::Connection: return "SSL";
+    case Kind::Session:
+      return "SSL_SESSION";
+    case Kind::Context:
+      return "SSL_CTX";
+    case Kind::Connection:
+      return "SSL";
   }
   return "?";
 }
@@ -130,7 +136,8 @@ napi_value Surface(Instance* inst, Object* o) {
   napi_ref ref = nullptr;
   // Each step can fail once the environment stops running JS (a Worker being
   // terminated mid-call): then no reference is recorded and JS gets undefined.
-  if (napi_create_external(env, reinterpret_cast<void*>(static_cast<uintptr_t>(value)), nullptr, nullptr, &v) != napi_ok ||
+  if (napi_create_external(env, reinterpret_cast<void*>(static_cast<uintptr_t>(value)), nullptr, nullptr,
+                           &v) != napi_ok ||
       napi_create_reference(env, v, 1, &ref) != napi_ok) {
     return nullptr;
   }
@@ -162,8 +169,7 @@ bool RequireAlive(napi_env env, const Object* o, const char* fn) {
   return false;
 }
 
-Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bool nullable,
-                     bool* was_null) {
+Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bool nullable, bool* was_null) {
   napi_env env = inst->env;
   if (was_null) *was_null = false;
   bool stale = false;
@@ -181,7 +187,8 @@ Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bo
     return nullptr;
   }
   std::string msg = std::string(fn) + ": expected an " + KindName(kind) + " handle";
-  if (t == napi_null || t == napi_undefined) msg += ", got " + std::string(t == napi_null ? "null" : "undefined");
+  if (t == napi_null || t == napi_undefined)
+    msg += ", got " + std::string(t == napi_null ? "null" : "undefined");
   napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg.c_str());
   return nullptr;
 }

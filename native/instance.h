@@ -28,21 +28,21 @@ struct Instance {
   explicit Instance(napi_env env);
 
   napi_env env;
-  Runtime* runtime;           // deleted at environment cleanup
+  Runtime* runtime;  // deleted at environment cleanup
   // Handles are externals whose value is a handle-table slot and generation
   // XOR this random key (per load): another copy's handles, or any external
   // not made here, decode to a slot that does not exist or a generation that
   // does not match, and are refused without being dereferenced.
   uint64_t handle_key;
-  napi_type_tag method_tag;   // SSL_METHOD handles (pointers to static methods)
-  napi_type_tag cipher_tag;   // SSL_CIPHER handles (pointers to the static table)
-  napi_type_tag shm_tag;      // shared-memory store handles (shm_api.cc)
+  napi_type_tag method_tag;           // SSL_METHOD handles (pointers to static methods)
+  napi_type_tag cipher_tag;           // SSL_CIPHER handles (pointers to the static table)
+  napi_type_tag shm_tag;              // shared-memory store handles (shm_api.cc)
   std::vector<napi_ref> cipher_refs;  // one handle per cipher, made on first use
-  CallScope* scope = nullptr;  // innermost running entry point
+  CallScope* scope = nullptr;         // innermost running entry point
   bool torn_down = false;
-  int64_t test_time = 0;       // setTestTime's clock value
+  int64_t test_time = 0;             // setTestTime's clock value
   std::vector<void*> index_records;  // ex_data indexes registered from JS
-  std::vector<Bound> bound;    // the entry points' function data
+  std::vector<Bound> bound;          // the entry points' function data
   // Which callback threw the exception the last entry point rethrew (for the
   // Node adapter's reports); null when none.
   const char* last_exception_source = nullptr;
@@ -96,7 +96,8 @@ class HandleScope {
 // Calls a user callback (`who` names it in reports: "new", "remove", "get",
 // "generate", "ex_data"). Returns false if it threw (the exception is kept by
 // the innermost CallScope) or if calling into JS is no longer possible.
-bool CallUser(Instance* inst, const char* who, napi_value fn, size_t argc, const napi_value* argv, napi_value* result);
+bool CallUser(Instance* inst, const char* who, napi_value fn, size_t argc, const napi_value* argv,
+              napi_value* result);
 
 // The JS handle for a native object: the same handle while the object lives
 // (a strong reference from its handle-table slot, dropped when OpenSSL
@@ -130,14 +131,22 @@ Object* ResolveHandle(Instance* inst, napi_value v, bool* stale);
 // TypeError (not a handle of this kind) or an Error ERR_USE_AFTER_FREE (the
 // object was freed). `nullable` accepts JS null as C's NULL (returns null
 // without throwing; *was_null tells).
-Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bool nullable,
-                     bool* was_null);
+Object* UnwrapObject(Instance* inst, napi_value v, Kind kind, const char* fn, bool nullable, bool* was_null);
 
 template <typename T>
 struct KindOf;
-template <> struct KindOf<Session> { static constexpr Kind value = Kind::Session; };
-template <> struct KindOf<Context> { static constexpr Kind value = Kind::Context; };
-template <> struct KindOf<Connection> { static constexpr Kind value = Kind::Connection; };
+template <>
+struct KindOf<Session> {
+  static constexpr Kind value = Kind::Session;
+};
+template <>
+struct KindOf<Context> {
+  static constexpr Kind value = Kind::Context;
+};
+template <>
+struct KindOf<Connection> {
+  static constexpr Kind value = Kind::Connection;
+};
 
 template <typename T>
 T* Unwrap(Instance* inst, napi_value v, const char* fn) {

@@ -46,7 +46,9 @@ napi_value getCacheTime(Call& a) {
 }
 
 // Core objects whose memory is still allocated, in the whole process.
-napi_value debugLiveObjects(Call& a) { return Int(a.env, g_allocated_objects.load(std::memory_order_relaxed)); }
+napi_value debugLiveObjects(Call& a) {
+  return Int(a.env, g_allocated_objects.load(std::memory_order_relaxed));
+}
 
 // What this environment's core holds: live objects, session pool chunks
 // mapped, and callouts refused because no entry point was running (a bug
@@ -56,7 +58,8 @@ napi_value debugRuntimeStats(Call& a) {
   napi_value o = nullptr;
   napi_create_object(a.env, &o);
   napi_set_named_property(a.env, o, "objects", Int(a.env, static_cast<int64_t>(rt->live_count)));
-  napi_set_named_property(a.env, o, "poolChunks", Int(a.env, static_cast<int64_t>(rt->sessions.chunks_mapped())));
+  napi_set_named_property(a.env, o, "poolChunks",
+                          Int(a.env, static_cast<int64_t>(rt->sessions.chunks_mapped())));
   napi_set_named_property(a.env, o, "strayCallouts", Int(a.env, rt->stray_callouts));
   return o;
 }

@@ -11,7 +11,8 @@ namespace {
 
 // Appends text to a BIO/FILE stand-in ({ value: string }; a missing value counts as "").
 bool AppendText(napi_env env, napi_value out, const char* fn, const std::string& text) {
-  if (TypeOf(env, out) != napi_object) return ThrowType(env, fn, "expected an output object { value: string }");
+  if (TypeOf(env, out) != napi_object)
+    return ThrowType(env, fn, "expected an output object { value: string }");
   napi_value cur = GetValue(env, out);
   std::string all;
   if (!IsNullish(env, cur) && !Utf8(env, cur, fn, &all)) return false;
@@ -84,9 +85,11 @@ napi_value PEM_read_SSL_SESSION(Call& a) {
   Session* into{};
   if (!SessionOutTarget(a.inst, out, fn, &into)) return nullptr;
   size_t consumed{};
-  napi_value h = DecodeSession(a.inst, out, into, reinterpret_cast<const uint8_t*>(der.data()), der.size(), &consumed);
+  napi_value h =
+      DecodeSession(a.inst, out, into, reinterpret_cast<const uint8_t*>(der.data()), der.size(), &consumed);
   secure_zero(&der[0], der.size());
-  if (h != nullptr && IsNullish(env, h)) err_push(kErrLibPem, kReasonAsn1Lib);  // PEM_ASN1_read_bio's own report
+  if (h != nullptr && IsNullish(env, h))
+    err_push(kErrLibPem, kReasonAsn1Lib);  // PEM_ASN1_read_bio's own report
   return h;
 }
 
@@ -105,10 +108,8 @@ napi_value SSL_SESSION_print(Call& a) {
 }  // namespace
 
 const Export pem_exports[] = {
-    {"PEM_write_SSL_SESSION", PEM_write_SSL_SESSION},
-    {"PEM_write_bio_SSL_SESSION", PEM_write_SSL_SESSION},
-    {"PEM_read_SSL_SESSION", PEM_read_SSL_SESSION},
-    {"PEM_read_bio_SSL_SESSION", PEM_read_SSL_SESSION},
+    {"PEM_write_SSL_SESSION", PEM_write_SSL_SESSION}, {"PEM_write_bio_SSL_SESSION", PEM_write_SSL_SESSION},
+    {"PEM_read_SSL_SESSION", PEM_read_SSL_SESSION},   {"PEM_read_bio_SSL_SESSION", PEM_read_SSL_SESSION},
     {"SSL_SESSION_print", SSL_SESSION_print},
 };
 const size_t pem_export_count = sizeof pem_exports / sizeof pem_exports[0];

@@ -14,8 +14,9 @@ napi_value SSL_SESSION_new(Call& a) {
 napi_value SSL_SESSION_up_ref(Call& a) { return UpRef<Session>(a, "SSL_SESSION_up_ref"); }
 
 napi_value SSL_SESSION_free(Call& a) {
-  return FreeObject<Session>(a, "SSL_SESSION_free",
-                             "SSL_SESSION_free: no reference left to free (the rest belong to a cache, an SSL or a running step)");
+  return FreeObject<Session>(
+      a, "SSL_SESSION_free",
+      "SSL_SESSION_free: no reference left to free (the rest belong to a cache, an SSL or a running step)");
 }
 
 napi_value SSL_SESSION_set1_id(Call& a) {
@@ -34,11 +35,14 @@ napi_value SSL_SESSION_get_id(Call& a) {
   if (!s) return nullptr;
   napi_valuetype t{};
   napi_typeof(env, a[1], &t);
-  if (t != napi_undefined && t != napi_null && !SetOut(env, a[1], "SSL_SESSION_get_id", s->id_len)) return nullptr;
+  if (t != napi_undefined && t != napi_null && !SetOut(env, a[1], "SSL_SESSION_get_id", s->id_len))
+    return nullptr;
   return Copy(env, s->id, s->id_len);
 }
 
-napi_value SSL_SESSION_set1_id_context(Call& a) { return SetIdContext<Session>(a, "SSL_SESSION_set1_id_context"); }
+napi_value SSL_SESSION_set1_id_context(Call& a) {
+  return SetIdContext<Session>(a, "SSL_SESSION_set1_id_context");
+}
 
 napi_value SSL_SESSION_get0_id_context(Call& a) {
   napi_env env = a.env;
@@ -46,7 +50,8 @@ napi_value SSL_SESSION_get0_id_context(Call& a) {
   if (!s) return nullptr;
   napi_valuetype t{};
   napi_typeof(env, a[1], &t);
-  if (t != napi_undefined && t != napi_null && !SetOut(env, a[1], "SSL_SESSION_get0_id_context", s->sid_ctx_len)) {
+  if (t != napi_undefined && t != napi_null &&
+      !SetOut(env, a[1], "SSL_SESSION_get0_id_context", s->sid_ctx_len)) {
     return nullptr;
   }
   return Copy(env, s->sid_ctx, s->sid_ctx_len);
@@ -118,7 +123,8 @@ napi_value SSL_SESSION_get_master_key(Call& a) {
   size_t capacity = 0, outlen;
   napi_valuetype t{};
   napi_typeof(env, a[1], &t);
-  if (t != napi_null && !GetWritableBytes(env, a[1], "SSL_SESSION_get_master_key", &out, &capacity)) return nullptr;
+  if (t != napi_null && !GetWritableBytes(env, a[1], "SSL_SESSION_get_master_key", &out, &capacity))
+    return nullptr;
   napi_typeof(env, a[2], &t);
   if (t == napi_undefined) {
     outlen = capacity;
@@ -126,7 +132,8 @@ napi_value SSL_SESSION_get_master_key(Call& a) {
     return nullptr;
   }
   if (outlen > capacity) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "SSL_SESSION_get_master_key: outlen is larger than the array");
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE",
+                           "SSL_SESSION_get_master_key: outlen is larger than the array");
     return nullptr;
   }
   return Int(env, static_cast<int64_t>(session_get_master_key(s, out, outlen)));

@@ -27,7 +27,8 @@ napi_value Str(napi_env env, const char* s, size_t n) {
 
 bool Utf8(napi_env env, napi_value v, const char* fn, std::string* out) {
   size_t n{};
-  if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) return ThrowType(env, fn, "expected a string");
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok)
+    return ThrowType(env, fn, "expected a string");
   out->resize(n + 1);
   napi_get_value_string_utf8(env, v, &(*out)[0], n + 1, &n);
   out->resize(n);

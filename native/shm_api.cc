@@ -53,16 +53,22 @@ using shm::Result;
 
 const char* ResultName(Result r) {
   switch (r) {
-    case Result::kOk: return "ok";
-    case Result::kExpired: return "expired";
-    case Result::kTooLarge: return "too-large";
-    case Result::kContextTableFull: return "context-table-full";
-    case Result::kLockTimeout: return "lock-timeout";
-    case Result::kCorrupt: return "corrupt";
-    default: return "error";
+    case Result::kOk:
+      return "ok";
+    case Result::kExpired:
+      return "expired";
+    case Result::kTooLarge:
+      return "too-large";
+    case Result::kContextTableFull:
+      return "context-table-full";
+    case Result::kLockTimeout:
+      return "lock-timeout";
+    case Result::kCorrupt:
+      return "corrupt";
+    default:
+      return "error";
   }
 }
-
 
 // What a JS handle points at. The handle's finalizer deletes it; shmDetach
 // unmaps earlier, leaving a stale handle.
@@ -75,7 +81,8 @@ void FinalizeShm(napi_env, void* data, void*) { delete static_cast<ShmHandle*>(d
 Cache* UnwrapShm(napi_env env, Instance* inst, napi_value v, const char* fn) {
   void* data = nullptr;
   bool tagged = false;
-  if (napi_get_value_external(env, v, &data) == napi_ok) napi_check_object_type_tag(env, v, &inst->shm_tag, &tagged);
+  if (napi_get_value_external(env, v, &data) == napi_ok)
+    napi_check_object_type_tag(env, v, &inst->shm_tag, &tagged);
   if (!tagged || !data) {
     ThrowType(env, fn, "expected a shared-memory store handle (shmCreate, shmAttach)");
     return nullptr;
@@ -125,7 +132,8 @@ napi_value ThrowResult(napi_env env, const char* fn, Result r, int saved_errno) 
       what = "invalid name or size";
       break;
     default:
-      what = std::string(shm::result_name(r)) + (saved_errno ? std::string(": ") + std::strerror(saved_errno) : "");
+      what = std::string(shm::result_name(r)) +
+             (saved_errno ? std::string(": ") + std::strerror(saved_errno) : "");
   }
   std::string msg = std::string(fn) + ": " + what;
   if (r == Result::kInvalidArgument)
@@ -136,7 +144,9 @@ napi_value ThrowResult(napi_env env, const char* fn, Result r, int saved_errno) 
 }
 
 // A time in whole seconds: C's time_t (int64).
-bool GetSeconds(napi_env env, napi_value v, const char* fn, int64_t* out) { return GetCLong(env, v, fn, out); }
+bool GetSeconds(napi_env env, napi_value v, const char* fn, int64_t* out) {
+  return GetCLong(env, v, fn, out);
+}
 
 bool GetName(napi_env env, napi_value v, const char* fn, char* out) {
   napi_valuetype t{};
@@ -160,7 +170,8 @@ bool GetKey(napi_env env, napi_value ctx, napi_value id, const char* fn, KeyCopy
   Bytes c, i;
   if (!GetBytes(env, ctx, nullptr, fn, &c) || !GetBytes(env, id, nullptr, fn, &i)) return false;
   if (c.length > shm::kMaxCtxLength) return ThrowRange(env, fn, "session id context longer than 32 bytes");
-  if (i.length < 1 || i.length > shm::kMaxIdLength) return ThrowRange(env, fn, "session id must be 1 to 32 bytes");
+  if (i.length < 1 || i.length > shm::kMaxIdLength)
+    return ThrowRange(env, fn, "session id must be 1 to 32 bytes");
   if (c.length) std::memcpy(k->ctx, c.data, c.length);
   std::memcpy(k->id, i.data, i.length);
   k->ref.ctx_len = c.length;
@@ -264,7 +275,9 @@ napi_value shmStats(Call& a) {
   c->stats(&s);
   napi_value o = nullptr;
   napi_create_object(env, &o);
-  auto set = [&](const char* k, uint64_t v) { napi_set_named_property(env, o, k, Int(env, static_cast<int64_t>(v))); };
+  auto set = [&](const char* k, uint64_t v) {
+    napi_set_named_property(env, o, k, Int(env, static_cast<int64_t>(v)));
+  };
   set("totalBytes", s.total_bytes);
   set("blocksTotal", s.blocks_total);
   set("blocksUsed", s.blocks_used);
@@ -307,9 +320,7 @@ napi_value shmUnlink(Call& a) {
 }
 
 // A session's key in the store.
-shm::KeyRef SessionKey(const Session* s) {
-  return shm::KeyRef{s->sid_ctx, s->sid_ctx_len, s->id, s->id_len};
-}
+shm::KeyRef SessionKey(const Session* s) { return shm::KeyRef{s->sid_ctx, s->sid_ctx_len, s->id, s->id_len}; }
 
 napi_value shmStoreSession(Call& a) {
   const char* fn = "shmStoreSession";

@@ -34,7 +34,8 @@ napi_value SSL_new(Call& a) {
 napi_value SSL_up_ref(Call& a) { return UpRef<Connection>(a, "SSL_up_ref"); }
 
 napi_value SSL_free(Call& a) {
-  return FreeObject<Connection>(a, "SSL_free", "SSL_free: no reference left to free (the rest belong to a running step)");
+  return FreeObject<Connection>(a, "SSL_free",
+                                "SSL_free: no reference left to free (the rest belong to a running step)");
 }
 
 napi_value SSL_clear(Call& a) {
@@ -77,7 +78,9 @@ napi_value SSL_session_reused(Call& a) {
   return Int(env, ssl->hit ? 1 : 0);
 }
 
-napi_value SSL_set_session_id_context(Call& a) { return SetIdContext<Connection>(a, "SSL_set_session_id_context"); }
+napi_value SSL_set_session_id_context(Call& a) {
+  return SetIdContext<Connection>(a, "SSL_set_session_id_context");
+}
 
 napi_value SSL_CTX_set_session_id_context(Call& a) {
   return SetIdContext<Context>(a, "SSL_CTX_set_session_id_context");
@@ -175,7 +178,8 @@ napi_value SSL_CTX_set_generate_session_id(Call& a) {
   Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_CTX_set_generate_session_id");
   napi_value fn = nullptr;
   if (!ctx || !GetCallback(env, a[1], "SSL_CTX_set_generate_session_id", &fn)) return nullptr;
-  SetCallback(a.inst, ctx->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline), fn);
+  SetCallback(a.inst, ctx->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline),
+              fn);
   return Int(env, 1);
 }
 
@@ -184,7 +188,8 @@ napi_value SSL_set_generate_session_id(Call& a) {
   Connection* ssl = UnwrapLive<Connection>(a.inst, a[0], "SSL_set_generate_session_id");
   napi_value fn = nullptr;
   if (!ssl || !GetCallback(env, a[1], "SSL_set_generate_session_id", &fn)) return nullptr;
-  SetCallback(a.inst, ssl->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline), fn);
+  SetCallback(a.inst, ssl->generate_session_id, static_cast<GenerateSessionIdFn>(GenerateSessionIdTrampoline),
+              fn);
   return Int(env, 1);
 }
 

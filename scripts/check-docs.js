@@ -36,7 +36,8 @@ if (missing.length > 0) {
 
 const typedoc = path.join(root, 'node_modules', 'typedoc', 'bin', 'typedoc');
 const r = spawnSync(process.execPath, [typedoc, '--emit', 'none', '--treatValidationWarningsAsErrors', '--logLevel', 'Warn'], {
-  cwd: root, stdio: 'inherit',
+  cwd: root,
+  stdio: 'inherit',
 });
 if (r.status !== 0) {
   console.error('check:docs: add a doc comment to each symbol named above ("NAME does/returns ...")');

@@ -35,11 +35,12 @@ const root = path.join(__dirname, '..');
 // manylinux_X_Y symbol versions (auditwheel's policy, the same for x86_64
 // and aarch64): the newest version of each family a file may import.
 const POLICY = {
-  '2.28': { GLIBC: '2.28', GLIBCXX: '3.4.24', CXXABI: '1.3.11', GCC: '7.0.0' }, // manylinux_2_28: RHEL/Alma 8, Debian 10
-  '2.31': { GLIBC: '2.31', GLIBCXX: '3.4.28', CXXABI: '1.3.12', GCC: '7.0.0' }, // manylinux_2_31: Debian 11, Ubuntu 20.04
+  2.28: { GLIBC: '2.28', GLIBCXX: '3.4.24', CXXABI: '1.3.11', GCC: '7.0.0' }, // manylinux_2_28: RHEL/Alma 8, Debian 10
+  2.31: { GLIBC: '2.31', GLIBCXX: '3.4.28', CXXABI: '1.3.12', GCC: '7.0.0' }, // manylinux_2_31: Debian 11, Ubuntu 20.04
 };
 // Libraries a file may need: part of every glibc system (plus the C++ runtime).
-const ALLOWED_NEEDED = /^(libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libstdc\+\+\.so\.6|libgcc_s\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$/;
+const ALLOWED_NEEDED =
+  /^(libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libstdc\+\+\.so\.6|libgcc_s\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$/;
 // ELF e_machine values (objdump names an aarch64 file "UNKNOWN!" on an x86 host).
 const EM = { 62: 'x64', 183: 'arm64' };
 
@@ -48,7 +49,8 @@ const opt = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : unde
 let passed = 0;
 let failed = 0;
 function check(ok, name, detail) {
-  if (ok) passed++; else failed++;
+  if (ok) passed++;
+  else failed++;
   console.log(`${ok ? 'ok' : 'not ok'} - ${name}${detail ? ` (${detail})` : ''}`);
   return ok;
 }
@@ -82,9 +84,15 @@ function objdump(args, file) {
 function inspect(file) {
   const elf = Buffer.alloc(20);
   const fd = fs.openSync(file, 'r');
-  try { fs.readSync(fd, elf, 0, 20, 0); } finally { fs.closeSync(fd); }
+  try {
+    fs.readSync(fd, elf, 0, 20, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
   const isElf64Dyn = elf.readUInt32BE(0) === 0x7f454c46 && elf[4] === 2 && elf[5] === 1 && elf.readUInt16LE(16) === 3;
-  const machine = isElf64Dyn ? (EM[elf.readUInt16LE(18)] || `e_machine ${elf.readUInt16LE(18)}`) : 'not a 64-bit little-endian ELF shared object';
+  const machine = isElf64Dyn
+    ? EM[elf.readUInt16LE(18)] || `e_machine ${elf.readUInt16LE(18)}`
+    : 'not a 64-bit little-endian ELF shared object';
   const needed = [...objdump(['-p'], file).matchAll(/^\s*NEEDED\s+(\S+)/gm)].map((m) => m[1]);
   const symbols = [];
   for (const line of objdump(['-T'], file).split('\n')) {
@@ -103,13 +111,25 @@ function checkFile(file, glibc, label = path.relative(root, file), quiet = false
   const arch = (path.basename(path.dirname(file)).match(/^linux-(\w+)$/) || [])[1];
   if (arch) results.push([info.machine === arch, `${label}: ELF shared object for ${arch}`, info.machine]);
   const badLibs = info.needed.filter((n) => !ALLOWED_NEEDED.test(n));
-  results.push([badLibs.length === 0, `${label}: needs only system libraries`, badLibs.length ? `also needs ${badLibs.join(', ')}` : info.needed.join(' ')]);
+  results.push([
+    badLibs.length === 0,
+    `${label}: needs only system libraries`,
+    badLibs.length ? `also needs ${badLibs.join(', ')}` : info.needed.join(' '),
+  ]);
   for (const family of Object.keys(limits)) {
     const syms = info.symbols.filter((s) => s.family === family);
-    const newest = syms.map((s) => s.version).sort(cmpVersion).pop();
+    const newest = syms
+      .map((s) => s.version)
+      .sort(cmpVersion)
+      .pop();
     const over = syms.filter((s) => cmpVersion(s.version, limits[family]) > 0);
-    results.push([over.length === 0, `${label}: ${family} <= ${limits[family]}`,
-      over.length ? `too new: ${over.map((s) => `${s.name}@${family}_${s.version}`).join(', ')}` : `newest ${newest ? `${family}_${newest}` : 'none'}`]);
+    results.push([
+      over.length === 0,
+      `${label}: ${family} <= ${limits[family]}`,
+      over.length
+        ? `too new: ${over.map((s) => `${s.name}@${family}_${s.version}`).join(', ')}`
+        : `newest ${newest ? `${family}_${newest}` : 'none'}`,
+    ]);
   }
   if (!quiet) for (const r of results) check(...r);
   return { ok: results.every((r) => r[0]), results };
@@ -120,11 +140,21 @@ let glibc = opt('--glibc');
 if (!glibc) {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('### Supported platforms'));
-  glibc = ((section.match(/built against glibc (\d+\.\d+)/) || [])[1]);
+  glibc = (section.match(/built against glibc (\d+\.\d+)/) || [])[1];
 }
-if (!check(!!glibc && !!POLICY[glibc], 'the promised glibc version is known', glibc
-  ? (POLICY[glibc] ? `glibc ${glibc}: ${Object.entries(POLICY[glibc]).map(([k, v]) => `${k}_${v}`).join(' ')}` : `no policy row for glibc ${glibc} in scripts/check-glibc.js`)
-  : 'README "Supported platforms" has no "built against glibc X.Y"')) {
+if (
+  !check(
+    !!glibc && !!POLICY[glibc],
+    'the promised glibc version is known',
+    glibc
+      ? POLICY[glibc]
+        ? `glibc ${glibc}: ${Object.entries(POLICY[glibc])
+            .map(([k, v]) => `${k}_${v}`)
+            .join(' ')}`
+        : `no policy row for glibc ${glibc} in scripts/check-glibc.js`
+      : 'README "Supported platforms" has no "built against glibc X.Y"',
+  )
+) {
   console.log(`check-glibc: ${passed} passed, ${failed} failed`);
   process.exit(1);
 }
@@ -138,14 +168,23 @@ if (!cc) {
   try {
     const build = (name, body) => {
       fs.writeFileSync(path.join(tmp, `${name}.c`), `#define _GNU_SOURCE\n#include <unistd.h>\n${body}\n`);
-      const r = spawnSync(cc, ['-shared', '-fPIC', '-O1', '-o', path.join(tmp, `${name}.so`), path.join(tmp, `${name}.c`)], { encoding: 'utf8' });
+      const r = spawnSync(cc, ['-shared', '-fPIC', '-O1', '-o', path.join(tmp, `${name}.so`), path.join(tmp, `${name}.c`)], {
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(`${cc} ${name}.c: ${r.stderr}`);
       return path.join(tmp, `${name}.so`);
     };
     const plain = checkFile(build('plain', 'long f(void) { return (long)getpid(); }'), '2.28', 'plain', true);
     const newer = checkFile(build('newer', 'long f(void) { return (long)gettid(); }'), '2.28', 'newer', true);
-    const flagged = newer.results.filter((r) => !r[0]).map((r) => r[2]).join('; ');
-    check(plain.ok && !newer.ok && /gettid@GLIBC_2\.30/.test(flagged), 'self-test: a getpid() object passes, a gettid() object (GLIBC_2.30) fails for 2.28', flagged || 'the gettid() object was not flagged');
+    const flagged = newer.results
+      .filter((r) => !r[0])
+      .map((r) => r[2])
+      .join('; ');
+    check(
+      plain.ok && !newer.ok && /gettid@GLIBC_2\.30/.test(flagged),
+      'self-test: a getpid() object passes, a gettid() object (GLIBC_2.30) fails for 2.28',
+      flagged || 'the gettid() object was not flagged',
+    );
   } catch (e) {
     check(false, 'self-test', e.message);
   } finally {
@@ -156,12 +195,26 @@ if (!cc) {
 let files = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--glibc').map((f) => path.resolve(f));
 if (!files.length) {
   const dir = path.join(root, 'prebuilds');
-  files = (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((d) => d.startsWith('linux-'))
-    .flatMap((d) => fs.readdirSync(path.join(dir, d)).filter((f) => f.endsWith('.glibc.node')).map((f) => path.join(dir, d, f)));
-  check(files.length > 0, 'prebuilds/linux-*/*.glibc.node found', files.map((f) => path.relative(root, f)).join(', ') || 'none: run npm run prebuild');
+  files = (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+    .filter((d) => d.startsWith('linux-'))
+    .flatMap((d) =>
+      fs
+        .readdirSync(path.join(dir, d))
+        .filter((f) => f.endsWith('.glibc.node'))
+        .map((f) => path.join(dir, d, f)),
+    );
+  check(
+    files.length > 0,
+    'prebuilds/linux-*/*.glibc.node found',
+    files.map((f) => path.relative(root, f)).join(', ') || 'none: run npm run prebuild',
+  );
 }
 for (const file of files) {
-  try { checkFile(file, glibc); } catch (e) { check(false, path.relative(root, file), e.message); }
+  try {
+    checkFile(file, glibc);
+  } catch (e) {
+    check(false, path.relative(root, file), e.message);
+  }
 }
 console.log(`check-glibc: ${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

@@ -31,7 +31,11 @@ if (built.status !== 0) fail('the examples do not compile');
 // node_modules/.cache/openssl-session-cache/node_modules/openssl-session-cache -> the checkout
 const link = path.join(cache, 'node_modules', 'openssl-session-cache');
 let linked = false;
-try { linked = fs.realpathSync(link) === fs.realpathSync(root); } catch { /* not there */ }
+try {
+  linked = fs.realpathSync(link) === fs.realpathSync(root);
+} catch {
+  /* not there */
+}
 if (!linked) {
   fs.mkdirSync(path.dirname(link), { recursive: true });
   fs.rmSync(link, { force: true, recursive: false });

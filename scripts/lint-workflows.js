@@ -33,7 +33,8 @@ const root = path.join(__dirname, '..');
 let passed = 0;
 let failed = 0;
 function check(ok, name, detail) {
-  if (ok) passed++; else failed++;
+  if (ok) passed++;
+  else failed++;
   console.log(`${ok ? 'ok' : 'not ok'} - ${name}${detail ? ` (${detail})` : ''}`);
 }
 
@@ -41,13 +42,15 @@ function check(ok, name, detail) {
 async function loadActionlint() {
   const { dir } = cachedPackage(PACKAGE, VERSION, INTEGRITY);
   // The Go side reports a fatal error through this global.
-  globalThis.throwError = (msg) => { throw new Error(msg); };
+  globalThis.throwError = (msg) => {
+    throw new Error(msg);
+  };
   require(path.join(dir, 'wasm_exec.js'));
   const go = new globalThis.Go();
   const { instance } = await WebAssembly.instantiate(fs.readFileSync(path.join(dir, 'main.wasm')), go.importObject);
   go.run(instance); // resolves only when Go's main exits; it stays to serve calls
   if (typeof globalThis.runActionlint !== 'function') throw new Error(`${PACKAGE}@${VERSION}: main.wasm did not define runActionlint`);
-  return (text, file) => globalThis.runActionlint(text, file).filter((r) => r && r.message);
+  return (text, file) => globalThis.runActionlint(text, file).filter((r) => r?.message);
 }
 
 async function main() {
@@ -59,6 +62,7 @@ async function main() {
     '  build:',
     '    runs-on: ubuntu-18.10',
     '    steps:',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
     '      - run: echo ${{ matrix.nothing }}',
     '  test:',
     '    needs: biuld',
@@ -68,12 +72,20 @@ async function main() {
     '',
   ].join('\n');
   const found = lint(broken, 'self-test.yml').map((r) => r.kind);
-  check(['runner-label', 'job-needs'].every((k) => found.includes(k)), 'self-test: a broken workflow is reported', found.join(', ') || 'nothing reported');
+  check(
+    ['runner-label', 'job-needs'].every((k) => found.includes(k)),
+    'self-test: a broken workflow is reported',
+    found.join(', ') || 'nothing reported',
+  );
 
   let files = process.argv.slice(2).map((f) => path.resolve(f));
   if (!files.length) {
     const dir = path.join(root, '.github', 'workflows');
-    files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+    files = fs
+      .readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
   }
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8');

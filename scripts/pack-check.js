@@ -107,8 +107,9 @@ if (!givenTarball) {
 }
 check('npm found for the hidden PATH', npm || !posix, npm || 'npm-cli.js not found');
 if (posix) {
-  const leaked = ['g++', 'c++', 'cc', 'gcc', 'clang', 'make', 'python3', 'python'].filter((tool) =>
-    spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env }).status === 0);
+  const leaked = ['g++', 'c++', 'cc', 'gcc', 'clang', 'make', 'python3', 'python'].filter(
+    (tool) => spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env }).status === 0,
+  );
   check('toolchain hidden from PATH (no g++, cc, make, python3)', leaked.length === 0, leaked.join(', '));
 }
 
@@ -118,11 +119,18 @@ if (!tarball) {
   const packDir = path.join(tmp, 'pack');
   fs.mkdirSync(packDir);
   const r = spawnSync(process.execPath, [npm, 'pack', '--ignore-scripts', '--json', '--pack-destination', packDir], {
-    cwd: root, env: { ...process.env, PATH: process.env.PATH }, encoding: 'utf8', maxBuffer: 1 << 26,
+    cwd: root,
+    env: { ...process.env, PATH: process.env.PATH },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
   });
   let info = null;
-  try { info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')))[0]; } catch { /* reported below */ }
-  if (!check('npm pack', r.status === 0 && info, r.status === 0 ? info && info.filename : (r.stderr || '').slice(-2000))) finish();
+  try {
+    info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')))[0];
+  } catch {
+    /* reported below */
+  }
+  if (!check('npm pack', r.status === 0 && info, r.status === 0 ? info?.filename : (r.stderr || '').slice(-2000))) finish();
   tarball = path.join(packDir, info.filename);
   results.files = info.files.map((f) => f.path).sort();
   results.size = info.size;
@@ -130,15 +138,30 @@ if (!tarball) {
   const files = results.files;
   const has = (re) => files.some((f) => re.test(f));
   const missing = [
-    ['package.json', /^package\.json$/], ['LICENSE', /^LICENSE/i], ['dist/index.js', /^dist\/index\.js$/],
-    ['dist/index.d.ts', /^dist\/index\.d\.ts$/], ['binding.gyp', /^binding\.gyp$/], ['src/', /^src\/.+\.(cc|h)$/],
-    ['native/', /^native\/.+\.(cc|h)$/], [`prebuilds/${tuple}/*.node`, new RegExp(`^prebuilds/${tuple}/[^/]+\\.node$`)],
-  ].filter(([, re]) => !has(re)).map(([name]) => name);
-  check('tarball holds what a user needs', missing.length === 0, missing.length ? `missing: ${missing.join(', ')}` : `${files.length} files`);
-  const extra = files.filter((f) =>
-    /^(test|tests|bench|benchmark|ts|build|scripts|\.ci|\.github|\.tap|coverage|node_modules)\//.test(f) ||
-    /oracle/i.test(f) || /\.(js\.map|ts\.map|tgz|o|a)$/.test(f) || /^tsconfig/.test(f) ||
-    (/^prebuilds\//.test(f) && !/\.node$/.test(f)));
+    ['package.json', /^package\.json$/],
+    ['LICENSE', /^LICENSE/i],
+    ['dist/index.js', /^dist\/index\.js$/],
+    ['dist/index.d.ts', /^dist\/index\.d\.ts$/],
+    ['binding.gyp', /^binding\.gyp$/],
+    ['src/', /^src\/.+\.(cc|h)$/],
+    ['native/', /^native\/.+\.(cc|h)$/],
+    [`prebuilds/${tuple}/*.node`, new RegExp(`^prebuilds/${tuple}/[^/]+\\.node$`)],
+  ]
+    .filter(([, re]) => !has(re))
+    .map(([name]) => name);
+  check(
+    'tarball holds what a user needs',
+    missing.length === 0,
+    missing.length ? `missing: ${missing.join(', ')}` : `${files.length} files`,
+  );
+  const extra = files.filter(
+    (f) =>
+      /^(test|tests|bench|benchmark|ts|build|scripts|\.ci|\.github|\.tap|coverage|node_modules)\//.test(f) ||
+      /oracle/i.test(f) ||
+      /\.(js\.map|ts\.map|tgz|o|a)$/.test(f) ||
+      /^tsconfig/.test(f) ||
+      (/^prebuilds\//.test(f) && !/\.node$/.test(f)),
+  );
   check('tarball holds no tests, benchmarks, oracle or build leftovers', extra.length === 0, extra.join(', '));
 }
 results.tarball = tarball;
@@ -147,12 +170,21 @@ results.tarball = tarball;
 const dirs = ['a', 'b'].map((n) => path.join(tmp, `install-${n}`));
 for (const dir of dirs) {
   fs.mkdirSync(dir);
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `pack-check-${path.basename(dir)}`, version: '1.0.0', private: true }));
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: `pack-check-${path.basename(dir)}`, version: '1.0.0', private: true }),
+  );
   const t0 = Date.now();
   const r = runNpm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', '--foreground-scripts', tarball], dir);
   const pkgDir = path.join(dir, 'node_modules', pkg.name);
-  if (!check(`npm install <tarball> in an empty folder (${path.basename(dir)}) with no compiler`, r.status === 0,
-    r.status === 0 ? `${Date.now() - t0} ms` : `${r.stdout}\n${r.stderr}`.slice(-3000))) finish();
+  if (
+    !check(
+      `npm install <tarball> in an empty folder (${path.basename(dir)}) with no compiler`,
+      r.status === 0,
+      r.status === 0 ? `${Date.now() - t0} ms` : `${r.stdout}\n${r.stderr}`.slice(-3000),
+    )
+  )
+    finish();
   check(`install ${path.basename(dir)} did not build (no build/ folder)`, !fs.existsSync(path.join(pkgDir, 'build')));
 }
 
@@ -263,7 +295,11 @@ fs.writeFileSync(childFile, child);
 function runChild(mode) {
   const r = spawnSync(checkNode, [childFile, mode, ...pkgDirs], { cwd: tmp, env, encoding: 'utf8', timeout: 60000 });
   let data = null;
-  try { data = JSON.parse(r.stdout.trim().split('\n').pop()); } catch { /* reported by the caller */ }
+  try {
+    data = JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    /* reported by the caller */
+  }
   return { status: r.status, signal: r.signal, stderr: r.stderr, stdout: r.stdout, data };
 }
 function failure(r) {
@@ -279,28 +315,56 @@ if (checkNode !== process.execPath) {
   results.checkNode = (v.stdout || '').trim();
 }
 const main = runChild('main');
-if (check('main thread: require + cache operations', main.status === 0 && main.data, main.status === 0 ? main.data && main.data.ops : failure(main))) {
+if (check('main thread: require + cache operations', main.status === 0 && main.data, main.status === 0 ? main.data?.ops : failure(main))) {
   check('main thread: node-gyp-build resolves to prebuilds/', main.data.info.fromPrebuilds, path.relative(tmp, main.data.info.resolved));
-  check('main thread: the loaded .node is the prebuild',
-    main.data.loaded.length === 1 && inPrebuilds(main.data.loaded[0], pkgDirs[0]), main.data.loaded.map((f) => path.relative(tmp, f)).join(', '));
+  check(
+    'main thread: the loaded .node is the prebuild',
+    main.data.loaded.length === 1 && inPrebuilds(main.data.loaded[0], pkgDirs[0]),
+    main.data.loaded.map((f) => path.relative(tmp, f)).join(', '),
+  );
 }
 
 const worker = runChild('worker');
-if (check('worker_threads: require + cache operations in a Worker', worker.status === 0 && worker.data && worker.data.exitCode === 0 && worker.data.result,
-  worker.status === 0 ? worker.data && worker.data.result : failure(worker))) {
-  check('worker_threads: a Worker terminated mid-operation ends cleanly, the process lives on', worker.data.terminatedExitCode === 1, `exit code ${worker.data.terminatedExitCode}`);
-  check('worker_threads: the loaded .node is the prebuild', worker.data.loaded.every((f) => inPrebuilds(f, pkgDirs[0])) && worker.data.loaded.length === 1,
-    worker.data.loaded.map((f) => path.relative(tmp, f)).join(', '));
+if (
+  check(
+    'worker_threads: require + cache operations in a Worker',
+    worker.status === 0 && worker.data && worker.data.exitCode === 0 && worker.data.result,
+    worker.status === 0 ? worker.data?.result : failure(worker),
+  )
+) {
+  check(
+    'worker_threads: a Worker terminated mid-operation ends cleanly, the process lives on',
+    worker.data.terminatedExitCode === 1,
+    `exit code ${worker.data.terminatedExitCode}`,
+  );
+  check(
+    'worker_threads: the loaded .node is the prebuild',
+    worker.data.loaded.every((f) => inPrebuilds(f, pkgDirs[0])) && worker.data.loaded.length === 1,
+    worker.data.loaded.map((f) => path.relative(tmp, f)).join(', '),
+  );
 }
 
 const two = runChild('two-copies');
-if (check('two copies in one process: both load and work', two.status === 0 && two.data, two.status === 0 ? two.data && two.data.counts.join(', ') : failure(two))) {
+if (
+  check(
+    'two copies in one process: both load and work',
+    two.status === 0 && two.data,
+    two.status === 0 ? two.data?.counts.join(', ') : failure(two),
+  )
+) {
   const loaded = two.data.loaded;
-  check('two copies in one process: two distinct prebuilds are loaded',
-    loaded.length === 2 && inPrebuilds(loaded[0], pkgDirs[0]) !== inPrebuilds(loaded[1], pkgDirs[0]) && loaded.every((f, i) => inPrebuilds(f, pkgDirs[0]) || inPrebuilds(f, pkgDirs[1])),
-    loaded.map((f) => path.relative(tmp, f)).join(', '));
+  check(
+    'two copies in one process: two distinct prebuilds are loaded',
+    loaded.length === 2 &&
+      inPrebuilds(loaded[0], pkgDirs[0]) !== inPrebuilds(loaded[1], pkgDirs[0]) &&
+      loaded.every((f, _i) => inPrebuilds(f, pkgDirs[0]) || inPrebuilds(f, pkgDirs[1])),
+    loaded.map((f) => path.relative(tmp, f)).join(', '),
+  );
   const bad = Object.entries(two.data.crossed).filter(([, v]) => v !== 'TypeError');
-  check('two copies in one process: a handle from one copy passed to the other throws TypeError', bad.length === 0,
-    bad.length ? bad.map(([k, v]) => `${k}: ${v}`).join('; ') : `${Object.keys(two.data.crossed).length} cross calls`);
+  check(
+    'two copies in one process: a handle from one copy passed to the other throws TypeError',
+    bad.length === 0,
+    bad.length ? bad.map(([k, v]) => `${k}: ${v}`).join('; ') : `${Object.keys(two.data.crossed).length} cross calls`,
+  );
 }
 finish();

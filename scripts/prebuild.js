@@ -26,7 +26,11 @@ args = args.filter((a) => a !== '--force');
 
 const platform = process.env.PREBUILD_PLATFORM || os.platform();
 const argArch = args.find((a) => a.startsWith('--arch='));
-const arch = argArch ? argArch.slice(7) : (args.includes('--arch') ? args[args.indexOf('--arch') + 1] : process.env.PREBUILD_ARCH || os.arch());
+const arch = argArch
+  ? argArch.slice(7)
+  : args.includes('--arch')
+    ? args[args.indexOf('--arch') + 1]
+    : process.env.PREBUILD_ARCH || os.arch();
 const outDir = path.join(root, 'prebuilds', `${platform}-${arch}`);
 
 // The source files a source build needs: the `files` entries minus build output.

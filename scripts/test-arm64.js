@@ -41,7 +41,10 @@ const QEMU = ['qemu-aarch64', '-L', `/usr/${TRIPLET}`];
 const FILE_TIMEOUT_MS = 20 * 60_000;
 // The cross toolchain for node-gyp's Makefiles and prebuildify's --strip.
 const CROSS_ENV = {
-  CC: `${TRIPLET}-gcc`, CXX: `${TRIPLET}-g++`, LINK: `${TRIPLET}-g++`, AR: `${TRIPLET}-ar`,
+  CC: `${TRIPLET}-gcc`,
+  CXX: `${TRIPLET}-g++`,
+  LINK: `${TRIPLET}-g++`,
+  AR: `${TRIPLET}-ar`,
   PREBUILD_STRIP_BIN: `${TRIPLET}-strip`,
 };
 
@@ -50,14 +53,29 @@ const keep = argv.includes('--keep');
 const rep = u.reporter('arm64');
 
 function main() {
-  const tools = [CROSS_ENV.CXX, CROSS_ENV.PREBUILD_STRIP_BIN, QEMU[0]]
-    .filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
-  if (!rep.check(tools.length === 0 && fs.existsSync(QEMU[2]), 'cross toolchain and qemu-user installed',
-    tools.length ? `missing ${tools.join(', ')}: apt-get install g++-aarch64-linux-gnu qemu-user` : `${CROSS_ENV.CXX}, ${QEMU[0]}`)) return [];
+  const tools = [CROSS_ENV.CXX, CROSS_ENV.PREBUILD_STRIP_BIN, QEMU[0]].filter(
+    (t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0,
+  );
+  if (
+    !rep.check(
+      tools.length === 0 && fs.existsSync(QEMU[2]),
+      'cross toolchain and qemu-user installed',
+      tools.length ? `missing ${tools.join(', ')}: apt-get install g++-aarch64-linux-gnu qemu-user` : `${CROSS_ENV.CXX}, ${QEMU[0]}`,
+    )
+  )
+    return [];
 
   u.buildTs();
   if (argv.includes('--no-prebuild')) console.log(`# --no-prebuild: testing prebuilds/${TUPLE}/ as it is`);
-  else if (!u.prebuild(rep, 'npm run prebuild -- --arch arm64 (cross compiler)', ['--arch', 'arm64', ...(argv.includes('--force') ? ['--force'] : [])], CROSS_ENV)) return [];
+  else if (
+    !u.prebuild(
+      rep,
+      'npm run prebuild -- --arch arm64 (cross compiler)',
+      ['--arch', 'arm64', ...(argv.includes('--force') ? ['--force'] : [])],
+      CROSS_ENV,
+    )
+  )
+    return [];
   const file = u.glibcPrebuild(TUPLE);
   u.checkGlibc(rep, file);
 
@@ -76,5 +94,9 @@ function main() {
 }
 
 let lines = [];
-try { lines = main(); } catch (e) { rep.check(false, 'setup', e.message); }
+try {
+  lines = main();
+} catch (e) {
+  rep.check(false, 'setup', e.message);
+}
 rep.finish(lines);

@@ -53,8 +53,11 @@ function main() {
   const missing = [];
   for (let m = floorMajor; m <= Math.max(...majors); m += 2) if (!majors.includes(m)) missing.push(m);
   if (!versions.length) {
-    rep.check(floorMajor > 0 && missing.length === 0, `engines "${engines}": every LTS line from ${floorMajor} is tested`,
-      missing.length ? `missing ${missing.join(', ')}` : NODE_VERSIONS.join(', '));
+    rep.check(
+      floorMajor > 0 && missing.length === 0,
+      `engines "${engines}": every LTS line from ${floorMajor} is tested`,
+      missing.length ? `missing ${missing.join(', ')}` : NODE_VERSIONS.join(', '),
+    );
   }
 
   u.buildTs();
@@ -68,15 +71,22 @@ function main() {
   try {
     for (const spec of versions.length ? versions : NODE_VERSIONS) {
       let node;
-      try { node = officialNode(spec, ARCH); } catch (e) {
+      try {
+        node = officialNode(spec, ARCH);
+      } catch (e) {
         rep.check(false, `Node ${spec}: official binary from the npm registry`, e.message);
         continue;
       }
       const p = u.probe([node.bin], dir, TUPLE);
       if (!rep.check(p.ok, `Node ${node.version}: the package loads the staged prebuild`, p.detail)) continue;
-      try { u.buildOracle(dir, files, node); } catch (e) { rep.check(false, `Node ${node.version}: build the DER oracle test addon`, e.message); }
+      try {
+        u.buildOracle(dir, files, node);
+      } catch (e) {
+        rep.check(false, `Node ${node.version}: build the DER oracle test addon`, e.message);
+      }
       const runner = u.testRunner([], node.bin, p.info);
-      if (runner.length > 1) console.log(`# Node ${node.version}: tests run with ${runner.slice(1).join(' ')} (tap's library needs tracingChannel)`);
+      if (runner.length > 1)
+        console.log(`# Node ${node.version}: tests run with ${runner.slice(1).join(' ')} (tap's library needs tracingChannel)`);
       lines.push(u.runAll(rep, runner, dir, files, `Node ${node.version}`, FILE_TIMEOUT_MS));
     }
   } finally {
@@ -87,5 +97,9 @@ function main() {
 }
 
 let lines = [];
-try { lines = main(); } catch (e) { rep.check(false, 'setup', e.message); }
+try {
+  lines = main();
+} catch (e) {
+  rep.check(false, 'setup', e.message);
+}
 rep.finish(lines);

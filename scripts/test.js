@@ -28,7 +28,12 @@ const named = args.filter((a) => a !== '--all');
 const jobs = Math.max(1, Number(process.env.TEST_JOBS) || (os.availableParallelism?.() ?? os.cpus().length));
 const timeoutMs = Number(process.env.TEST_TIMEOUT_MS) || 600_000;
 
-const testFiles = (dir) => fs.readdirSync(path.join(root, dir)).filter((f) => /^\d\d-.*\.ts$/.test(f)).sort().map((f) => `${dir}/${f}`);
+const testFiles = (dir) =>
+  fs
+    .readdirSync(path.join(root, dir))
+    .filter((f) => /^\d\d-.*\.ts$/.test(f))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 const files = named.length ? named : [...testFiles('test'), ...(all ? testFiles('test/integration') : [])];
 
 // The child environment: nothing of an outer tap run (which would change how
@@ -37,10 +42,17 @@ const env = {};
 for (const [k, v] of Object.entries(process.env)) if (!/^(TAP|TAP_.*|NODE_OPTIONS)$/.test(k)) env[k] = v;
 
 const jobsList = [
-  { name: 'type-check', cmd: process.execPath, argv: [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'test/tsconfig.json'], tap: false },
+  {
+    name: 'type-check',
+    cmd: process.execPath,
+    argv: [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'test/tsconfig.json'],
+    tap: false,
+  },
   ...files.map((f) => ({ name: f, cmd: process.execPath, argv: ['--import', 'tsx', f], tap: true })),
 ];
-jobsList.forEach((job, i) => { job.point = i + 1; });
+jobsList.forEach((job, i) => {
+  job.point = i + 1;
+});
 
 let passed = 0;
 let failed = 0;
@@ -61,15 +73,19 @@ function close(job, status, signal) {
     if (/^ok \d+ /.test(line) && !/# (SKIP|TODO)\b/i.test(line)) ok++;
     else if (/^(not )?ok \d+ /.test(line)) bad++;
   }
-  if (!job.tap) (status === 0 ? ok++ : bad++);
-  else if (status !== 0 && bad === 0) bad++;  // a crash, a timeout, or a failure outside t.test
-  else if (ok + bad === 0) bad++;             // nothing ran
+  if (!job.tap) status === 0 ? ok++ : bad++;
+  else if (status !== 0 && bad === 0)
+    bad++; // a crash, a timeout, or a failure outside t.test
+  else if (ok + bad === 0) bad++; // nothing ran
   passed += ok;
   failed += bad;
   const counts = (job.out.match(/^# \{ total: .*\}$/gm) || []).pop() || '';
   const how = signal ? `killed by ${signal}${job.timedOut ? ` after ${timeoutMs} ms` : ''}` : `exit ${status}`;
   const good = status === 0 && bad === 0;
-  emit(job, `${good ? 'ok' : 'not ok'} ${job.point} - ${job.name} # ${ok} passed, ${bad} failed, ${how}, ${((Date.now() - job.start) / 1000).toFixed(1)} s ${counts.slice(2)}\n`);
+  emit(
+    job,
+    `${good ? 'ok' : 'not ok'} ${job.point} - ${job.name} # ${ok} passed, ${bad} failed, ${how}, ${((Date.now() - job.start) / 1000).toFixed(1)} s ${counts.slice(2)}\n`,
+  );
 }
 
 function start(job) {
@@ -79,7 +95,10 @@ function start(job) {
   running.push(job);
   emit(job, `# Subtest: ${job.name}\n`);
   const child = spawn(job.cmd, job.argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const timer = setTimeout(() => { job.timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+  const timer = setTimeout(() => {
+    job.timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
   let partial = '';
   const onData = (chunk) => {
     // Whole lines only, indented as a TAP 14 subtest.

@@ -87,8 +87,10 @@ ServerLookup server_lookup(Connection* conn, const uint8_t* id, size_t len) {
   if (search && found == nullptr) out.tally.misses++;
   Step step(conn, version, &out.tally);
   if (step.get() == nullptr) return out;
-  if (found != nullptr) judge(step.get(), Ref<Session>::up(found), &out);
-  else if (ctx->get_session) out.outcome = kLookupAskStore;
+  if (found != nullptr)
+    judge(step.get(), Ref<Session>::up(found), &out);
+  else if (ctx->get_session)
+    out.outcome = kLookupAskStore;
   return out;
 }
 
@@ -103,7 +105,8 @@ ServerLookup server_lookup_answer(Connection* conn, const uint8_t* id, size_t le
     if (copy == 0) app_free(answer);  // a reference handed over goes back
     return out;
   }
-  const int version = answer != nullptr && resumable_by_id(answer->ssl_version) ? answer->ssl_version : kTls12Version;
+  const int version =
+      answer != nullptr && resumable_by_id(answer->ssl_version) ? answer->ssl_version : kTls12Version;
   Step step(conn, version, &out.tally);
   if (step.get() == nullptr) {
     if (answer != nullptr && copy == 0) app_free(answer);
@@ -145,7 +148,8 @@ void server_finish(Connection* conn, int version, bool resumed, const Stats* tal
   if (resumed && by_id) {
     // ssl_update_cache for a resumed handshake: only the auto-clear check.
     const long mode = ctx->mode;
-    if (!(mode & kCacheNoAutoClear) && (mode & kCacheServer) == kCacheServer && (st.accept_good & 0xff) == 0xff) {
+    if (!(mode & kCacheNoAutoClear) && (mode & kCacheServer) == kCacheServer &&
+        (st.accept_good & 0xff) == 0xff) {
       Ref<Context> hold = Ref<Context>::hold(ctx);
       ctx_flush_sessions(ctx, ctx->rt->now());
     }

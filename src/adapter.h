@@ -59,7 +59,7 @@ ServerLookup server_lookup_answer(Connection* conn, const uint8_t* id, size_t le
 // timeout) and goes through ssl_update_cache (the internal store, the new
 // callback, auto-clear). Returns a mask of kNewSession* bits.
 enum : int {
-  kNewSessionCached = 1,      // ssl_update_cache ran on it
+  kNewSessionCached = 1,        // ssl_update_cache ran on it
   kNewSessionWrongContext = 2,  // its id context is not the context's: it can never resume here
 };
 int server_new_session(Connection* conn, Session* s);

@@ -24,7 +24,9 @@ void* core_calloc(size_t count, size_t size) noexcept {
   return allocation_allowed() ? calloc(count == 0 ? 1 : count, size == 0 ? 1 : size) : nullptr;
 }
 
-void* core_realloc(void* p, size_t n) noexcept { return allocation_allowed() ? realloc(p, n == 0 ? 1 : n) : nullptr; }
+void* core_realloc(void* p, size_t n) noexcept {
+  return allocation_allowed() ? realloc(p, n == 0 ? 1 : n) : nullptr;
+}
 
 void core_free(void* p) noexcept { free(p); }
 

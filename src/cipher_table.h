@@ -17,10 +17,10 @@ struct CipherInfo {
   // The protocol version string of SSL_CIPHER_get_version.
   enum Version : uint8_t { kUnknown, kSsl3, kTls10, kTls12, kTls13 };
 
-  uint16_t id;               // two-byte wire id; SSL_CIPHER_get_id is 0x03000000 | id
+  uint16_t id;  // two-byte wire id; SSL_CIPHER_get_id is 0x03000000 | id
   Version version;
-  const char* name;          // SSL_CIPHER_get_name, e.g. "ECDHE-RSA-AES128-GCM-SHA256"
-  const char* standard_name; // SSL_CIPHER_standard_name (RFC name); nullptr for some GOST suites
+  const char* name;           // SSL_CIPHER_get_name, e.g. "ECDHE-RSA-AES128-GCM-SHA256"
+  const char* standard_name;  // SSL_CIPHER_standard_name (RFC name); nullptr for some GOST suites
 
   uint32_t openssl_id() const { return 0x03000000u | id; }
   const char* version_string() const;  // "TLSv1.3", "TLSv1.2", "TLSv1.0", "SSLv3", "unknown"

@@ -12,12 +12,12 @@
 
 namespace osc {
 
-constexpr int kMaxSessionIdLength = 32;     // SSL_MAX_SSL_SESSION_ID_LENGTH
-constexpr int kMaxSidCtxLength = 32;        // SSL_MAX_SID_CTX_LENGTH
-constexpr int kMaxMasterKeyLength = 48;     // SSL_MAX_MASTER_KEY_LENGTH
+constexpr int kMaxSessionIdLength = 32;         // SSL_MAX_SSL_SESSION_ID_LENGTH
+constexpr int kMaxSidCtxLength = 32;            // SSL_MAX_SID_CTX_LENGTH
+constexpr int kMaxMasterKeyLength = 48;         // SSL_MAX_MASTER_KEY_LENGTH
 constexpr int kMaxStoredMasterKeyLength = 512;  // what SSL_SESSION_set1_master_key accepts
-constexpr long kDefaultCacheSize = 1024 * 20;  // SSL_SESSION_CACHE_MAX_SIZE_DEFAULT
-constexpr long kNewSessionTimeout = 304;    // what SSL_SESSION_new() sets
+constexpr long kDefaultCacheSize = 1024 * 20;   // SSL_SESSION_CACHE_MAX_SIZE_DEFAULT
+constexpr long kNewSessionTimeout = 304;        // what SSL_SESSION_new() sets
 
 // Cache mode bits (SSL_SESS_CACHE_*).
 constexpr long kCacheClient = 0x0001;

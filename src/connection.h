@@ -24,11 +24,11 @@ struct Connection : Object {
   // SSL_is_server: 1 from SSL_new for the generic and server methods (as
   // OpenSSL, whose generic method can accept), changed by set_*_state.
   bool server = false;
-  bool role_set = false;        // SSL_set_accept_state/connect_state ran (handshake_func)
-  bool handshake_done = false;  // !SSL_in_init: the last handshake finished
-  bool hit = false;             // SSL_session_reused
-  bool ticket_expected = false; // s->ext.ticket_expected: new sessions get an empty id
-  bool in_step = false;         // a handshake step runs on it (no re-entrant steps)
+  bool role_set = false;         // SSL_set_accept_state/connect_state ran (handshake_func)
+  bool handshake_done = false;   // !SSL_in_init: the last handshake finished
+  bool hit = false;              // SSL_session_reused
+  bool ticket_expected = false;  // s->ext.ticket_expected: new sessions get an empty id
+  bool in_step = false;          // a handshake step runs on it (no re-entrant steps)
   int version;
   int shutdown = 0;
   int verify_mode;

@@ -20,7 +20,8 @@ Ref<Session> detach(Context* ctx, Session* s) {
 }
 
 void call_remove(Context* ctx, Session* s) {
-  if (ctx->remove_session && callout_allowed(ctx->rt)) ctx->remove_session.fn(ctx, s, ctx->remove_session.arg);
+  if (ctx->remove_session && callout_allowed(ctx->rt))
+    ctx->remove_session.fn(ctx, s, ctx->remove_session.arg);
 }
 
 }  // namespace
@@ -227,32 +228,46 @@ namespace osc {
 long ctx_ctrl(Context* ctx, int cmd, long larg) {
   const Stats& st = ctx->stats;
   switch (cmd) {
-    case kCtrlSessNumber: return static_cast<long>(ctx->table.size());
-    case kCtrlSessConnect: return st.connect;
-    case kCtrlSessConnectGood: return st.connect_good;
-    case kCtrlSessConnectRenegotiate: return st.connect_renegotiate;
-    case kCtrlSessAccept: return st.accept;
-    case kCtrlSessAcceptGood: return st.accept_good;
-    case kCtrlSessAcceptRenegotiate: return st.accept_renegotiate;
-    case kCtrlSessHit: return st.hits;
-    case kCtrlSessCbHit: return st.cb_hits;
-    case kCtrlSessMisses: return st.misses;
-    case kCtrlSessTimeouts: return st.timeouts;
-    case kCtrlSessCacheFull: return st.cache_full;
+    case kCtrlSessNumber:
+      return static_cast<long>(ctx->table.size());
+    case kCtrlSessConnect:
+      return st.connect;
+    case kCtrlSessConnectGood:
+      return st.connect_good;
+    case kCtrlSessConnectRenegotiate:
+      return st.connect_renegotiate;
+    case kCtrlSessAccept:
+      return st.accept;
+    case kCtrlSessAcceptGood:
+      return st.accept_good;
+    case kCtrlSessAcceptRenegotiate:
+      return st.accept_renegotiate;
+    case kCtrlSessHit:
+      return st.hits;
+    case kCtrlSessCbHit:
+      return st.cb_hits;
+    case kCtrlSessMisses:
+      return st.misses;
+    case kCtrlSessTimeouts:
+      return st.timeouts;
+    case kCtrlSessCacheFull:
+      return st.cache_full;
     case kCtrlSetSessCacheSize: {
       if (larg < 0) return 0;
       long previous = ctx->cache_size;
       ctx->cache_size = larg;
       return previous;
     }
-    case kCtrlGetSessCacheSize: return ctx->cache_size;
+    case kCtrlGetSessCacheSize:
+      return ctx->cache_size;
     case kCtrlSetSessCacheMode: {
       // OpenSSL keeps the mode in 32 unsigned bits.
       long previous = ctx->mode;
       ctx->mode = static_cast<long>(static_cast<uint32_t>(larg));
       return previous;
     }
-    case kCtrlGetSessCacheMode: return ctx->mode;
+    case kCtrlGetSessCacheMode:
+      return ctx->mode;
     default: {
       long r = 0;
       version_bound_ctrl(cmd, larg, &ctx->min_proto_version, &ctx->max_proto_version, &r);
@@ -263,11 +278,17 @@ long ctx_ctrl(Context* ctx, int cmd, long larg) {
 
 bool version_bound_ctrl(int cmd, long larg, int* min, int* max, long* result) {
   switch (cmd) {
-    case kCtrlGetMinProtoVersion: *result = *min; return true;
-    case kCtrlGetMaxProtoVersion: *result = *max; return true;
+    case kCtrlGetMinProtoVersion:
+      *result = *min;
+      return true;
+    case kCtrlGetMaxProtoVersion:
+      *result = *max;
+      return true;
     case kCtrlSetMinProtoVersion:
-    case kCtrlSetMaxProtoVersion: break;
-    default: return false;
+    case kCtrlSetMaxProtoVersion:
+      break;
+    default:
+      return false;
   }
   int* bound = cmd == kCtrlSetMinProtoVersion ? min : max;
   const int v = static_cast<int>(larg);  // OpenSSL passes (int)larg

@@ -22,8 +22,7 @@ extern const Method kTlsClientMethod;
 // The callbacks, with OpenSSL's shapes plus the argument the setter stored.
 using NewSessionFn = int (*)(Connection* ssl, Session* s, void* arg);
 using RemoveSessionFn = void (*)(Context* ctx, Session* s, void* arg);
-using GetSessionFn = Session* (*)(Connection* ssl, const uint8_t* id, int len, int* copy,
-                                  void* arg);
+using GetSessionFn = Session* (*)(Connection* ssl, const uint8_t* id, int len, int* copy, void* arg);
 // GEN_SESSION_CB: writes up to *len bytes of id, may lower *len; 0 = failure.
 using GenerateSessionIdFn = int (*)(Connection* ssl, uint8_t* id, unsigned* len, void* arg);
 
@@ -117,12 +116,26 @@ namespace osc {
 
 // SSL_CTRL_* numbers the session cache answers.
 enum CtrlCmd : int {
-  kCtrlSessNumber = 20, kCtrlSessConnect, kCtrlSessConnectGood, kCtrlSessConnectRenegotiate,
-  kCtrlSessAccept, kCtrlSessAcceptGood, kCtrlSessAcceptRenegotiate, kCtrlSessHit,
-  kCtrlSessCbHit, kCtrlSessMisses, kCtrlSessTimeouts, kCtrlSessCacheFull,
-  kCtrlSetSessCacheSize = 42, kCtrlGetSessCacheSize, kCtrlSetSessCacheMode, kCtrlGetSessCacheMode,
-  kCtrlSetMinProtoVersion = 123, kCtrlSetMaxProtoVersion = 124,
-  kCtrlGetMinProtoVersion = 130, kCtrlGetMaxProtoVersion = 131,
+  kCtrlSessNumber = 20,
+  kCtrlSessConnect,
+  kCtrlSessConnectGood,
+  kCtrlSessConnectRenegotiate,
+  kCtrlSessAccept,
+  kCtrlSessAcceptGood,
+  kCtrlSessAcceptRenegotiate,
+  kCtrlSessHit,
+  kCtrlSessCbHit,
+  kCtrlSessMisses,
+  kCtrlSessTimeouts,
+  kCtrlSessCacheFull,
+  kCtrlSetSessCacheSize = 42,
+  kCtrlGetSessCacheSize,
+  kCtrlSetSessCacheMode,
+  kCtrlGetSessCacheMode,
+  kCtrlSetMinProtoVersion = 123,
+  kCtrlSetMaxProtoVersion = 124,
+  kCtrlGetMinProtoVersion = 130,
+  kCtrlGetMaxProtoVersion = 131,
 };
 // SSL_CTX_ctrl for the commands above; 0 for any other command.
 long ctx_ctrl(Context* ctx, int cmd, long larg);

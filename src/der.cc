@@ -64,47 +64,68 @@ struct Field {
 };
 
 enum FieldIndex : uint8_t {
-  fVersion, fSslVersion, fCipher, fSessionId, fMasterKey, fKeyArg,
-  fTime, fTimeout, fPeer, fSidCtx, fVerifyResult, fHostname,
-  fPskIdentityHint, fPskIdentity, fTickLifetimeHint, fTicket, fCompId,
-  fSrpUsername, fFlags, fTickAgeAdd, fMaxEarlyData, fAlpnSelected,
-  fMaxFragmentLenMode, fTicketAppdata, fKexGroup, kFieldCount
+  fVersion,
+  fSslVersion,
+  fCipher,
+  fSessionId,
+  fMasterKey,
+  fKeyArg,
+  fTime,
+  fTimeout,
+  fPeer,
+  fSidCtx,
+  fVerifyResult,
+  fHostname,
+  fPskIdentityHint,
+  fPskIdentity,
+  fTickLifetimeHint,
+  fTicket,
+  fCompId,
+  fSrpUsername,
+  fFlags,
+  fTickAgeAdd,
+  fMaxEarlyData,
+  fAlpnSelected,
+  fMaxFragmentLenMode,
+  fTicketAppdata,
+  fKexGroup,
+  kFieldCount
 };
 
 constexpr Field kFields[kFieldCount] = {
-    {kUniversal, kTagInteger, false, false, Kind::kInt, IntType::kU32},      // version
-    {kUniversal, kTagInteger, false, false, Kind::kInt, IntType::kI32},      // ssl_version
+    {kUniversal, kTagInteger, false, false, Kind::kInt, IntType::kU32},        // version
+    {kUniversal, kTagInteger, false, false, Kind::kInt, IntType::kI32},        // ssl_version
     {kUniversal, kTagOctetString, false, false, Kind::kOctet, IntType::kU32},  // cipher
     {kUniversal, kTagOctetString, false, false, Kind::kOctet, IntType::kU32},  // session_id
     {kUniversal, kTagOctetString, false, false, Kind::kOctet, IntType::kU32},  // master_key
-    {kContext, 0, true, false, Kind::kImplicitOctet, IntType::kU32},         // [0] key_arg
-    {kContext, 1, true, true, Kind::kInt, IntType::kI64},     // [1] time
-    {kContext, 2, true, true, Kind::kInt, IntType::kI64},     // [2] timeout
-    {kContext, 3, true, true, Kind::kCert, IntType::kU32},    // [3] peer
-    {kContext, 4, true, true, Kind::kOctet, IntType::kU32},   // [4] sid_ctx
-    {kContext, 5, true, true, Kind::kInt, IntType::kI32},     // [5] verify_result
-    {kContext, 6, true, true, Kind::kOctet, IntType::kU32},   // [6] hostname
-    {kContext, 7, true, true, Kind::kOctet, IntType::kU32},   // [7] psk_identity_hint
-    {kContext, 8, true, true, Kind::kOctet, IntType::kU32},   // [8] psk_identity
-    {kContext, 9, true, true, Kind::kInt, IntType::kU64},     // [9] tick_lifetime_hint
-    {kContext, 10, true, true, Kind::kOctet, IntType::kU32},  // [10] ticket
-    {kContext, 11, true, true, Kind::kOctet, IntType::kU32},  // [11] comp_id
-    {kContext, 12, true, true, Kind::kOctet, IntType::kU32},  // [12] srp_username
-    {kContext, 13, true, true, Kind::kInt, IntType::kU64},    // [13] flags
-    {kContext, 14, true, true, Kind::kInt, IntType::kU32},    // [14] tick_age_add
-    {kContext, 15, true, true, Kind::kInt, IntType::kU32},    // [15] max_early_data
-    {kContext, 16, true, true, Kind::kOctet, IntType::kU32},  // [16] alpn_selected
-    {kContext, 17, true, true, Kind::kInt, IntType::kU32},    // [17] max_fragment_len_mode
-    {kContext, 18, true, true, Kind::kOctet, IntType::kU32},  // [18] ticket_appdata
-    {kContext, 19, true, true, Kind::kInt, IntType::kU32},    // [19] kex_group
+    {kContext, 0, true, false, Kind::kImplicitOctet, IntType::kU32},           // [0] key_arg
+    {kContext, 1, true, true, Kind::kInt, IntType::kI64},                      // [1] time
+    {kContext, 2, true, true, Kind::kInt, IntType::kI64},                      // [2] timeout
+    {kContext, 3, true, true, Kind::kCert, IntType::kU32},                     // [3] peer
+    {kContext, 4, true, true, Kind::kOctet, IntType::kU32},                    // [4] sid_ctx
+    {kContext, 5, true, true, Kind::kInt, IntType::kI32},                      // [5] verify_result
+    {kContext, 6, true, true, Kind::kOctet, IntType::kU32},                    // [6] hostname
+    {kContext, 7, true, true, Kind::kOctet, IntType::kU32},                    // [7] psk_identity_hint
+    {kContext, 8, true, true, Kind::kOctet, IntType::kU32},                    // [8] psk_identity
+    {kContext, 9, true, true, Kind::kInt, IntType::kU64},                      // [9] tick_lifetime_hint
+    {kContext, 10, true, true, Kind::kOctet, IntType::kU32},                   // [10] ticket
+    {kContext, 11, true, true, Kind::kOctet, IntType::kU32},                   // [11] comp_id
+    {kContext, 12, true, true, Kind::kOctet, IntType::kU32},                   // [12] srp_username
+    {kContext, 13, true, true, Kind::kInt, IntType::kU64},                     // [13] flags
+    {kContext, 14, true, true, Kind::kInt, IntType::kU32},                     // [14] tick_age_add
+    {kContext, 15, true, true, Kind::kInt, IntType::kU32},                     // [15] max_early_data
+    {kContext, 16, true, true, Kind::kOctet, IntType::kU32},                   // [16] alpn_selected
+    {kContext, 17, true, true, Kind::kInt, IntType::kU32},                     // [17] max_fragment_len_mode
+    {kContext, 18, true, true, Kind::kOctet, IntType::kU32},                   // [18] ticket_appdata
+    {kContext, 19, true, true, Kind::kInt, IntType::kU32},                     // [19] kex_group
 };
 
 struct Parsed {
   uint32_t present = 0;  // bit per FieldIndex
   uint64_t ints[kFieldCount];
   ByteView bytes[kFieldCount];
-  size_t input_length = 0;  // of the whole DER input
-  std::string joined;       // contents of BER constructed strings, when any
+  size_t input_length = 0;        // of the whole DER input
+  std::string joined;             // contents of BER constructed strings, when any
   uint8_t cert_last_mask = 0xff;  // what OpenSSL's re-encoding does to the certificate's last byte
   bool has(FieldIndex f) const { return (present >> f) & 1; }
 };
@@ -121,8 +142,7 @@ DerError decode_inner(FieldIndex f, const uint8_t* at, const Tlv& t, Parsed* out
     }
     case Kind::kOctet:
     case Kind::kImplicitOctet: {
-      if (fd.kind == Kind::kOctet &&
-          (t.cls != kUniversal || t.tag != kTagOctetString)) {
+      if (fd.kind == Kind::kOctet && (t.cls != kUniversal || t.tag != kTagOctetString)) {
         return DerError::kWrongTag;
       }
       if (!t.cons) {
@@ -137,8 +157,7 @@ DerError decode_inner(FieldIndex f, const uint8_t* at, const Tlv& t, Parsed* out
       const size_t from = joined.size();
       DerError e = collect_string(t.content, t.length, &joined);
       if (e != DerError::kOk) return e;
-      out->bytes[f] = ByteView{reinterpret_cast<const uint8_t*>(joined.data()) + from,
-                               joined.size() - from};
+      out->bytes[f] = ByteView{reinterpret_cast<const uint8_t*>(joined.data()) + from, joined.size() - from};
       return DerError::kOk;
     }
     case Kind::kCert: {
@@ -221,9 +240,7 @@ inline IntBytes int_bytes(uint64_t v, int bits) {
   return r;
 }
 
-inline IntBytes int_unsigned(uint64_t v) {
-  return int_bytes(v, v == 0 ? 0 : 64 - __builtin_clzll(v));
-}
+inline IntBytes int_unsigned(uint64_t v) { return int_bytes(v, v == 0 ? 0 : 64 - __builtin_clzll(v)); }
 
 inline IntBytes int_signed(int64_t v) {
   const uint64_t u = static_cast<uint64_t>(v);
@@ -289,8 +306,7 @@ void emit_fields(Sink& s, const CoreView& c, const SessionFields& f) {
   using B = SessionFields;
   put_int(s, int_unsigned(1));  // SSL_SESSION_ASN1_VERSION
   put_int(s, int_signed(c.ssl_version));
-  const uint8_t cipher[2] = {static_cast<uint8_t>(f.cipher_id >> 8),
-                             static_cast<uint8_t>(f.cipher_id)};
+  const uint8_t cipher[2] = {static_cast<uint8_t>(f.cipher_id >> 8), static_cast<uint8_t>(f.cipher_id)};
   put_octets(s, cipher, 2);
   put_octets(s, c.session_id, c.session_id_length);
   put_octets(s, c.master_key, c.master_key_length);
@@ -340,9 +356,8 @@ size_t der_encode(const SessionView& s, uint8_t* out, size_t out_len) {
   return total;
 }
 
-DerDecodeResult der_decode(const uint8_t* in, size_t in_len,
-                           const DerDecodeOptions& options, DecodedCore* core,
-                           SessionFields* fields) {
+DerDecodeResult der_decode(const uint8_t* in, size_t in_len, const DerDecodeOptions& options,
+                           DecodedCore* core, SessionFields* fields) {
   DerDecodeResult res;
   auto fail = [&res](DerError e) {
     res.error = e;
@@ -441,66 +456,117 @@ DerDecodeResult der_decode(const uint8_t* in, size_t in_len,
 DerReason der_error_reason(DerError e) {
   constexpr int kAsn1 = 13, kSsl = 20;
   switch (e) {
-    case DerError::kOk: return {0, 0};
-    case DerError::kHeaderTooLong: return {kAsn1, 123};
-    case DerError::kTooLong: return {kAsn1, 155};
-    case DerError::kWrongTag: return {kAsn1, 168};
-    case DerError::kNotConstructed: return {kAsn1, 149};
-    case DerError::kExplicitNotConstructed: return {kAsn1, 120};
-    case DerError::kTypeNotPrimitive: return {kAsn1, 195};
-    case DerError::kSequenceLengthMismatch: return {kAsn1, 148};
-    case DerError::kExplicitLengthMismatch: return {kAsn1, 119};
-    case DerError::kFieldMissing: return {kAsn1, 121};
-    case DerError::kUnexpectedEoc: return {kAsn1, 159};
-    case DerError::kIllegalPadding: return {kAsn1, 221};
-    case DerError::kIntegerTooLarge: return {kAsn1, 223};
-    case DerError::kIntegerTooSmall: return {kAsn1, 224};
-    case DerError::kIntegerNegative: return {kAsn1, 226};
-    case DerError::kIndefiniteLength: return {kAsn1, 123};
-    case DerError::kNestedString: return {kAsn1, 197};
-    case DerError::kBadCertificate: return {kAsn1, 168};
-    case DerError::kUnknownSessionVersion: return {kSsl, 254};
-    case DerError::kUnsupportedSslVersion: return {kSsl, 259};
-    case DerError::kCipherWrongLength: return {kSsl, 137};
+    case DerError::kOk:
+      return {0, 0};
+    case DerError::kHeaderTooLong:
+      return {kAsn1, 123};
+    case DerError::kTooLong:
+      return {kAsn1, 155};
+    case DerError::kWrongTag:
+      return {kAsn1, 168};
+    case DerError::kNotConstructed:
+      return {kAsn1, 149};
+    case DerError::kExplicitNotConstructed:
+      return {kAsn1, 120};
+    case DerError::kTypeNotPrimitive:
+      return {kAsn1, 195};
+    case DerError::kSequenceLengthMismatch:
+      return {kAsn1, 148};
+    case DerError::kExplicitLengthMismatch:
+      return {kAsn1, 119};
+    case DerError::kFieldMissing:
+      return {kAsn1, 121};
+    case DerError::kUnexpectedEoc:
+      return {kAsn1, 159};
+    case DerError::kIllegalPadding:
+      return {kAsn1, 221};
+    case DerError::kIntegerTooLarge:
+      return {kAsn1, 223};
+    case DerError::kIntegerTooSmall:
+      return {kAsn1, 224};
+    case DerError::kIntegerNegative:
+      return {kAsn1, 226};
+    case DerError::kIndefiniteLength:
+      return {kAsn1, 123};
+    case DerError::kNestedString:
+      return {kAsn1, 197};
+    case DerError::kBadCertificate:
+      return {kAsn1, 168};
+    case DerError::kUnknownSessionVersion:
+      return {kSsl, 254};
+    case DerError::kUnsupportedSslVersion:
+      return {kSsl, 259};
+    case DerError::kCipherWrongLength:
+      return {kSsl, 137};
     case DerError::kUnknownCipher:
     case DerError::kSessionIdTooLong:
     case DerError::kMasterKeyTooLong:
-    case DerError::kSidCtxTooLong: return {0, 0};
-    case DerError::kCompressionIdLength: return {kSsl, 271};
-    case DerError::kOutOfMemory: return {kSsl, 256 | (3 << 18) /* ERR_R_MALLOC_FAILURE */};
+    case DerError::kSidCtxTooLong:
+      return {0, 0};
+    case DerError::kCompressionIdLength:
+      return {kSsl, 271};
+    case DerError::kOutOfMemory:
+      return {kSsl, 256 | (3 << 18) /* ERR_R_MALLOC_FAILURE */};
   }
   return {0, 0};
 }
 
 const char* der_error_name(DerError e) {
   switch (e) {
-    case DerError::kOk: return "ok";
-    case DerError::kHeaderTooLong: return "header too long";
-    case DerError::kTooLong: return "too long";
-    case DerError::kWrongTag: return "wrong tag";
-    case DerError::kNotConstructed: return "sequence not constructed";
-    case DerError::kExplicitNotConstructed: return "explicit tag not constructed";
-    case DerError::kTypeNotPrimitive: return "type not primitive";
-    case DerError::kSequenceLengthMismatch: return "sequence length mismatch";
-    case DerError::kExplicitLengthMismatch: return "explicit length mismatch";
-    case DerError::kFieldMissing: return "field missing";
-    case DerError::kUnexpectedEoc: return "unexpected eoc";
-    case DerError::kIllegalPadding: return "illegal padding";
-    case DerError::kIntegerTooLarge: return "too large";
-    case DerError::kIntegerTooSmall: return "too small";
-    case DerError::kIntegerNegative: return "illegal negative value";
-    case DerError::kIndefiniteLength: return "indefinite length not supported";
-    case DerError::kNestedString: return "constructed string nested too deep";
-    case DerError::kBadCertificate: return "bad peer certificate";
-    case DerError::kUnknownSessionVersion: return "unknown ssl version";
-    case DerError::kUnsupportedSslVersion: return "unsupported ssl version";
-    case DerError::kCipherWrongLength: return "cipher code wrong length";
-    case DerError::kUnknownCipher: return "unknown cipher";
-    case DerError::kSessionIdTooLong: return "session id too long";
-    case DerError::kMasterKeyTooLong: return "master key too long";
-    case DerError::kSidCtxTooLong: return "session id context too long";
-    case DerError::kCompressionIdLength: return "bad length";
-    case DerError::kOutOfMemory: return "malloc failure";
+    case DerError::kOk:
+      return "ok";
+    case DerError::kHeaderTooLong:
+      return "header too long";
+    case DerError::kTooLong:
+      return "too long";
+    case DerError::kWrongTag:
+      return "wrong tag";
+    case DerError::kNotConstructed:
+      return "sequence not constructed";
+    case DerError::kExplicitNotConstructed:
+      return "explicit tag not constructed";
+    case DerError::kTypeNotPrimitive:
+      return "type not primitive";
+    case DerError::kSequenceLengthMismatch:
+      return "sequence length mismatch";
+    case DerError::kExplicitLengthMismatch:
+      return "explicit length mismatch";
+    case DerError::kFieldMissing:
+      return "field missing";
+    case DerError::kUnexpectedEoc:
+      return "unexpected eoc";
+    case DerError::kIllegalPadding:
+      return "illegal padding";
+    case DerError::kIntegerTooLarge:
+      return "too large";
+    case DerError::kIntegerTooSmall:
+      return "too small";
+    case DerError::kIntegerNegative:
+      return "illegal negative value";
+    case DerError::kIndefiniteLength:
+      return "indefinite length not supported";
+    case DerError::kNestedString:
+      return "constructed string nested too deep";
+    case DerError::kBadCertificate:
+      return "bad peer certificate";
+    case DerError::kUnknownSessionVersion:
+      return "unknown ssl version";
+    case DerError::kUnsupportedSslVersion:
+      return "unsupported ssl version";
+    case DerError::kCipherWrongLength:
+      return "cipher code wrong length";
+    case DerError::kUnknownCipher:
+      return "unknown cipher";
+    case DerError::kSessionIdTooLong:
+      return "session id too long";
+    case DerError::kMasterKeyTooLong:
+      return "master key too long";
+    case DerError::kSidCtxTooLong:
+      return "session id context too long";
+    case DerError::kCompressionIdLength:
+      return "bad length";
+    case DerError::kOutOfMemory:
+      return "malloc failure";
   }
   return "unknown";
 }

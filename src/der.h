@@ -72,8 +72,8 @@ struct DecodedCore {
   uint8_t session_id[kDerMaxSessionIdLength];
   uint8_t sid_ctx[kDerMaxSidCtxLength];
   uint8_t master_key[kDerMaxMasterKeyLength];
-  int64_t time = 0;     // already defaulted: `now` when absent or 0
-  int64_t timeout = 0;  // already defaulted: 3 when absent or 0
+  int64_t time = 0;              // already defaulted: `now` when absent or 0
+  int64_t timeout = 0;           // already defaulted: 3 when absent or 0
   bool time_was_absent = false;  // time came from DerDecodeOptions::now
 };
 
@@ -82,24 +82,24 @@ struct DecodedCore {
 enum class DerError : uint8_t {
   kOk = 0,
   // ASN.1 structure (OpenSSL: ERR_LIB_ASN1).
-  kHeaderTooLong,        // truncated tag/length header     ASN1_R_HEADER_TOO_LONG
-  kTooLong,              // length runs past its container   ASN1_R_TOO_LONG
-  kWrongTag,             // unexpected tag                   ASN1_R_WRONG_TAG
-  kNotConstructed,       // SEQUENCE sent primitive          ASN1_R_SEQUENCE_NOT_CONSTRUCTED
+  kHeaderTooLong,           // truncated tag/length header     ASN1_R_HEADER_TOO_LONG
+  kTooLong,                 // length runs past its container   ASN1_R_TOO_LONG
+  kWrongTag,                // unexpected tag                   ASN1_R_WRONG_TAG
+  kNotConstructed,          // SEQUENCE sent primitive          ASN1_R_SEQUENCE_NOT_CONSTRUCTED
   kExplicitNotConstructed,  // [n] sent primitive            ASN1_R_EXPLICIT_TAG_NOT_CONSTRUCTED
-  kTypeNotPrimitive,     // INTEGER sent constructed         ASN1_R_TYPE_NOT_PRIMITIVE
+  kTypeNotPrimitive,        // INTEGER sent constructed         ASN1_R_TYPE_NOT_PRIMITIVE
   kSequenceLengthMismatch,  // unparsed bytes in the SEQUENCE ASN1_R_SEQUENCE_LENGTH_MISMATCH
   kExplicitLengthMismatch,  // unparsed bytes in an [n]     ASN1_R_EXPLICIT_LENGTH_MISMATCH
-  kFieldMissing,         // SEQUENCE ends early              ASN1_R_FIELD_MISSING
-  kUnexpectedEoc,        // 00 00 inside a definite SEQUENCE ASN1_R_UNEXPECTED_EOC
-  kIllegalPadding,       // non-minimal INTEGER              ASN1_R_ILLEGAL_PADDING
-  kIntegerTooLarge,      //                                  ASN1_R_TOO_LARGE
-  kIntegerTooSmall,      //                                  ASN1_R_TOO_SMALL
-  kIntegerNegative,      // negative unsigned field          ASN1_R_ILLEGAL_NEGATIVE_VALUE
-  kIndefiniteLength,     // BER 0x80 length (OpenSSL accepts on constructed
-                         // types; we do not)                ASN1_R_HEADER_TOO_LONG
-  kNestedString,         // BER constructed string nested too deep ASN1_R_NESTED_ASN1_STRING
-  kBadCertificate,       // [3] fails OpenSSL's X509 parse    ASN1_R_WRONG_TAG
+  kFieldMissing,            // SEQUENCE ends early              ASN1_R_FIELD_MISSING
+  kUnexpectedEoc,           // 00 00 inside a definite SEQUENCE ASN1_R_UNEXPECTED_EOC
+  kIllegalPadding,          // non-minimal INTEGER              ASN1_R_ILLEGAL_PADDING
+  kIntegerTooLarge,         //                                  ASN1_R_TOO_LARGE
+  kIntegerTooSmall,         //                                  ASN1_R_TOO_SMALL
+  kIntegerNegative,         // negative unsigned field          ASN1_R_ILLEGAL_NEGATIVE_VALUE
+  kIndefiniteLength,        // BER 0x80 length (OpenSSL accepts on constructed
+                            // types; we do not)                ASN1_R_HEADER_TOO_LONG
+  kNestedString,            // BER constructed string nested too deep ASN1_R_NESTED_ASN1_STRING
+  kBadCertificate,          // [3] fails OpenSSL's X509 parse    ASN1_R_WRONG_TAG
   // Semantic checks (OpenSSL: ERR_LIB_SSL, or no error pushed at all).
   kUnknownSessionVersion,  // version != 1                   SSL_R_UNKNOWN_SSL_VERSION
   kUnsupportedSslVersion,  // ssl_version major not 3/0xFE   SSL_R_UNSUPPORTED_SSL_VERSION
@@ -144,9 +144,8 @@ struct DerDecodeResult {
 // fields (fields is fully overwritten, as d2i overwrites every field; on
 // failure core and fields are unspecified but valid). Never reads outside
 // in[0..in_len); allocates at most one block no larger than the input.
-DerDecodeResult der_decode(const uint8_t* in, size_t in_len,
-                           const DerDecodeOptions& options, DecodedCore* core,
-                           SessionFields* fields);
+DerDecodeResult der_decode(const uint8_t* in, size_t in_len, const DerDecodeOptions& options,
+                           DecodedCore* core, SessionFields* fields);
 
 // der_print returns SSL_SESSION_print's text for s, in OpenSSL 3.0's layout
 // (a build with PSK and SRP: the "PSK identity", "PSK identity hint" and

@@ -15,13 +15,13 @@ namespace {
 // tasn_dec.c's tag2bit table and asn1.h's B_ASN1_PRINTABLE and B_ASN1_TIME.
 constexpr uint32_t bit(uint32_t tag) { return uint32_t{1} << tag; }
 // B_ASN1_UNKNOWN covers tags 7-9, 11, 13-15 and 29.
-constexpr uint32_t kPrintableTags =
-    bit(kTagBitString) | bit(7) | bit(8) | bit(9) | bit(11) | bit(kTagUtf8String) | bit(13) |
-    bit(14) | bit(15) | bit(kTagSequence) | bit(18) | bit(19) | bit(20) | bit(22) |
-    bit(kTagUniversalString) | bit(29) | bit(kTagBmpString);
+constexpr uint32_t kPrintableTags = bit(kTagBitString) | bit(7) | bit(8) | bit(9) | bit(11) |
+                                    bit(kTagUtf8String) | bit(13) | bit(14) | bit(15) | bit(kTagSequence) |
+                                    bit(18) | bit(19) | bit(20) | bit(22) | bit(kTagUniversalString) |
+                                    bit(29) | bit(kTagBmpString);
 constexpr uint32_t kTimeTags = bit(kTagUtcTime) | bit(kTagGeneralizedTime);
 
-constexpr size_t kMaxName = 1024 * 1024;    // X509_NAME_MAX
+constexpr size_t kMaxName = 1024 * 1024;  // X509_NAME_MAX
 
 // The elements of one definite-length constructed encoding, in order.
 struct Cursor {
@@ -103,8 +103,8 @@ bool canon_ok(uint32_t type, const uint8_t* c, size_t n) {
       return true;
     case kTagUniversalString:
       for (size_t i = 0; i + 3 < n; i += 4) {
-        const uint32_t v = uint32_t{c[i]} << 24 | uint32_t{c[i + 1]} << 16 |
-                           uint32_t{c[i + 2]} << 8 | c[i + 3];
+        const uint32_t v =
+            uint32_t{c[i]} << 24 | uint32_t{c[i + 1]} << 16 | uint32_t{c[i + 2]} << 8 | c[i + 3];
         if (!unicode_valid(v)) return false;
       }
       return true;
@@ -126,15 +126,23 @@ bool object_ok(const uint8_t* c, size_t n) {
 // asn1_ex_c2i's checks on the contents of universal type `type`.
 bool content_ok(uint32_t type, const uint8_t* c, size_t n) {
   switch (type) {
-    case kTagObject: return object_ok(c, n);
-    case kTagNull: return n == 0;
-    case kTagBoolean: return n == 1;
-    case kTagBitString: return n >= 1 && c[0] <= 7;
+    case kTagObject:
+      return object_ok(c, n);
+    case kTagNull:
+      return n == 0;
+    case kTagBoolean:
+      return n == 1;
+    case kTagBitString:
+      return n >= 1 && c[0] <= 7;
     case kTagInteger:
-    case kTagEnumerated: return n != 0 && int_padding_ok(c, n);
-    case kTagBmpString: return n % 2 == 0;
-    case kTagUniversalString: return n % 4 == 0;
-    default: return true;
+    case kTagEnumerated:
+      return n != 0 && int_padding_ok(c, n);
+    case kTagBmpString:
+      return n % 2 == 0;
+    case kTagUniversalString:
+      return n % 4 == 0;
+    default:
+      return true;
   }
 }
 
@@ -143,7 +151,8 @@ bool content_ok(uint32_t type, const uint8_t* c, size_t n) {
 // gathered first; `canon` adds the Name value rule.
 bool value_ok(const Tlv& t, uint32_t type, bool canon = false) {
   if (type == kTagSequence || type == kTagSet) return t.cons;
-  if (!t.cons) return content_ok(type, t.content, t.length) && (!canon || canon_ok(type, t.content, t.length));
+  if (!t.cons)
+    return content_ok(type, t.content, t.length) && (!canon || canon_ok(type, t.content, t.length));
   if (type == kTagNull || type == kTagBoolean || type == kTagObject || type == kTagInteger ||
       type == kTagEnumerated) {
     return false;  // ASN1_R_TYPE_NOT_PRIMITIVE
@@ -206,9 +215,8 @@ bool each_ok(const Tlv& list, uint32_t tag, Ok ok) {
 // X509_NAME: SEQUENCE OF SET OF X509_NAME_ENTRY, read within X509_NAME_MAX.
 bool take_name(Cursor& c) {
   Tlv seq;
-  return c.take(kTagSequence, &seq, kMaxName) && each_ok(seq, kTagSet, [](const Tlv& rdn) {
-           return each_ok(rdn, kTagSequence, name_entry_ok);
-         });
+  return c.take(kTagSequence, &seq, kMaxName) &&
+         each_ok(seq, kTagSet, [](const Tlv& rdn) { return each_ok(rdn, kTagSequence, name_entry_ok); });
 }
 
 // X509_VAL: SEQUENCE { notBefore ASN1_TIME, notAfter ASN1_TIME }.
@@ -228,8 +236,7 @@ bool public_key_ok(const Tlv& seq) {
   if (!seq.cons) return false;
   Cursor c = inside(seq);
   Tlv alg;
-  return c.take(kTagSequence, &alg) && algorithm_ok(alg) && take_value(c, kTagBitString) &&
-         c.left == 0;
+  return c.take(kTagSequence, &alg) && algorithm_ok(alg) && take_value(c, kTagBitString) && c.left == 0;
 }
 
 // X509_EXTENSION: SEQUENCE { extnID OBJECT, critical BOOLEAN OPTIONAL,
@@ -267,12 +274,12 @@ bool tbs_ok(const Tlv& seq) {
     c.skip(t);
   }
   Tlv part;
-  if (!take_value(c, kTagInteger) ||                            // serialNumber
-      !c.take(kTagSequence, &part) || !algorithm_ok(part) ||     // signature
-      !take_name(c) ||                                           // issuer
-      !c.take(kTagSequence, &part) || !validity_ok(part) ||      // validity
-      !take_name(c) ||                                           // subject
-      !c.take(kTagSequence, &part) || !public_key_ok(part)) {    // subjectPublicKeyInfo
+  if (!take_value(c, kTagInteger) ||                           // serialNumber
+      !c.take(kTagSequence, &part) || !algorithm_ok(part) ||   // signature
+      !take_name(c) ||                                         // issuer
+      !c.take(kTagSequence, &part) || !validity_ok(part) ||    // validity
+      !take_name(c) ||                                         // subject
+      !c.take(kTagSequence, &part) || !public_key_ok(part)) {  // subjectPublicKeyInfo
     return false;
   }
   // issuerUniqueID [1] IMPLICIT BIT STRING, subjectUniqueID [2] IMPLICIT BIT
@@ -323,8 +330,7 @@ bool outer_algorithm_ok(const uint8_t* at, const Tlv& seq) {
 }  // namespace
 
 bool check_certificate(const uint8_t* at, const Tlv& cert, uint8_t* last_byte_mask) {
-  if (cert.cls != kUniversal || cert.tag != kTagSequence || !cert.cons ||
-      !canonical_header(at, cert)) {
+  if (cert.cls != kUniversal || cert.tag != kTagSequence || !cert.cons || !canonical_header(at, cert)) {
     return false;
   }
   Cursor c = inside(cert);

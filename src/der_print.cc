@@ -125,15 +125,24 @@ const char* verify_text(int64_t code) {
 // ssl_protocol_to_string.
 const char* protocol_text(int32_t version) {
   switch (version) {
-    case 0x0304: return "TLSv1.3";
-    case 0x0303: return "TLSv1.2";
-    case 0x0302: return "TLSv1.1";
-    case 0x0301: return "TLSv1";
-    case 0x0300: return "SSLv3";
-    case 0x0100: return "DTLSv0.9";
-    case 0xfeff: return "DTLSv1";
-    case 0xfefd: return "DTLSv1.2";
-    default: return "unknown";
+    case 0x0304:
+      return "TLSv1.3";
+    case 0x0303:
+      return "TLSv1.2";
+    case 0x0302:
+      return "TLSv1.1";
+    case 0x0301:
+      return "TLSv1";
+    case 0x0300:
+      return "SSLv3";
+    case 0x0100:
+      return "DTLSv0.9";
+    case 0xfeff:
+      return "DTLSv1";
+    case 0xfefd:
+      return "DTLSv1.2";
+    default:
+      return "unknown";
   }
 }
 

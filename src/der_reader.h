@@ -57,9 +57,7 @@ bool int_padding_ok(const uint8_t* c, size_t len);
 // True when the two bytes at p (of `left`) are an end-of-contents marker,
 // which OpenSSL refuses wherever an element of a definite-length constructed
 // encoding may start (ASN1_R_UNEXPECTED_EOC).
-inline bool at_eoc(const uint8_t* p, size_t left) {
-  return left >= 2 && p[0] == 0 && p[1] == 0;
-}
+inline bool at_eoc(const uint8_t* p, size_t left) { return left >= 2 && p[0] == 0 && p[1] == 0; }
 
 // asn1_collect: appends the contents of a constructed string's chunks in
 // p[0..len) to *out. Chunks may have any tag; constructed ones are descended

@@ -17,10 +17,14 @@ thread_local Queue queue;
 
 const char* lib_name(int lib) {
   switch (lib) {
-    case kErrLibSsl: return "SSL routines";
-    case kErrLibAsn1: return "asn1 encoding routines";
-    case kErrLibPem: return "PEM routines";
-    default: return nullptr;
+    case kErrLibSsl:
+      return "SSL routines";
+    case kErrLibAsn1:
+      return "asn1 encoding routines";
+    case kErrLibPem:
+      return "PEM routines";
+    default:
+      return nullptr;
   }
 }
 

@@ -35,8 +35,7 @@ constexpr int kReasonAsn1Lib = kErrLibAsn1 | (2 << 18);              // ERR_R_AS
 
 // ERR_PACK(lib, 0, reason) as OpenSSL 3.0 packs it.
 constexpr unsigned long err_pack(int lib, int reason) {
-  return (static_cast<unsigned long>(lib) & 0xFF) << 23 |
-         (static_cast<unsigned long>(reason) & 0x7FFFFF);
+  return (static_cast<unsigned long>(lib) & 0xFF) << 23 | (static_cast<unsigned long>(reason) & 0x7FFFFF);
 }
 constexpr int err_get_lib(unsigned long e) { return static_cast<int>((e >> 23) & 0xFF); }
 constexpr int err_get_reason(unsigned long e) { return static_cast<int>(e & 0x7FFFFF); }

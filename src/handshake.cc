@@ -98,8 +98,14 @@ void random_bytes(Runtime* rt, uint8_t* out, size_t n) {
 
 int ssl_generate_session_id(Connection* ssl, Session* ss) {
   switch (ssl->version) {
-    case kSsl3Version: case kTls1Version: case kTls11Version: case kTls12Version:
-    case kTls13Version: case kDtls1BadVersion: case kDtls1Version: case kDtls12Version:
+    case kSsl3Version:
+    case kTls1Version:
+    case kTls11Version:
+    case kTls12Version:
+    case kTls13Version:
+    case kDtls1BadVersion:
+    case kDtls1Version:
+    case kDtls12Version:
       break;
     default:
       fatal(ssl, kReasonUnsupportedSslVersion);
@@ -167,8 +173,10 @@ Ref<Session> lookup_internal(Connection* ssl, const uint8_t* id, size_t len) {
   if (sctx->mode & kCacheNoInternalLookup) return ret;
   if (len > kMaxSessionIdLength) return ret;
   Session* found = ctx_find_session(sctx, ssl->version, id, static_cast<unsigned>(len));
-  if (found) ret = Ref<Session>::up(found);  // for the caller
-  else ssl->lookup_stats().misses++;
+  if (found)
+    ret = Ref<Session>::up(found);  // for the caller
+  else
+    ssl->lookup_stats().misses++;
   return ret;
 }
 
@@ -239,7 +247,8 @@ int ssl_get_prev_session(Connection* ssl, const uint8_t* id, size_t len, Ref<Ses
     return -1;
   }
   const bool try_session_cache = !ticket && len > 0;
-  Ref<Session> ret = try_session_cache ? lookup_sess_in_cache(ssl, id, len) : static_cast<Ref<Session>&&>(ticket);
+  Ref<Session> ret =
+      try_session_cache ? lookup_sess_in_cache(ssl, id, len) : static_cast<Ref<Session>&&>(ticket);
   if (!ret) return 0;
   return resume_candidate(ssl, static_cast<Ref<Session>&&>(ret), try_session_cache);
 }
@@ -287,8 +296,10 @@ int tls_setup_handshake(Connection* ssl) {
   ssl->fatal_reason = 0;
   // N.B. OpenSSL counts on session_ctx here, which is ctx on a first handshake
   // unless SSL_set_SSL_CTX ran before; final_server_name settles it.
-  if (ssl->server) ssl->session_ctx->stats.accept++;
-  else ssl->session_ctx->stats.connect++;
+  if (ssl->server)
+    ssl->session_ctx->stats.accept++;
+  else
+    ssl->session_ctx->stats.connect++;
   return 1;
 }
 

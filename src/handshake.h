@@ -96,9 +96,9 @@ void tls_finish_handshake(Connection* ssl);
 struct ServerHello {
   const uint8_t* session_id = nullptr;  // the id the client proposed
   size_t session_id_len = 0;
-  int version = 0x0303;             // the negotiated version
-  Session* ticket = nullptr;        // a session a ticket decrypted to (not owned)
-  bool ticket_expected = false;     // a ticket will be issued: new sessions get no id
+  int version = 0x0303;          // the negotiated version
+  Session* ticket = nullptr;     // a session a ticket decrypted to (not owned)
+  bool ticket_expected = false;  // a ticket will be issued: new sessions get no id
 };
 
 struct HandshakeResult {
@@ -110,10 +110,10 @@ struct HandshakeResult {
 HandshakeResult simulate_server_handshake(Connection* ssl, const ServerHello& hello);
 
 struct ServerReply {
-  bool resumed = false;                  // the server echoed the proposed id
-  const uint8_t* session_id = nullptr;   // otherwise: the server's new id (null: 32 random bytes)
+  bool resumed = false;                 // the server echoed the proposed id
+  const uint8_t* session_id = nullptr;  // otherwise: the server's new id (null: 32 random bytes)
   size_t session_id_len = 0;
-  int version = 0;                       // 0: the session's version when resuming, else TLS 1.2
+  int version = 0;  // 0: the session's version when resuming, else TLS 1.2
 };
 
 // A whole client handshake: proposes the connection's session if resumable,

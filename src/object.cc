@@ -22,8 +22,12 @@ void destroy(Object* o, bool keep_slot) {
       if (!keep_slot) rt->sessions.release(s);
       break;
     }
-    case Kind::Context: delete static_cast<Context*>(o); break;
-    case Kind::Connection: delete static_cast<Connection*>(o); break;
+    case Kind::Context:
+      delete static_cast<Context*>(o);
+      break;
+    case Kind::Connection:
+      delete static_cast<Connection*>(o);
+      break;
   }
 }
 

@@ -59,7 +59,8 @@ void ExData::clear_storage() {
 // ------------------------------------------------------------ session pool
 
 static_assert(kSessionSlotBytes % 64 == 0, "every slot keeps the phase");
-static_assert(kSessionSlotPhase + SessionPool::kSlotsPerChunk * kSessionSlotBytes + 152 <= SessionPool::kChunkBytes,
+static_assert(kSessionSlotPhase + SessionPool::kSlotsPerChunk * kSessionSlotBytes + 152 <=
+                  SessionPool::kChunkBytes,
               "the footer fits after the last slot");
 
 namespace {
@@ -109,8 +110,10 @@ void SessionPool::link_room(Chunk* c) {
 }
 
 void SessionPool::unlink_room(Chunk* c) {
-  if (c->prev_room) c->prev_room->next_room = c->next_room;
-  else room_ = c->next_room;
+  if (c->prev_room)
+    c->prev_room->next_room = c->next_room;
+  else
+    room_ = c->next_room;
   if (c->next_room) c->next_room->prev_room = c->prev_room;
   c->next_room = c->prev_room = nullptr;
 }
@@ -137,8 +140,10 @@ SessionPool::Chunk* SessionPool::map_chunk() noexcept {
 
 void SessionPool::unmap_chunk(Chunk* c) noexcept {
   unlink_room(c);
-  if (c->prev_all) c->prev_all->next_all = c->next_all;
-  else all_ = c->next_all;
+  if (c->prev_all)
+    c->prev_all->next_all = c->next_all;
+  else
+    all_ = c->next_all;
   if (c->next_all) c->next_all->prev_all = c->prev_all;
   if (spares_ < kMaxSpare) {
     c->next_all = spare_;
@@ -159,7 +164,8 @@ void* SessionPool::allocate() noexcept {
     p = c->free;
     OSC_UNPOISON(p, sizeof(void*));
     c->free = *static_cast<void**>(p);
-    i = static_cast<uint32_t>((static_cast<uint8_t*>(p) - base_of(c) - kSessionSlotPhase) / kSessionSlotBytes);
+    i = static_cast<uint32_t>((static_cast<uint8_t*>(p) - base_of(c) - kSessionSlotPhase) /
+                              kSessionSlotBytes);
   } else {
     i = c->bumped++;
     p = slot_at(c, i);
@@ -172,7 +178,8 @@ void* SessionPool::allocate() noexcept {
 
 void SessionPool::release(void* p) noexcept {
   Chunk* c = chunk_of(p);
-  const uint32_t i = static_cast<uint32_t>((static_cast<uint8_t*>(p) - base_of(c) - kSessionSlotPhase) / kSessionSlotBytes);
+  const uint32_t i =
+      static_cast<uint32_t>((static_cast<uint8_t*>(p) - base_of(c) - kSessionSlotPhase) / kSessionSlotBytes);
   c->used[i / 64] &= ~(uint64_t{1} << (i % 64));
   if (c->live-- == kSlotsPerChunk) link_room(c);
   if (c->live == 0) {
@@ -290,8 +297,10 @@ Object::Object(Runtime* r, Kind k) : rt(r), kind(k) {
 Object::~Object() {
   if (kind != Kind::Session) {
     Runtime::LiveLinks* l = links_of(this);
-    if (l->prev) l->prev->next = l->next;
-    else rt->others = l->next;
+    if (l->prev)
+      l->prev->next = l->next;
+    else
+      rt->others = l->next;
     if (l->next) l->next->prev = l->prev;
   }
   rt->live_count--;

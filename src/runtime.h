@@ -30,8 +30,7 @@ constexpr int kKindCount = 3;
 // is the Object the slot belongs to.
 using ExNewFn = void (*)(Object* parent, void* ptr, ExData* ad, int idx, long argl, void* argp);
 using ExFreeFn = void (*)(Object* parent, void* ptr, ExData* ad, int idx, long argl, void* argp);
-using ExDupFn = int (*)(ExData* to, const ExData* from, void** from_d, int idx, long argl,
-                        void* argp);
+using ExDupFn = int (*)(ExData* to, const ExData* from, void** from_d, int idx, long argl, void* argp);
 
 struct ExIndex {
   long argl;
@@ -98,15 +97,18 @@ class SessionPool {
     Chunk* prev_all;
     Chunk* next_room;  // chunks with a free slot
     Chunk* prev_room;
-    void* free;        // released slots, linked through their first word
+    void* free;  // released slots, linked through their first word
     uint32_t live;
-    uint32_t bumped;   // slots handed out from the start, never beyond
+    uint32_t bumped;  // slots handed out from the start, never beyond
     uint64_t used[(kSlotsPerChunk + 63) / 64];
   };
   static uint8_t* base_of(const Chunk* c) {
-    return reinterpret_cast<uint8_t*>(const_cast<Chunk*>(c)) - kSessionSlotPhase - kSlotsPerChunk * kSessionSlotBytes;
+    return reinterpret_cast<uint8_t*>(const_cast<Chunk*>(c)) - kSessionSlotPhase -
+           kSlotsPerChunk * kSessionSlotBytes;
   }
-  static void* slot_at(const Chunk* c, uint32_t i) { return base_of(c) + kSessionSlotPhase + i * kSessionSlotBytes; }
+  static void* slot_at(const Chunk* c, uint32_t i) {
+    return base_of(c) + kSessionSlotPhase + i * kSessionSlotBytes;
+  }
   static Chunk* chunk_of(const void* p);
   Chunk* map_chunk() noexcept;
   void unmap_chunk(Chunk* c) noexcept;
@@ -131,7 +133,7 @@ class SessionPool {
 class HandleTable {
  public:
   struct Slot {
-    Object* object;   // null when free
+    Object* object;  // null when free
     uint32_t generation;
     uint32_t next_free;
   };

@@ -95,14 +95,17 @@ Ref<Session> session_dup(Session* src, void* (*retain)(void* value, void* arg), 
   bool ok = d->fields.copy_ok() && session_set1_master_key(d, src->master_key_bytes(), src->master_key_len);
   // CRYPTO_new_ex_data, then CRYPTO_dup_ex_data over the indexes src can have.
   ex_data_new(d);
-  for (size_t i = 0; ok && i < rt->ex_indexes(Kind::Session).size() && static_cast<int>(i) < src->ex.count(); i++) {
+  for (size_t i = 0; ok && i < rt->ex_indexes(Kind::Session).size() && static_cast<int>(i) < src->ex.count();
+       i++) {
     // A callback may register indexes; read the entry afresh each time.
     const ExIndex e = rt->ex_indexes(Kind::Session)[i];
     void* ptr = src->ex.get(static_cast<int>(i));
     if (e.dup_fn) {
       // The dup function leaves in ptr a value d owns (or null).
-      if (!callout_allowed(rt)) ptr = nullptr;
-      else if (!e.dup_fn(&d->ex, &src->ex, &ptr, static_cast<int>(i), e.argl, e.argp)) ok = false;
+      if (!callout_allowed(rt))
+        ptr = nullptr;
+      else if (!e.dup_fn(&d->ex, &src->ex, &ptr, static_cast<int>(i), e.argl, e.argp))
+        ok = false;
     } else if (ptr != nullptr) {
       ptr = retain ? retain(ptr, retain_arg) : nullptr;
     }
@@ -166,11 +169,16 @@ namespace {
 // push the nearest SSL reason so that every null comes with an error.
 DerReason d2i_reason(DerError e) {
   switch (e) {
-    case DerError::kUnknownCipher: return {kErrLibSsl, 249};  // SSL_R_UNKNOWN_CIPHER_TYPE
-    case DerError::kSessionIdTooLong: return {kErrLibSsl, kReasonSessionIdTooLong};
-    case DerError::kSidCtxTooLong: return {kErrLibSsl, kReasonSessionIdContextTooLong};
-    case DerError::kMasterKeyTooLong: return {kErrLibSsl, 404};  // SSL_R_LENGTH_TOO_LONG
-    default: return der_error_reason(e);
+    case DerError::kUnknownCipher:
+      return {kErrLibSsl, 249};  // SSL_R_UNKNOWN_CIPHER_TYPE
+    case DerError::kSessionIdTooLong:
+      return {kErrLibSsl, kReasonSessionIdTooLong};
+    case DerError::kSidCtxTooLong:
+      return {kErrLibSsl, kReasonSessionIdContextTooLong};
+    case DerError::kMasterKeyTooLong:
+      return {kErrLibSsl, 404};  // SSL_R_LENGTH_TOO_LONG
+    default:
+      return der_error_reason(e);
   }
 }
 

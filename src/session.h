@@ -49,7 +49,7 @@ struct Session : Object {
   uint16_t master_key_len = 0;
   uint32_t index_priority = 0;  // TimeoutList (below)
   bool not_resumable = false;
-  bool linked = false;          // TimeoutList (below)
+  bool linked = false;  // TimeoutList (below)
   bool group_head = false;
   uint8_t sid_ctx[kMaxSidCtxLength];
   // OpenSSL 3.0 accepts master keys up to 512 bytes (a TLS 1.3 resumption

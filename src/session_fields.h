@@ -46,16 +46,16 @@ class SessionFields {
 
   // Defaults are those of a fresh SSL_SESSION_new(); d2i overwrites all of
   // them (absent DER fields read as 0).
-  uint64_t tick_lifetime_hint = 0;  // [9]  ZUINT64 (OpenSSL: unsigned long)
-  uint32_t cipher_id = 0;           // 0x0300XXXX; 0 = no cipher (i2d returns 0)
-  int32_t verify_result = 1;        // [5]  ZINT32; SSL_SESSION_new sets 1 (X509_V_ERR_UNSPECIFIED)
-  uint32_t kex_group = 0;           // [19] UINT32, always encoded (even 0)
-  uint32_t flags = 0;               // [13] ZUINT64 on the wire, 32 bits kept (as OpenSSL)
-  uint32_t tick_age_add = 0;        // [14] ZUINT32
-  uint32_t max_early_data = 0;      // [15] ZUINT32
+  uint64_t tick_lifetime_hint = 0;      // [9]  ZUINT64 (OpenSSL: unsigned long)
+  uint32_t cipher_id = 0;               // 0x0300XXXX; 0 = no cipher (i2d returns 0)
+  int32_t verify_result = 1;            // [5]  ZINT32; SSL_SESSION_new sets 1 (X509_V_ERR_UNSPECIFIED)
+  uint32_t kex_group = 0;               // [19] UINT32, always encoded (even 0)
+  uint32_t flags = 0;                   // [13] ZUINT64 on the wire, 32 bits kept (as OpenSSL)
+  uint32_t tick_age_add = 0;            // [14] ZUINT32
+  uint32_t max_early_data = 0;          // [15] ZUINT32
   uint8_t max_fragment_len_mode = 255;  // [17] ZUINT32 on the wire, 8 bits kept
                                         // (as OpenSSL); 255 = unspecified
-  uint8_t compress_meth = 0;        // [11] 1-byte OCTET STRING when non-zero
+  uint8_t compress_meth = 0;            // [11] 1-byte OCTET STRING when non-zero
 
   SessionFields() = default;
   ~SessionFields() { release(); }

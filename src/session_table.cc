@@ -26,8 +26,8 @@ Session** new_buckets(size_t n) {
 SessionTable::SessionTable() : buckets_(new_buckets(kMinBuckets)), mask_(kMinBuckets - 1) {
   // Clients choose the ids a server looks up: seed the hash per table so
   // colliding ids cannot be precomputed.
-  seed_ = mix(reinterpret_cast<uintptr_t>(this) ^ static_cast<uint64_t>(rand()) << 17 ^
-              0x9e3779b97f4a7c15ULL);
+  seed_ =
+      mix(reinterpret_cast<uintptr_t>(this) ^ static_cast<uint64_t>(rand()) << 17 ^ 0x9e3779b97f4a7c15ULL);
 }
 
 SessionTable::~SessionTable() { free(buckets_); }

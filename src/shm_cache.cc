@@ -13,20 +13,34 @@ namespace shm {
 
 const char* result_name(Result r) {
   switch (r) {
-    case Result::kOk: return "ok";
-    case Result::kMiss: return "miss";
-    case Result::kExpired: return "expired";
-    case Result::kCorrupt: return "corrupt";
-    case Result::kTooLarge: return "too large";
-    case Result::kBufferTooSmall: return "buffer too small";
-    case Result::kContextTableFull: return "context table full";
-    case Result::kInvalidArgument: return "invalid argument";
-    case Result::kLockTimeout: return "lock timeout";
-    case Result::kBadSegment: return "bad segment";
-    case Result::kNotFound: return "not found";
-    case Result::kExists: return "exists";
-    case Result::kNotSupported: return "not supported";
-    case Result::kSystemError: return "system error";
+    case Result::kOk:
+      return "ok";
+    case Result::kMiss:
+      return "miss";
+    case Result::kExpired:
+      return "expired";
+    case Result::kCorrupt:
+      return "corrupt";
+    case Result::kTooLarge:
+      return "too large";
+    case Result::kBufferTooSmall:
+      return "buffer too small";
+    case Result::kContextTableFull:
+      return "context table full";
+    case Result::kInvalidArgument:
+      return "invalid argument";
+    case Result::kLockTimeout:
+      return "lock timeout";
+    case Result::kBadSegment:
+      return "bad segment";
+    case Result::kNotFound:
+      return "not found";
+    case Result::kExists:
+      return "exists";
+    case Result::kNotSupported:
+      return "not supported";
+    case Result::kSystemError:
+      return "system error";
   }
   return "?";
 }
@@ -45,9 +59,7 @@ void Engine::end_change() {
   st_.dirty = 0;
 }
 
-bool Engine::state_sane() const {
-  return st_.dirty == 0 && st_.count <= nb_ && st_.free_blocks <= nb_;
-}
+bool Engine::state_sane() const { return st_.dirty == 0 && st_.count <= nb_ && st_.free_blocks <= nb_; }
 
 unsigned char* Engine::link_pos(uint32_t i, int l) {
   if (l == 0) return blk(i) + offsetof(EntryHead, prev0);
@@ -382,7 +394,8 @@ bool header_matches(const Header& h, const Layout& l, size_t mapped) {
   // macOS reports shared memory sizes rounded up to whole pages.
   size_ok = h.total_bytes <= mapped && mapped - h.total_bytes < 65536;
 #endif
-  uint64_t sum = hash_bytes(0x6C61796F7574ULL, reinterpret_cast<const uint8_t*>(&h), offsetof(Header, layout_sum));
+  uint64_t sum =
+      hash_bytes(0x6C61796F7574ULL, reinterpret_cast<const uint8_t*>(&h), offsetof(Header, layout_sum));
   return size_ok && h.magic == kMagic && h.version == kVersion && h.header_bytes == sizeof(Header) &&
          h.block_bytes == kBlockBytes && h.nblocks == l.nblocks && h.nbuckets == l.nbuckets &&
          h.nctx == kCtxSlots && h.ctx_off == l.ctx_off && h.buckets_off == l.buckets_off &&
@@ -397,7 +410,8 @@ Cache::~Cache() { os_unmap(&map_); }
 Result Cache::create(size_t bytes, std::unique_ptr<Cache>* out) {
   for (int attempt = 0; attempt < 8; attempt++) {
     char name[kNameMax + 1];
-    if (!random_name(name)) return lock_kind() == LockKind::kUnsupported ? Result::kNotSupported : Result::kSystemError;
+    if (!random_name(name))
+      return lock_kind() == LockKind::kUnsupported ? Result::kNotSupported : Result::kSystemError;
     Result r = create_at(name, bytes, nullptr, out);
     if (r != Result::kExists) return r;
   }
@@ -411,14 +425,16 @@ Result Cache::create_named(const char* name, size_t bytes, std::unique_ptr<Cache
 Result Cache::create_seeded(size_t bytes, uint64_t seed, std::unique_ptr<Cache>* out) {
   for (int attempt = 0; attempt < 8; attempt++) {
     char name[kNameMax + 1];
-    if (!random_name(name)) return lock_kind() == LockKind::kUnsupported ? Result::kNotSupported : Result::kSystemError;
+    if (!random_name(name))
+      return lock_kind() == LockKind::kUnsupported ? Result::kNotSupported : Result::kSystemError;
     Result r = create_at(name, bytes, &seed, out);
     if (r != Result::kExists) return r;
   }
   return Result::kExists;
 }
 
-Result Cache::create_at(const char* name, size_t bytes, const uint64_t* chosen_seed, std::unique_ptr<Cache>* out) {
+Result Cache::create_at(const char* name, size_t bytes, const uint64_t* chosen_seed,
+                        std::unique_ptr<Cache>* out) {
   if (lock_kind() == LockKind::kUnsupported) return Result::kNotSupported;
   Layout l;
   if (!compute_layout(bytes, &l) || !valid_name(name)) return Result::kInvalidArgument;
@@ -462,7 +478,8 @@ Result Cache::create_at(const char* name, size_t bytes, const uint64_t* chosen_s
   for (uint32_t i = l.nblocks; i-- > 0;) e.push_free(i);  // ascending allocation
   std::memset(c->map_.base + l.buckets_off, 0xFF, 4 * static_cast<size_t>(l.nbuckets));
   h->magic = kMagic;
-  h->layout_sum = hash_bytes(0x6C61796F7574ULL, reinterpret_cast<const uint8_t*>(h), offsetof(Header, layout_sum));
+  h->layout_sum =
+      hash_bytes(0x6C61796F7574ULL, reinterpret_cast<const uint8_t*>(h), offsetof(Header, layout_sum));
   std::atomic_thread_fence(std::memory_order_release);
   *out = std::move(c);
   return Result::kOk;
@@ -538,8 +555,9 @@ Result Cache::store(const KeyRef& key_in, const uint8_t* der, size_t der_len, in
   const int level = entry_level(h, der_len, lay_.nblocks);
   const uint32_t need = blocks_for(level, der_len);
   // Everything that does not depend on the segment is done before locking.
-  const uint32_t checksum = entry_checksum(lay_.seed, expiry, static_cast<uint16_t>(der_len),
-                                           static_cast<uint8_t>(key.id_len), level, key.id, key.ctx, key.ctx_len, der);
+  const uint32_t checksum =
+      entry_checksum(lay_.seed, expiry, static_cast<uint16_t>(der_len), static_cast<uint8_t>(key.id_len),
+                     level, key.id, key.ctx, key.ctx_len, der);
   prefetch_bucket(b);
   return locked(true, [&](Engine& e) -> Result {
     Counters& c = e.counters();
@@ -633,14 +651,15 @@ Result Cache::lookup(const KeyRef& key_in, int64_t now, uint8_t* out, size_t out
     // Verified after the lock is released: the bytes are our private copy of
     // what the segment held. The key matched the caller's, so the caller's
     // key bytes are what the checksum covers.
-    uint32_t sum = entry_checksum(lay_.seed, eh.expiry, eh.der_len, eh.id_len, Engine::level_of_meta(eh.meta), key.id, key.ctx,
-                                  key.ctx_len, out);
+    uint32_t sum = entry_checksum(lay_.seed, eh.expiry, eh.der_len, eh.id_len, Engine::level_of_meta(eh.meta),
+                                  key.id, key.ctx, key.ctx_len, out);
     if (sum != eh.checksum) {
       // Damaged in the segment: if the entry is still there, rebuild (which
       // drops it, counted in corrupt_dropped).
       locked(false, [&](Engine& e) -> Result {
         uint32_t pred;
-        if (e.find(key, b, &pred) == found && !e.bad && load32(e.blk(found) + offsetof(EntryHead, checksum)) == eh.checksum)
+        if (e.find(key, b, &pred) == found && !e.bad &&
+            load32(e.blk(found) + offsetof(EntryHead, checksum)) == eh.checksum)
           e.bad = true;
         return Result::kCorrupt;
       });

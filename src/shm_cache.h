@@ -52,17 +52,17 @@ namespace osc {
 namespace shm {
 
 struct Stats {
-  uint64_t total_bytes = 0;   // the segment's size
+  uint64_t total_bytes = 0;  // the segment's size
   uint32_t blocks_total = 0;
   uint32_t blocks_used = 0;
-  uint64_t bytes_used = 0;    // blocks_used * kBlockBytes
+  uint64_t bytes_used = 0;  // blocks_used * kBlockBytes
   uint32_t entries = 0;
-  uint32_t contexts = 0;      // context slots in use
-  Counters counters{};        // the segment's, all processes together
+  uint32_t contexts = 0;  // context slots in use
+  Counters counters{};    // the segment's, all processes together
   // This handle's (this process's) lookups: hits returned bytes, misses did
   // not (kMiss, kExpired, kCorrupt, kLockTimeout; kBufferTooSmall is neither).
   uint64_t lookups = 0, hits = 0, misses = 0;
-  uint64_t lock_timeouts = 0; // this handle's operations that gave up waiting
+  uint64_t lock_timeouts = 0;  // this handle's operations that gave up waiting
 };
 
 // One entry as dump() reports it (tests, tools).

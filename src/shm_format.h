@@ -44,38 +44,38 @@ constexpr uint64_t kMagic = 0x31304D4853435F4FULL;  // "O_CSHM01" read as little
 constexpr uint32_t kVersion = 1;
 constexpr uint32_t kBlockBytes = 64;
 constexpr uint32_t kBlockData = kBlockBytes - 4;  // after the chain link
-constexpr int kMaxLevel = 8;           // skip-list levels; 7 upper link pairs fit block 1
-constexpr uint32_t kCtxSlots = 32;     // distinct id contexts live at once
-constexpr uint32_t kMaxIdLength = 32;  // SSL_MAX_SSL_SESSION_ID_LENGTH
-constexpr uint32_t kMaxCtxLength = 32; // SSL_MAX_SID_CTX_LENGTH
-constexpr uint32_t kMaxDer = 16384;    // larger sessions are refused
-constexpr uint32_t kBlocksPerBucket = 6;  // load ~1.5 at capacity for 4-block sessions
+constexpr int kMaxLevel = 8;                      // skip-list levels; 7 upper link pairs fit block 1
+constexpr uint32_t kCtxSlots = 32;                // distinct id contexts live at once
+constexpr uint32_t kMaxIdLength = 32;             // SSL_MAX_SSL_SESSION_ID_LENGTH
+constexpr uint32_t kMaxCtxLength = 32;            // SSL_MAX_SID_CTX_LENGTH
+constexpr uint32_t kMaxDer = 16384;               // larger sessions are refused
+constexpr uint32_t kBlocksPerBucket = 6;          // load ~1.5 at capacity for 4-block sessions
 constexpr uint32_t kNone = 0xFFFFFFFFu;
 constexpr uint64_t kMinBytes = 8192;
 constexpr uint64_t kMaxBytes = uint64_t{1} << 30;  // 1 GiB: far beyond nginx's usual zones
-constexpr size_t kLockBytes = 128;     // room for any pthread_mutex_t we build with
-constexpr size_t kNameMax = 31;        // macOS PSHMNAMLEN, including the leading '/'
+constexpr size_t kLockBytes = 128;                 // room for any pthread_mutex_t we build with
+constexpr size_t kNameMax = 31;                    // macOS PSHMNAMLEN, including the leading '/'
 
 // The statistics kept in the segment (all processes' operations together).
 // Lookups are counted per handle instead (Stats): a counter every lookup
 // wrote would be one more cache line passed between processes under the lock.
 struct Counters {
-  uint64_t stores;            // store calls that reached the lock
-  uint64_t stored;            // entries written
-  uint64_t replaced;          // stores that replaced an entry with the same key
-  uint64_t removes;           // remove() calls that removed an entry
-  uint64_t evictions;         // live entries dropped to make room
-  uint64_t expired_removed;   // expired entries dropped (store, lookup, flush, eviction)
-  uint64_t ctx_full;          // stores refused: all context slots in use
-  uint64_t recoveries;        // lock taken over from a process that died holding it
-  uint64_t rebuilds;          // structure rebuilt from the hash chains (after a crash or corruption)
-  uint64_t corrupt_dropped;   // entries that failed validation and were dropped
+  uint64_t stores;           // store calls that reached the lock
+  uint64_t stored;           // entries written
+  uint64_t replaced;         // stores that replaced an entry with the same key
+  uint64_t removes;          // remove() calls that removed an entry
+  uint64_t evictions;        // live entries dropped to make room
+  uint64_t expired_removed;  // expired entries dropped (store, lookup, flush, eviction)
+  uint64_t ctx_full;         // stores refused: all context slots in use
+  uint64_t recoveries;       // lock taken over from a process that died holding it
+  uint64_t rebuilds;         // structure rebuilt from the hash chains (after a crash or corruption)
+  uint64_t corrupt_dropped;  // entries that failed validation and were dropped
 };
 
 // The mutable state (changed only under the lock).
 struct State {
-  uint32_t dirty;        // 1 while a mutation is under way: a dead owner means a rebuild
-  uint32_t count;        // entries
+  uint32_t dirty;  // 1 while a mutation is under way: a dead owner means a rebuild
+  uint32_t count;  // entries
   uint32_t free_blocks;
   uint32_t free_head;
   uint32_t head[kMaxLevel];  // expiry order per level, soonest expiry first
@@ -97,8 +97,8 @@ struct Header {
   uint64_t blocks_off;
   uint32_t lock_kind;
   uint32_t lock_bytes;
-  uint64_t seed;          // keys the bucket hash and the checksums; random per segment
-  uint64_t layout_sum;    // hash of every field above
+  uint64_t seed;        // keys the bucket hash and the checksums; random per segment
+  uint64_t layout_sum;  // hash of every field above
   alignas(64) unsigned char lock[kLockBytes];
   alignas(64) State state;
   Counters counters;
@@ -120,11 +120,11 @@ struct EntryHead {
   uint32_t hash_next;  // next entry in the bucket's chain
   uint32_t prev0;      // expiry order, level 0
   uint32_t next0;
-  int64_t expiry;      // absolute seconds; expired when now > expiry
+  int64_t expiry;  // absolute seconds; expired when now > expiry
   uint32_t checksum;
   uint16_t der_len;
   uint8_t id_len;
-  uint8_t meta;        // (level - 1) << 5 | context slot
+  uint8_t meta;  // (level - 1) << 5 | context slot
   uint8_t id[kMaxIdLength];
 };
 static_assert(sizeof(EntryHead) == kBlockBytes, "EntryHead fills block 0");

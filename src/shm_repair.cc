@@ -38,7 +38,8 @@ bool validate_entry(Engine& e, uint32_t i, uint32_t b, uint8_t* flags, uint8_t* 
   // The canonical slot for these context bytes is the first holding them.
   for (uint32_t s = 0; s < slot; s++) {
     const CtxSlot& o = e.ctx(s);
-    if (o.len == c.len && std::memcmp(o.bytes, c.bytes, c.len) == 0) return *why = "duplicate context slot", false;
+    if (o.len == c.len && std::memcmp(o.bytes, c.bytes, c.len) == 0)
+      return *why = "duplicate context slot", false;
   }
   const uint64_t hash = key_hash(e.seed(), c.bytes, c.len, h.id, h.id_len);
   if (bucket_of(hash, e.nbuckets()) != b) return *why = "entry in the wrong bucket", false;
@@ -73,7 +74,8 @@ bool validate_entry(Engine& e, uint32_t i, uint32_t b, uint8_t* flags, uint8_t* 
       done += len;
       off = 4;
     }
-    uint32_t sum = entry_checksum(e.seed(), h.expiry, h.der_len, h.id_len, level, h.id, c.bytes, c.len, scratch);
+    uint32_t sum =
+        entry_checksum(e.seed(), h.expiry, h.der_len, h.id_len, level, h.id, c.bytes, c.len, scratch);
     if (done != h.der_len || sum != h.checksum) fail = "checksum";
   }
   for (uint32_t j = 0; j < n; j++) {
@@ -206,23 +208,27 @@ bool Engine::check(std::string* why) {
       if ((flags[i] & kVisited) || ++steps > nb_) return fail("bucket " + std::to_string(b) + ": cycle");
       flags[i] |= kVisited;
       const char* reason = nullptr;
-      if (key_in_chain(*this, bucket(b), kNone, i)) return fail("duplicate key in bucket " + std::to_string(b));
+      if (key_in_chain(*this, bucket(b), kNone, i))
+        return fail("duplicate key in bucket " + std::to_string(b));
       if (!validate_entry(*this, i, b, flags.data(), scratch.data(), &reason))
         return fail("entry " + std::to_string(i) + ": " + reason);
       refs[slot_of_meta(meta(i))]++;
       entries++;
     }
   }
-  if (entries != st_.count) return fail("count " + std::to_string(st_.count) + " != entries " + std::to_string(entries));
+  if (entries != st_.count)
+    return fail("count " + std::to_string(st_.count) + " != entries " + std::to_string(entries));
 
   uint32_t nfree = 0;
   for (uint32_t i = st_.free_head; i != kNone; i = chain(i)) {
     if (i >= nb_) return fail("free list: index out of range");
-    if (flags[i] & (kOwned | kFree)) return fail("free list: block " + std::to_string(i) + " used or listed twice");
+    if (flags[i] & (kOwned | kFree))
+      return fail("free list: block " + std::to_string(i) + " used or listed twice");
     flags[i] |= kFree;
     nfree++;
   }
-  if (nfree != st_.free_blocks) return fail("free_blocks " + std::to_string(st_.free_blocks) + " != listed " + std::to_string(nfree));
+  if (nfree != st_.free_blocks)
+    return fail("free_blocks " + std::to_string(st_.free_blocks) + " != listed " + std::to_string(nfree));
   for (uint32_t i = 0; i < nb_; i++)
     if (!(flags[i] & (kOwned | kFree))) return fail("block " + std::to_string(i) + " neither used nor free");
 

@@ -56,10 +56,14 @@ void TimeoutList::unlink(Session* s) {
       index_erase(s);
     }
   }
-  if (s->prev) s->prev->next = s->next;
-  else head_ = s->next;
-  if (s->next) s->next->prev = s->prev;
-  else tail_ = s->prev;
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    head_ = s->next;
+  if (s->next)
+    s->next->prev = s->prev;
+  else
+    tail_ = s->prev;
   s->prev = s->next = nullptr;
   s->linked = false;
   s->group_head = false;
@@ -104,18 +108,24 @@ void TimeoutList::rotate_up(Session* x) {
   }
   p->index_parent = x;
   x->index_parent = g;
-  if (g == nullptr) root_ = x;
-  else if (g->index_left == p) g->index_left = x;
-  else g->index_right = x;
+  if (g == nullptr)
+    root_ = x;
+  else if (g->index_left == p)
+    g->index_left = x;
+  else
+    g->index_right = x;
 }
 
 void TimeoutList::index_insert_leaf(Session* parent, bool left, Session* s) {
   s->index_left = s->index_right = nullptr;
   s->index_parent = parent;
   s->index_priority = next_priority();
-  if (parent == nullptr) root_ = s;
-  else if (left) parent->index_left = s;
-  else parent->index_right = s;
+  if (parent == nullptr)
+    root_ = s;
+  else if (left)
+    parent->index_left = s;
+  else
+    parent->index_right = s;
   while (s->index_parent != nullptr && s->index_parent->index_priority < s->index_priority) rotate_up(s);
 }
 
@@ -134,15 +144,21 @@ void TimeoutList::index_erase(Session* s) {
   // Rotate s down below the higher-priority child until it is a leaf.
   while (s->index_left != nullptr || s->index_right != nullptr) {
     Session* c;
-    if (s->index_left == nullptr) c = s->index_right;
-    else if (s->index_right == nullptr) c = s->index_left;
-    else c = s->index_left->index_priority > s->index_right->index_priority ? s->index_left : s->index_right;
+    if (s->index_left == nullptr)
+      c = s->index_right;
+    else if (s->index_right == nullptr)
+      c = s->index_left;
+    else
+      c = s->index_left->index_priority > s->index_right->index_priority ? s->index_left : s->index_right;
     rotate_up(c);
   }
   Session* p = s->index_parent;
-  if (p == nullptr) root_ = nullptr;
-  else if (p->index_left == s) p->index_left = nullptr;
-  else p->index_right = nullptr;
+  if (p == nullptr)
+    root_ = nullptr;
+  else if (p->index_left == s)
+    p->index_left = nullptr;
+  else
+    p->index_right = nullptr;
   s->index_parent = nullptr;
 }
 
@@ -154,9 +170,12 @@ void TimeoutList::index_replace(Session* old_head, Session* new_head) {
   if (new_head->index_left) new_head->index_left->index_parent = new_head;
   if (new_head->index_right) new_head->index_right->index_parent = new_head;
   Session* p = old_head->index_parent;
-  if (p == nullptr) root_ = new_head;
-  else if (p->index_left == old_head) p->index_left = new_head;
-  else p->index_right = new_head;
+  if (p == nullptr)
+    root_ = new_head;
+  else if (p->index_left == old_head)
+    p->index_left = new_head;
+  else
+    p->index_right = new_head;
   old_head->index_left = old_head->index_right = old_head->index_parent = nullptr;
   old_head->group_head = false;
   new_head->group_head = true;

@@ -16,10 +16,11 @@
 // `npm run X` in them must be a script of package.json and every `node F` / `bash F` a file of the
 // checkout. Relative links must reach a file (and a #fragment a heading of it), and nothing may
 // point readers at files that are not in the repository.
-import t from 'tap';
+
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import t from 'tap';
 import * as ts from 'typescript';
 
 const root = path.join(__dirname, '..');
@@ -34,16 +35,29 @@ interface Block {
   prelude: { line: number; code: string } | null; // line: 1-based line of the prelude's first code line
 }
 
-interface Doc { md: string; text: string; blocks: Block[] }
+interface Doc {
+  md: string;
+  text: string;
+  blocks: Block[];
+}
 
 function docFiles(): string[] {
-  const docs = fs.readdirSync(path.join(root, 'docs'))
-    .filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`);
+  const docs = fs
+    .readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`);
   return ['README.md', ...docs];
 }
 
 const LANGS: Record<string, Block['lang']> = {
-  ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', sh: 'sh', bash: 'sh', shell: 'sh',
+  ts: 'ts',
+  typescript: 'ts',
+  js: 'js',
+  javascript: 'js',
+  sh: 'sh',
+  bash: 'sh',
+  shell: 'sh',
 };
 
 /** parseBlocks returns the fenced code blocks of a markdown text, with the prelude comment before each. */
@@ -96,8 +110,14 @@ const where = (b: Block) => `${b.md}:${b.line}`;
 t.test('the docs have code blocks, and some of them run', async (t) => {
   t.ok(fs.existsSync(path.join(root, 'dist', 'index.d.ts')), 'dist/ is built (npm run build:ts)');
   t.ok(code.length >= 5, `${code.length} ts/js blocks found`);
-  t.ok(docs[0].blocks.some((b) => b.flags.includes('runnable')), 'README.md has a runnable block');
-  t.ok(docs[0].blocks.some((b) => b.lang === 'sh'), 'README.md has a shell block');
+  t.ok(
+    docs[0].blocks.some((b) => b.flags.includes('runnable')),
+    'README.md has a runnable block',
+  );
+  t.ok(
+    docs[0].blocks.some((b) => b.lang === 'sh'),
+    'README.md has a shell block',
+  );
   for (const b of all) {
     if (b.flags.includes('orphan-prelude')) t.fail(`${where(b)}: a prelude comment must be followed by a ts/js block`);
     for (const f of b.flags) {
@@ -123,7 +143,10 @@ function emittedName(file: string): string {
 
 /** The output a runnable block promises: its `// => text` comments, in order, one line each. */
 function expectedOutput(code: string): string[] {
-  return code.split('\n').map((l) => /\/\/ => (.*)$/.exec(l)?.[1].trim()).filter((x): x is string => x !== undefined);
+  return code
+    .split('\n')
+    .map((l) => /\/\/ => (.*)$/.exec(l)?.[1].trim())
+    .filter((x): x is string => x !== undefined);
 }
 
 /** The markdown position of a line (0-based) of the generated file. */
@@ -141,7 +164,7 @@ t.test('every ts/js block type-checks against the package; runnable ones exit 0'
   const files = new Map<string, Block>();
   code.forEach((b, i) => {
     const file = path.join(dir, fileName(b, i));
-    fs.writeFileSync(file, (b.prelude ? `${b.prelude.code}\n` : '') + b.code + '\n');
+    fs.writeFileSync(file, `${(b.prelude ? `${b.prelude.code}\n` : '') + b.code}\n`);
     files.set(file, b);
   });
 
@@ -174,7 +197,8 @@ t.test('every ts/js block type-checks against the package; runnable ones exit 0'
     list.push(`${mdLine(b, line)}: TS${d.code}: ${text}`);
     errors.set(b, list);
   }
-  for (const b of code) t.same(errors.get(b) ?? [], [], `${where(b)} (${b.lang}${b.flags.length ? ' ' + b.flags.join(' ') : ''}) type-checks`);
+  for (const b of code)
+    t.same(errors.get(b) ?? [], [], `${where(b)} (${b.lang}${b.flags.length ? ` ${b.flags.join(' ')}` : ''}) type-checks`);
   if (errors.size > 0) return; // running code that does not type-check tells nothing more
 
   const emitted = program.emit();
@@ -187,7 +211,14 @@ t.test('every ts/js block type-checks against the package; runnable ones exit 0'
     t.equal(r.status, 0, `${where(b)} runs and exits 0${r.status === 0 ? '' : ` (${why})`}`);
     const expected = expectedOutput(b.code);
     if (expected.length > 0 && r.status === 0) {
-      t.same(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean), expected, `${where(b)} prints what its "// =>" comments say`);
+      t.same(
+        r.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+        expected,
+        `${where(b)} prints what its "// =>" comments say`,
+      );
     }
   }
 });
@@ -219,7 +250,9 @@ t.test('shell blocks name npm scripts and files that exist', async (t) => {
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to dashes. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase()
+  return heading
+    .trim()
+    .toLowerCase()
     .replace(/`/g, '')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
@@ -246,7 +279,7 @@ t.test('relative links reach a file, and a #fragment a heading of it', async (t)
   let checked = 0;
   const broken: string[] = [];
   for (const d of docs) {
-    const prose = d.text.replace(/^\s*(`{3,}|~{3,})[^]*?^\s*\1\s*$/gm, (m) => m.replace(/[^\n]/g, ' '));
+    const prose = d.text.replace(/^\s*(`{3,}|~{3,})[\s\S]*?^\s*\1\s*$/gm, (m) => m.replace(/[^\n]/g, ' '));
     prose.split('\n').forEach((line, i) => {
       for (const m of line.matchAll(/\]\(([^)\s]+)\)/g)) {
         const target = m[1];
@@ -256,7 +289,8 @@ t.test('relative links reach a file, and a #fragment a heading of it', async (t)
         const abs = file ? path.resolve(path.dirname(path.join(root, d.md)), file) : path.join(root, d.md);
         const at = `${d.md}:${i + 1}: ${target}`;
         if (!abs.startsWith(root + path.sep)) broken.push(`${at}: leaves the repository`);
-        else if (abs.startsWith(path.join(root, 'docs', 'api') + path.sep)) broken.push(`${at}: docs/api is generated (npm run docs), not in the repository`);
+        else if (abs.startsWith(path.join(root, 'docs', 'api') + path.sep))
+          broken.push(`${at}: docs/api is generated (npm run docs), not in the repository`);
         else if (!fs.existsSync(abs)) broken.push(`${at}: no such file`);
         else if (frag !== undefined && !(abs.endsWith('.md') && anchors(fs.readFileSync(abs, 'utf8')).has(frag))) {
           broken.push(`${at}: no such heading`);

@@ -1,6 +1,6 @@
+import * as testing from 'openssl-session-cache/testing';
 import t from 'tap';
 import * as osc from '..';
-import * as testing from 'openssl-session-cache/testing';
 import { drain, LABEL, mk } from './helpers';
 
 t.test('SSL_SESSION_new defaults: time = now, timeout 304, empty id, version 0', async (t) => {
@@ -129,10 +129,17 @@ t.test('reference counting: destruction at the last free, the handle stale at on
 t.test('ex_data: indexes from 1, new and free callbacks with OpenSSL arguments', async (t) => {
   const calls: unknown[][] = [];
   const argp = { tag: 'argp' };
-  const idx = osc.SSL_SESSION_get_ex_new_index(7, argp,
-    (...args) => { calls.push(['new', ...args]); },
+  const idx = osc.SSL_SESSION_get_ex_new_index(
+    7,
+    argp,
+    (...args) => {
+      calls.push(['new', ...args]);
+    },
     null,
-    (...args) => { calls.push(['free', ...args]); });
+    (...args) => {
+      calls.push(['free', ...args]);
+    },
+  );
   t.ok(idx > LABEL, 'indexes grow');
   const s = osc.SSL_SESSION_new();
   t.equal(calls.length, 1);
@@ -166,7 +173,11 @@ t.test('a free callback may read the dying session but not revive it', async (t)
   const idx = osc.SSL_SESSION_get_ex_new_index(0, null, null, null, (parent, ptr) => {
     if (ptr !== 'watch') return;
     seen = osc.SSL_SESSION_get_time(parent);
-    try { osc.SSL_SESSION_up_ref(parent); } catch (e) { revive = e; }
+    try {
+      osc.SSL_SESSION_up_ref(parent);
+    } catch (e) {
+      revive = e;
+    }
   });
   const s = osc.SSL_SESSION_new();
   osc.SSL_SESSION_set_time(s, 777);

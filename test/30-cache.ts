@@ -1,10 +1,12 @@
-import t from 'tap';
-import * as osc from '..';
 import * as testing from 'openssl-session-cache/testing';
+import t from 'tap';
 import type { SSL_SESSION } from '..';
+import * as osc from '..';
 import { ctxWithLog, drain, label, mk, order } from './helpers';
 
-t.beforeEach(() => { drain(); });
+t.beforeEach(() => {
+  drain();
+});
 
 t.test('add: one reference for the cache, 0 when already cached', async (t) => {
   const ctx = ctxWithLog();
@@ -26,7 +28,8 @@ t.test('the same id with another version is another key', async (t) => {
   t.equal(osc.SSL_CTX_add_session(ctx, a), 1);
   t.equal(osc.SSL_CTX_add_session(ctx, b), 1);
   t.equal(osc.SSL_CTX_sess_number(ctx), 2);
-  osc.SSL_SESSION_free(a); osc.SSL_SESSION_free(b);
+  osc.SSL_SESSION_free(a);
+  osc.SSL_SESSION_free(b);
   osc.SSL_CTX_free(ctx);
 });
 
@@ -44,7 +47,9 @@ t.test('replace-with-same-key quirk: the old entry leaves silently', async (t) =
   osc.SSL_SESSION_up_ref(b);
   osc.SSL_CTX_add_session(ctx, c);
   t.equal(osc.SSL_SESSION_is_resumable(b), 1, 'the replaced session is not marked non-resumable');
-  osc.SSL_SESSION_free(b); osc.SSL_SESSION_free(b); osc.SSL_SESSION_free(c);
+  osc.SSL_SESSION_free(b);
+  osc.SSL_SESSION_free(b);
+  osc.SSL_SESSION_free(c);
   drain();
   osc.SSL_CTX_free(ctx);
 });
@@ -53,7 +58,10 @@ t.test('eviction: cache_full counted, a cache of size N keeps N - 1, tail first'
   const ctx = ctxWithLog();
   osc.SSL_CTX_sess_set_cache_size(ctx, 3);
   const s = ['a', 'b', 'c', 'd'].map((l, i) => mk(l, { time: 1000 + i }));
-  for (const x of s) { osc.SSL_CTX_add_session(ctx, x); osc.SSL_SESSION_free(x); }
+  for (const x of s) {
+    osc.SSL_CTX_add_session(ctx, x);
+    osc.SSL_SESSION_free(x);
+  }
   t.equal(osc.SSL_CTX_sess_number(ctx), 2);
   t.equal(osc.SSL_CTX_sess_cache_full(ctx), 2);
   t.same(drain(), ['remove a', 'destroy a', 'remove b', 'destroy b'], 'callback before destruction, soonest expiry first');
@@ -72,7 +80,9 @@ t.test('eviction: cache_full counted, a cache of size N keeps N - 1, tail first'
   osc.SSL_CTX_add_session(ctx, g);
   t.same(order(ctx), ['g']);
   t.equal(osc.SSL_SESSION_is_resumable(e), 0, 'evicted: non-resumable');
-  osc.SSL_SESSION_free(e); osc.SSL_SESSION_free(f); osc.SSL_SESSION_free(g);
+  osc.SSL_SESSION_free(e);
+  osc.SSL_SESSION_free(f);
+  osc.SSL_SESSION_free(g);
   osc.SSL_CTX_free(ctx);
 });
 
@@ -88,7 +98,8 @@ t.test('an empty-id session at the tail stops eviction (OpenSSL removes by id)',
   t.same(drain(), []);
   osc.SSL_CTX_flush_sessions(ctx, 0);
   t.same(drain(), ['remove empty', 'remove b'], 'a flush still removes it, from the tail');
-  osc.SSL_SESSION_free(empty); osc.SSL_SESSION_free(b);
+  osc.SSL_SESSION_free(empty);
+  osc.SSL_SESSION_free(b);
   osc.SSL_CTX_free(ctx);
 });
 
@@ -141,7 +152,9 @@ t.test('remove: callback even when not cached, non-resumable, null and empty ids
   osc.SSL_SESSION_free(b);
   t.equal(osc.SSL_CTX_remove_session(ctx, b2), 1);
   t.same(drain(), ['remove b2', 'destroy b'], 'callback names the argument; the found entry is freed');
-  osc.SSL_SESSION_free(a); osc.SSL_SESSION_free(b2); osc.SSL_SESSION_free(empty);
+  osc.SSL_SESSION_free(a);
+  osc.SSL_SESSION_free(b2);
+  osc.SSL_SESSION_free(empty);
   osc.SSL_CTX_free(ctx);
 });
 
@@ -156,7 +169,16 @@ t.test('SSL_add_session / SSL_remove_session are synonyms', async (t) => {
 
 t.test('sorted insertion: expiry order, newest first among equal expiries', async (t) => {
   const ctx = ctxWithLog();
-  const spec: [string, number][] = [['a', 100], ['b', 50], ['c', 100], ['d', 75], ['e', 50], ['f', 75], ['g', 200], ['h', 10]];
+  const spec: [string, number][] = [
+    ['a', 100],
+    ['b', 50],
+    ['c', 100],
+    ['d', 75],
+    ['e', 50],
+    ['f', 75],
+    ['g', 200],
+    ['h', 10],
+  ];
   for (const [l, exp] of spec) {
     const s = mk(l, { time: exp - 10, timeout: 10 });
     osc.SSL_CTX_add_session(ctx, s);
@@ -166,8 +188,11 @@ t.test('sorted insertion: expiry order, newest first among equal expiries', asyn
   t.ok(testing.debugCacheConsistent(ctx));
   // Flush from the tail, stopping at the first live session.
   osc.SSL_CTX_flush_sessions(ctx, 75);
-  t.same(drain(), ['remove h', 'remove b', 'remove e', 'destroy h', 'destroy b', 'destroy e'],
-    'callbacks first, then the references, in removal order');
+  t.same(
+    drain(),
+    ['remove h', 'remove b', 'remove e', 'destroy h', 'destroy b', 'destroy e'],
+    'callbacks first, then the references, in removal order',
+  );
   t.same(order(ctx), ['g', 'c', 'a', 'f', 'd'], 'expiry 75 is not expired at 75 (strictly greater)');
   osc.SSL_CTX_flush_sessions(ctx, 76);
   t.same(drain(), ['remove d', 'remove f', 'destroy d', 'destroy f'], 'equal expiries: oldest insertion first');
@@ -184,7 +209,10 @@ t.test('overflow: time + timeout past 2^63 never times out and sorts last', asyn
   const o2 = mk('o2', { time: max - 50n, timeout: 100 });
   const n = mk('n', { time: 1000, timeout: 100 });
   const neg = mk('neg', { time: -5, timeout: 1 });
-  for (const s of [o1, n, o2, neg]) { osc.SSL_CTX_add_session(ctx, s); osc.SSL_SESSION_free(s); }
+  for (const s of [o1, n, o2, neg]) {
+    osc.SSL_CTX_add_session(ctx, s);
+    osc.SSL_SESSION_free(s);
+  }
   // OpenSSL counts every negative time as overflowed too; among overflowed
   // sessions the wrapped sums compare (timeout - (INT64_MAX - time)):
   // o1 -> 90, o2 -> 50, neg -> INT64_MAX - 2.
@@ -237,7 +265,8 @@ t.test('UPDATE_TIME: add sets time to now and re-sorts', async (t) => {
   t.equal(osc.SSL_SESSION_get_time(a), 5001, 're-adding a cached session refreshes it too');
   t.same(order(ctx), ['a', 'b']);
   testing.setTestTime(null);
-  osc.SSL_SESSION_free(a); osc.SSL_SESSION_free(b);
+  osc.SSL_SESSION_free(a);
+  osc.SSL_SESSION_free(b);
   osc.SSL_CTX_free(ctx);
 });
 
@@ -255,7 +284,8 @@ t.test('re-keying a cached session moves it in the table (a documented differenc
   t.ok(testing.debugCacheConsistent(ctx));
   const probe = mk('probe', { id: 'new' });
   t.equal(osc.SSL_CTX_remove_session(ctx, probe), 1, 'found under its new key');
-  osc.SSL_SESSION_free(probe); osc.SSL_SESSION_free(a);
+  osc.SSL_SESSION_free(probe);
+  osc.SSL_SESSION_free(a);
   osc.SSL_CTX_free(ctx);
 });
 
@@ -278,9 +308,12 @@ t.test('a session added to a second context moves there', async (t) => {
 // A model of OpenSSL's list (the linear walk of SSL_SESSION_list_add) run
 // side by side with the cache; after every step the orders must agree and
 // the table must match the list.
-t.test('random operations keep OpenSSL\'s list order (model check)', async (t) => {
+t.test("random operations keep OpenSSL's list order (model check)", async (t) => {
   let seed = 12345;
-  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
   const ctx = osc.SSL_CTX_new(osc.TLS_method());
   osc.SSL_CTX_sess_set_cache_size(ctx, 0);
   type M = { s: SSL_SESSION; exp: number; id: string };
@@ -294,10 +327,19 @@ t.test('random operations keep OpenSSL\'s list order (model check)', async (t) =
   const modelAdd = (m: M) => {
     model = model.filter((x) => x !== m);
     m.exp = expiry(m);
-    if (model.length === 0 || m.exp >= model[0].exp) { model.unshift(m); return; }
-    if (m.exp < model[model.length - 1].exp) { model.push(m); return; }
+    if (model.length === 0 || m.exp >= model[0].exp) {
+      model.unshift(m);
+      return;
+    }
+    if (m.exp < model[model.length - 1].exp) {
+      model.push(m);
+      return;
+    }
     for (let i = 1; i < model.length; i++) {
-      if (m.exp >= model[i].exp) { model.splice(i, 0, m); return; }
+      if (m.exp >= model[i].exp) {
+        model.splice(i, 0, m);
+        return;
+      }
     }
   };
   let mismatches = 0;
@@ -305,14 +347,23 @@ t.test('random operations keep OpenSSL\'s list order (model check)', async (t) =
     const m = pool[rnd(pool.length)];
     const cached = model.includes(m);
     switch (rnd(5)) {
-      case 0: case 1:
-        osc.SSL_CTX_add_session(ctx, m.s); modelAdd(m); break;
+      case 0:
+      case 1:
+        osc.SSL_CTX_add_session(ctx, m.s);
+        modelAdd(m);
+        break;
       case 2:
-        osc.SSL_CTX_remove_session(ctx, m.s); model = model.filter((x) => x !== m); break;
+        osc.SSL_CTX_remove_session(ctx, m.s);
+        model = model.filter((x) => x !== m);
+        break;
       case 3:
-        osc.SSL_SESSION_set_time(m.s, rnd(60)); if (cached) modelAdd(m); break;
+        osc.SSL_SESSION_set_time(m.s, rnd(60));
+        if (cached) modelAdd(m);
+        break;
       case 4:
-        osc.SSL_SESSION_set_timeout(m.s, rnd(25)); if (cached) modelAdd(m); break;
+        osc.SSL_SESSION_set_timeout(m.s, rnd(25));
+        if (cached) modelAdd(m);
+        break;
     }
     if (step % 400 === 399) {
       const t0 = rnd(70);

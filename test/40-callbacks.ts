@@ -1,10 +1,12 @@
-import t from 'tap';
-import * as osc from '..';
 import * as testing from 'openssl-session-cache/testing';
+import t from 'tap';
 import type { SSL_CTX, SSL_SESSION } from '..';
+import * as osc from '..';
 import { ctxWithLog, drain, events, label, mk, order } from './helpers';
 
-t.beforeEach(() => { drain(); });
+t.beforeEach(() => {
+  drain();
+});
 
 function fill(ctx: SSL_CTX, labels: string[]): SSL_SESSION[] {
   return labels.map((l, i) => {
@@ -38,7 +40,9 @@ t.test('the remove callback sees the same handles (identity)', async (t) => {
   const ctx = osc.SSL_CTX_new(osc.TLS_method());
   const a = mk('a');
   let seen: [SSL_CTX, SSL_SESSION] | null = null;
-  osc.SSL_CTX_sess_set_remove_cb(ctx, (c, s) => { seen = [c, s]; });
+  osc.SSL_CTX_sess_set_remove_cb(ctx, (c, s) => {
+    seen = [c, s];
+  });
   osc.SSL_CTX_add_session(ctx, a);
   osc.SSL_CTX_remove_session(ctx, a);
   t.ok(seen);
@@ -52,23 +56,38 @@ t.test('a throwing remove callback: the flush completes, the first exception is 
   const ctx = osc.SSL_CTX_new(osc.TLS_method());
   fill(ctx, ['a', 'b', 'c']);
   let calls = 0;
-  osc.SSL_CTX_sess_set_remove_cb(ctx, (_c, s) => { calls++; throw new Error(`boom ${label(s)}`); });
+  osc.SSL_CTX_sess_set_remove_cb(ctx, (_c, s) => {
+    calls++;
+    throw new Error(`boom ${label(s)}`);
+  });
   t.throws(() => osc.SSL_CTX_flush_sessions(ctx, 0), { message: 'boom a' });
   t.equal(calls, 3, 'every callback ran');
   t.equal(osc.SSL_CTX_sess_number(ctx), 0);
   t.ok(testing.debugCacheConsistent(ctx));
   t.same(drain(), ['destroy a', 'destroy b', 'destroy c']);
-  osc.SSL_CTX_sess_set_remove_cb(ctx, () => { throw null; }); // eslint-disable-line no-throw-literal
+  osc.SSL_CTX_sess_set_remove_cb(ctx, () => {
+    throw null;
+  });
   const s = mk('x');
   osc.SSL_CTX_add_session(ctx, s);
   let caught: unknown = 'nothing';
-  try { osc.SSL_CTX_remove_session(ctx, s); } catch (e) { caught = e; }
+  try {
+    osc.SSL_CTX_remove_session(ctx, s);
+  } catch (e) {
+    caught = e;
+  }
   t.equal(caught, null, 'throw null comes back as null');
   t.equal(osc.SSL_CTX_sess_number(ctx), 0);
-  osc.SSL_CTX_sess_set_remove_cb(ctx, () => { throw undefined; }); // eslint-disable-line no-throw-literal
+  osc.SSL_CTX_sess_set_remove_cb(ctx, () => {
+    throw undefined;
+  });
   osc.SSL_CTX_add_session(ctx, s);
   caught = 'nothing';
-  try { osc.SSL_CTX_free(ctx); } catch (e) { caught = e; }
+  try {
+    osc.SSL_CTX_free(ctx);
+  } catch (e) {
+    caught = e;
+  }
   t.equal(caught, undefined, 'throw undefined during SSL_CTX_free comes back too');
   t.throws(() => osc.SSL_CTX_sess_number(ctx), { code: 'ERR_USE_AFTER_FREE' }, 'and the context was freed');
   osc.SSL_SESSION_free(s);
@@ -78,7 +97,9 @@ t.test('a throwing eviction callback: the add still succeeds', async (t) => {
   const ctx = osc.SSL_CTX_new(osc.TLS_method());
   osc.SSL_CTX_sess_set_cache_size(ctx, 2);
   fill(ctx, ['a']);
-  osc.SSL_CTX_sess_set_remove_cb(ctx, () => { throw new TypeError('evict'); });
+  osc.SSL_CTX_sess_set_remove_cb(ctx, () => {
+    throw new TypeError('evict');
+  });
   const b = mk('b', { time: 5000 });
   t.throws(() => osc.SSL_CTX_add_session(ctx, b), { message: 'evict' });
   t.same(order(ctx), ['b']);
@@ -89,7 +110,9 @@ t.test('a throwing eviction callback: the add still succeeds', async (t) => {
 });
 
 t.test('a throwing ex_data free callback: the session is destroyed anyway', async (t) => {
-  const idx = osc.SSL_SESSION_get_ex_new_index(0, null, null, null, (_p, v) => { if (v === 'bad') throw new Error('free'); });
+  const idx = osc.SSL_SESSION_get_ex_new_index(0, null, null, null, (_p, v) => {
+    if (v === 'bad') throw new Error('free');
+  });
   const s = osc.SSL_SESSION_new();
   osc.SSL_SESSION_set_ex_data(s, idx, 'bad');
   t.throws(() => osc.SSL_SESSION_free(s), { message: 'free' });
@@ -104,11 +127,11 @@ t.test('remove callbacks that re-enter the API on the same context', async (t) =
   osc.SSL_CTX_sess_set_remove_cb(ctx, (c, s) => {
     events.push(`remove ${label(s)}`);
     if (depth++ > 0) return;
-    osc.SSL_CTX_add_session(c, extra);       // add during a flush
-    osc.SSL_CTX_remove_session(c, s);        // remove the one being removed (not cached any more)
-    osc.SSL_CTX_flush_sessions(c, 1102);     // flush inside the flush: takes b
+    osc.SSL_CTX_add_session(c, extra); // add during a flush
+    osc.SSL_CTX_remove_session(c, s); // remove the one being removed (not cached any more)
+    osc.SSL_CTX_flush_sessions(c, 1102); // flush inside the flush: takes b
   });
-  osc.SSL_CTX_flush_sessions(ctx, 1101);     // takes a
+  osc.SSL_CTX_flush_sessions(ctx, 1101); // takes a
   t.same(drain(), ['remove a', 'remove a', 'remove b', 'destroy b', 'destroy a']);
   t.ok(testing.debugCacheConsistent(ctx));
   t.same(order(ctx), ['extra', 'd', 'c']);
@@ -134,7 +157,10 @@ t.test('eviction callbacks that add, remove and flush', async (t) => {
   });
   for (let i = 0; i < 200; i++) {
     osc.SSL_CTX_add_session(ctx, pool[i % pool.length]);
-    if (!testing.debugCacheConsistent(ctx)) { t.fail(`inconsistent at ${i}`); break; }
+    if (!testing.debugCacheConsistent(ctx)) {
+      t.fail(`inconsistent at ${i}`);
+      break;
+    }
   }
   t.ok(osc.SSL_CTX_sess_number(ctx) <= 3);
   osc.SSL_CTX_sess_set_remove_cb(ctx, null);
@@ -161,7 +187,11 @@ t.test('a remove callback adding to a context being freed is refused, nothing le
   const late = mk('late');
   let err: unknown = null;
   osc.SSL_CTX_sess_set_remove_cb(ctx, (c) => {
-    try { osc.SSL_CTX_add_session(c, late); } catch (e) { err = e; }
+    try {
+      osc.SSL_CTX_add_session(c, late);
+    } catch (e) {
+      err = e;
+    }
   });
   osc.SSL_CTX_free(ctx);
   t.match(err, { code: 'ERR_USE_AFTER_FREE' });

@@ -1,8 +1,9 @@
 // What would be undefined behaviour in C throws a clear error, changes
 // nothing, and never crashes the process.
+
+import * as testing from 'openssl-session-cache/testing';
 import t from 'tap';
 import * as osc from '..';
-import * as testing from 'openssl-session-cache/testing';
 import { drain, mk, order } from './helpers';
 
 t.test('handles of the wrong type or no handle at all', async (t) => {
@@ -27,11 +28,18 @@ t.test('freed handles: every entry point refuses them', async (t) => {
   osc.SSL_CTX_free(ctx);
   const live = osc.SSL_CTX_new(osc.TLS_method());
   const calls: Array<() => unknown> = [
-    () => osc.SSL_CTX_add_session(live, s), () => osc.SSL_CTX_remove_session(live, s),
-    () => osc.SSL_SESSION_up_ref(s), () => osc.SSL_SESSION_free(s), () => osc.SSL_SESSION_set1_id(s, Buffer.from('x')),
-    () => osc.SSL_SESSION_set_time(s, 1), () => osc.SSL_SESSION_get_ex_data(s, 0),
-    () => osc.SSL_CTX_up_ref(ctx), () => osc.SSL_CTX_free(ctx), () => osc.SSL_CTX_flush_sessions(ctx, 0),
-    () => osc.SSL_CTX_sess_set_remove_cb(ctx, null), () => osc.SSL_CTX_set_session_cache_mode(ctx, 0),
+    () => osc.SSL_CTX_add_session(live, s),
+    () => osc.SSL_CTX_remove_session(live, s),
+    () => osc.SSL_SESSION_up_ref(s),
+    () => osc.SSL_SESSION_free(s),
+    () => osc.SSL_SESSION_set1_id(s, Buffer.from('x')),
+    () => osc.SSL_SESSION_set_time(s, 1),
+    () => osc.SSL_SESSION_get_ex_data(s, 0),
+    () => osc.SSL_CTX_up_ref(ctx),
+    () => osc.SSL_CTX_free(ctx),
+    () => osc.SSL_CTX_flush_sessions(ctx, 0),
+    () => osc.SSL_CTX_sess_set_remove_cb(ctx, null),
+    () => osc.SSL_CTX_set_session_cache_mode(ctx, 0),
   ];
   for (const c of calls) t.throws(c, { code: 'ERR_USE_AFTER_FREE', message: /used after free/ });
   t.equal(osc.SSL_CTX_sess_number(live), 0);
@@ -61,7 +69,7 @@ t.test('freeing references the cache or the application does not hold', async (t
   osc.SSL_CTX_add_session(ctx, s);
   osc.SSL_SESSION_free(s); // the application's reference
   drain();
-  t.throws(() => osc.SSL_SESSION_free(s), { code: 'ERR_REFCOUNT' }, 'the cache\'s reference is not the caller\'s');
+  t.throws(() => osc.SSL_SESSION_free(s), { code: 'ERR_REFCOUNT' }, "the cache's reference is not the caller's");
   t.same(drain(), [], 'nothing destroyed');
   t.same(order(ctx), ['only-cache']);
   t.ok(testing.debugCacheConsistent(ctx));

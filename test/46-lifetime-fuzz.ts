@@ -6,10 +6,11 @@
 // the call it ran under. At the end, with every reference freed: every object destroyed exactly
 // once and nothing left in the runtime.
 //   LIFETIME_SEED=<n> LIFETIME_RUNS=<n> npx tap test/46-lifetime-fuzz.ts
-import t from 'tap';
+
 import fc from 'fast-check';
-import * as osc from '..';
 import * as testing from 'openssl-session-cache/testing';
+import t from 'tap';
+import * as osc from '..';
 import { type Body, type Op, World } from './lifetime/world';
 
 const seed = Number(process.env.LIFETIME_SEED ?? 20261202);
@@ -18,11 +19,17 @@ t.comment(`lifetime seed ${seed}, ${runs} runs (replay with LIFETIME_SEED=${seed
 
 let world: World | null = null;
 const life = (kind: 'sess' | 'ctx' | 'ssl') => ({
-  born: (parent: unknown) => { world?.born(kind, parent as never); },
-  died: (parent: unknown) => { world?.died(parent as never); },
+  born: (parent: unknown) => {
+    world?.born(kind, parent as never);
+  },
+  died: (parent: unknown) => {
+    world?.died(parent as never);
+  },
 });
 for (const [kind, register] of [
-  ['sess', osc.SSL_SESSION_get_ex_new_index], ['ctx', osc.SSL_CTX_get_ex_new_index], ['ssl', osc.SSL_get_ex_new_index],
+  ['sess', osc.SSL_SESSION_get_ex_new_index],
+  ['ctx', osc.SSL_CTX_get_ex_new_index],
+  ['ssl', osc.SSL_get_ex_new_index],
 ] as const) {
   const l = life(kind);
   (register as (argl: number, argp: unknown, n: unknown, d: unknown, f: unknown) => number)(0, null, l.born, null, l.died);
@@ -37,7 +44,12 @@ const body: fc.Arbitrary<Body> = fc.oneof(
   fc.record({ do: fc.constant('flush' as const), ctx: small, all: fc.boolean() }),
   fc.record({ do: fc.constant('setData' as const), pick: small }),
   fc.constant({ do: 'throw' as const }),
-  fc.record({ do: fc.constant('recall' as const), ctx: small, which: fc.constantFrom('remove' as const, 'new' as const, 'get' as const), off: fc.boolean() }),
+  fc.record({
+    do: fc.constant('recall' as const),
+    ctx: small,
+    which: fc.constantFrom('remove' as const, 'new' as const, 'get' as const),
+    off: fc.boolean(),
+  }),
 );
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ op: 'newSess' as const }) },
@@ -52,7 +64,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('clear' as const), ssl: small }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('switchCtx' as const), ssl: small, ctx: small }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('dup' as const, 'd2i' as const), sess: small }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('callbacks' as const), ctx: small, copy: fc.nat({ max: 2 }), keep: fc.nat({ max: 1 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('callbacks' as const), ctx: small, copy: fc.nat({ max: 2 }), keep: fc.nat({ max: 1 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('size' as const), ctx: small, n: fc.integer({ min: -1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('time' as const), dt: fc.integer({ min: 0, max: 400 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('adapterNew' as const, 'adapterResume' as const), ctx: small, sess: small }) },
@@ -84,10 +99,13 @@ function runOne(ops: Op[], bodies: Body[]): string[] {
 
 t.test(`${runs} hostile sequences: no crash, no double free, nothing owned destroyed, every throw delivered`, async (t) => {
   const started = Date.now();
-  const out = fc.check(fc.property(sequence, ([ops, bodies]) => {
-    const v = runOne(ops, bodies);
-    if (v.length > 0) throw new Error(v.slice(0, 5).join('\n'));
-  }), { seed, numRuns: runs });
+  const out = fc.check(
+    fc.property(sequence, ([ops, bodies]) => {
+      const v = runOne(ops, bodies);
+      if (v.length > 0) throw new Error(v.slice(0, 5).join('\n'));
+    }),
+    { seed, numRuns: runs },
+  );
   if (out.failed) {
     t.fail(`violation after ${out.numRuns} runs (seed ${seed}, path ${out.counterexamplePath})`);
     t.comment(String(out.errorInstance instanceof Error ? out.errorInstance.message : out.errorInstance));

@@ -1,36 +1,43 @@
 // Lifetime safety: each finding of the attacker's review, as a test named after what it proves.
 // References inside callbacks are borrowed; memory follows OpenSSL's lifetime; numbers are C
 // integers; inputs are read once; allocation failures fail the OpenSSL way.
-import t from 'tap';
+
 import { Worker } from 'node:worker_threads';
-import * as osc from '..';
 import * as testing from 'openssl-session-cache/testing';
+import t from 'tap';
 import type { SSL_CTX, SSL_SESSION } from '..';
-import { LABEL, drain, label, mk } from './helpers';
+import * as osc from '..';
+import { drain, LABEL, label, mk } from './helpers';
 
-t.beforeEach(() => { drain(); });
+t.beforeEach(() => {
+  drain();
+});
 
-const MALLOC_FAILURE = (3 << 18) | 256;  // ERR_R_MALLOC_FAILURE with its common/fatal flags
+const MALLOC_FAILURE = (3 << 18) | 256; // ERR_R_MALLOC_FAILURE with its common/fatal flags
 const cipher = osc.SSL_CIPHER_find(null, Buffer.from([0xc0, 0x2f]));
 
 function cached(ctx: SSL_CTX, labels: string[]): SSL_SESSION[] {
   return labels.map((l, i) => {
     const s = mk(l, { time: 1000 + i });
     osc.SSL_CTX_add_session(ctx, s);
-    osc.SSL_SESSION_free(s);  // only the cache holds it
+    osc.SSL_SESSION_free(s); // only the cache holds it
     return s;
   });
 }
 
-t.test('a remove callback cannot free the cache\'s reference, on any path', async (t) => {
+t.test("a remove callback cannot free the cache's reference, on any path", async (t) => {
   for (const path of ['remove', 'flush', 'eviction', 'SSL_CTX_free']) {
     drain();
     const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
-    const mine = mk('mine');  // the application holds this one throughout
+    const mine = mk('mine'); // the application holds this one throughout
     const [victim] = cached(ctx, ['victim']);
     const refused: string[] = [];
     osc.SSL_CTX_sess_set_remove_cb(ctx, (_c, s) => {
-      try { osc.SSL_SESSION_free(s); } catch (e) { refused.push((e as { code: string }).code); }
+      try {
+        osc.SSL_SESSION_free(s);
+      } catch (e) {
+        refused.push((e as { code: string }).code);
+      }
     });
     if (path === 'remove') osc.SSL_CTX_remove_session(ctx, victim);
     if (path === 'flush') osc.SSL_CTX_flush_sessions(ctx, 0);
@@ -42,7 +49,11 @@ t.test('a remove callback cannot free the cache\'s reference, on any path', asyn
     }
     if (path === 'SSL_CTX_free') osc.SSL_CTX_free(ctx);
     t.same(refused, ['ERR_REFCOUNT'], `${path}: the free was refused`);
-    t.same(drain().filter((e) => e === 'destroy victim'), ['destroy victim'], `${path}: destroyed exactly once, after its callback`);
+    t.same(
+      drain().filter((e) => e === 'destroy victim'),
+      ['destroy victim'],
+      `${path}: destroyed exactly once, after its callback`,
+    );
     t.throws(() => osc.SSL_SESSION_get_time(victim), { code: 'ERR_USE_AFTER_FREE' });
     t.equal(label(mine), 'mine', `${path}: what the application holds is untouched`);
     osc.SSL_SESSION_free(mine);
@@ -54,10 +65,12 @@ t.test('a remove callback cannot free the cache\'s reference, on any path', asyn
 t.test('a remove callback freeing a reference the application does hold is fine', async (t) => {
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   const s = mk('held');
-  osc.SSL_CTX_add_session(ctx, s);  // the cache's reference and the application's
-  osc.SSL_CTX_sess_set_remove_cb(ctx, (_c, x) => { osc.SSL_SESSION_free(x); });
+  osc.SSL_CTX_add_session(ctx, s); // the cache's reference and the application's
+  osc.SSL_CTX_sess_set_remove_cb(ctx, (_c, x) => {
+    osc.SSL_SESSION_free(x);
+  });
   osc.SSL_CTX_remove_session(ctx, s);
-  t.same(drain(), ['destroy held'], 'the application\'s free and the cache\'s drop: one destruction');
+  t.same(drain(), ['destroy held'], "the application's free and the cache's drop: one destruction");
   osc.SSL_CTX_free(ctx);
 });
 
@@ -65,10 +78,14 @@ t.test('an SSL_free in a remove callback cannot destroy a session the applicatio
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   const ssl = osc.SSL_new(ctx);
   const kept = mk('kept');
-  osc.SSL_set_session(ssl, kept);  // the connection's reference and the application's
+  osc.SSL_set_session(ssl, kept); // the connection's reference and the application's
   const [victim] = cached(ctx, ['victim']);
   osc.SSL_CTX_sess_set_remove_cb(ctx, () => {
-    try { osc.SSL_SESSION_free(victim); } catch { /* refused: the cache's */ }
+    try {
+      osc.SSL_SESSION_free(victim);
+    } catch {
+      /* refused: the cache's */
+    }
     osc.SSL_free(ssl);
   });
   osc.SSL_CTX_remove_session(ctx, victim);
@@ -81,9 +98,19 @@ t.test('an SSL_free in a remove callback cannot destroy a session the applicatio
 
 t.test('an ex_data new callback cannot free the session a server handshake is creating', async (t) => {
   const errors: string[] = [];
-  const idx = osc.SSL_SESSION_get_ex_new_index(0, null, (parent) => {
-    try { osc.SSL_SESSION_free(parent as SSL_SESSION); } catch (e) { errors.push((e as { code: string }).code); }
-  }, null, null);
+  const idx = osc.SSL_SESSION_get_ex_new_index(
+    0,
+    null,
+    (parent) => {
+      try {
+        osc.SSL_SESSION_free(parent as SSL_SESSION);
+      } catch (e) {
+        errors.push((e as { code: string }).code);
+      }
+    },
+    null,
+    null,
+  );
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   const ssl = osc.SSL_new(ctx);
   const r = osc.simulateServerHandshake(ssl, {});
@@ -100,11 +127,16 @@ t.test('an ex_data new callback cannot free the session a server handshake is cr
   errors.length = 0;
 });
 
-t.test('a new-session callback\'s reference is borrowed while it runs', async (t) => {
+t.test("a new-session callback's reference is borrowed while it runs", async (t) => {
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   const seen: string[] = [];
   osc.SSL_CTX_sess_set_new_cb(ctx, (_ssl, s) => {
-    try { osc.SSL_SESSION_free(s); seen.push('freed'); } catch (e) { seen.push((e as { code: string }).code); }
+    try {
+      osc.SSL_SESSION_free(s);
+      seen.push('freed');
+    } catch (e) {
+      seen.push((e as { code: string }).code);
+    }
     return 0;
   });
   const ssl = osc.SSL_new(ctx);
@@ -135,7 +167,7 @@ t.test('an exception from a callback during tls_construct_server_hello reaches i
   osc.SSL_SESSION_set_ex_data(empty, idx, 'thrower');
   osc.SSL_CTX_add_session(ctx, empty);
   osc.SSL_SESSION_free(empty);
-  osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_OFF);  // the hello sends an empty id
+  osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_OFF); // the hello sends an empty id
   t.throws(() => osc.tls_construct_server_hello(ssl), { message: 'from the free callback' });
   t.equal(osc.SSL_SESSION_get_id(s).length, 0, 'the step completed');
   t.ok(testing.debugCacheConsistent(ctx));
@@ -196,7 +228,10 @@ t.test('callback out-parameters are C integers too: a bad copy counts as NULL, w
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_NO_INTERNAL);
   const s = mk('ext');
-  osc.SSL_CTX_sess_set_get_cb(ctx, (_ssl, _id, _len, copy) => { copy.value = NaN; return s; });
+  osc.SSL_CTX_sess_set_get_cb(ctx, (_ssl, _id, _len, copy) => {
+    copy.value = NaN;
+    return s;
+  });
   const ssl = osc.SSL_new(ctx);
   t.throws(() => osc.simulateServerHandshake(ssl, { sessionId: Buffer.from('ext') }), RangeError);
   t.equal(osc.SSL_CTX_sess_cb_hits(ctx), 0, 'not taken');
@@ -206,18 +241,23 @@ t.test('callback out-parameters are C integers too: a bad copy counts as NULL, w
   osc.SSL_CTX_free(ctx);
 });
 
-t.test('i2d: a getter on pp.value cannot make it return bytes that are not the session\'s DER', async (t) => {
+t.test("i2d: a getter on pp.value cannot make it return bytes that are not the session's DER", async (t) => {
   const s = mk('abc');
   osc.SSL_SESSION_set_cipher(s, cipher!);
   const buf = new Uint8Array(256);
   const pp = {
-    get value(): Uint8Array { osc.SSL_SESSION_set1_id(s, Buffer.from('a much longer id than before')); return buf; },
-    set value(_v: Uint8Array) { /* the advanced pointer is dropped */ },
+    get value(): Uint8Array {
+      osc.SSL_SESSION_set1_id(s, Buffer.from('a much longer id than before'));
+      return buf;
+    },
+    set value(_v: Uint8Array) {
+      /* the advanced pointer is dropped */
+    },
   };
   const n = osc.i2d_SSL_SESSION(s, pp as never);
   const now = osc.sessionToDer(s)!;
   t.equal(n, now.length, 'the length is the encoding written');
-  t.same(Buffer.from(buf.subarray(0, n)), Buffer.from(now), 'the bytes are the session\'s DER');
+  t.same(Buffer.from(buf.subarray(0, n)), Buffer.from(now), "the bytes are the session's DER");
   osc.SSL_SESSION_free(s);
 });
 
@@ -226,7 +266,15 @@ t.test('d2i: a getter on a.value runs before the handles are checked', async (t)
   osc.SSL_SESSION_set_cipher(s, cipher!);
   const der = osc.sessionToDer(s)!;
   const target = mk('target');
-  const a = { get value(): SSL_SESSION { osc.SSL_SESSION_free(target); return target; }, set value(_v: SSL_SESSION) { /* */ } };
+  const a = {
+    get value(): SSL_SESSION {
+      osc.SSL_SESSION_free(target);
+      return target;
+    },
+    set value(_v: SSL_SESSION) {
+      /* */
+    },
+  };
   t.throws(() => osc.d2i_SSL_SESSION(a as never, { value: der }), { code: 'ERR_USE_AFTER_FREE' });
   osc.SSL_SESSION_free(s);
 });
@@ -241,12 +289,15 @@ t.test('d2i from a SharedArrayBuffer another thread keeps changing: no read past
   const bytes = new Uint8Array(sab);
   bytes.set(der);
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  const w = new Worker(`
+  const w = new Worker(
+    `
     const { workerData } = require('node:worker_threads');
     const b = new Uint8Array(workerData.sab); const stop = new Int32Array(workerData.stop);
     let i = 0;
     while (Atomics.load(stop, 0) === 0) { b[i % b.length] ^= 0x80; i += 7; }
-  `, { eval: true, workerData: { sab, stop: stop.buffer } });
+  `,
+    { eval: true, workerData: { sab, stop: stop.buffer } },
+  );
   let decoded = 0;
   let inconsistent = 0;
   for (let i = 0; i < 20000; i++) {
@@ -276,8 +327,17 @@ t.test('memory follows OpenSSL, not the GC: destroyed at the last reference, the
     osc.SSL_SESSION_free(s);
   }
   t.equal(testing.debugRuntimeStats().objects, before, 'no memory held for 1000 reachable, freed handles');
-  t.ok(handles.every((h) => { try { osc.SSL_SESSION_get_time(h); return false; } catch (e) { return (e as { code: string }).code === 'ERR_USE_AFTER_FREE'; } }),
-    'each is stale, even though its slot was reused');
+  t.ok(
+    handles.every((h) => {
+      try {
+        osc.SSL_SESSION_get_time(h);
+        return false;
+      } catch (e) {
+        return (e as { code: string }).code === 'ERR_USE_AFTER_FREE';
+      }
+    }),
+    'each is stale, even though its slot was reused',
+  );
   const a = osc.SSL_SESSION_new();
   const ctx = osc.SSL_CTX_new(osc.TLS_method());
   osc.SSL_CTX_add_session(ctx, a);
@@ -324,9 +384,17 @@ t.test('allocation failures anywhere: OpenSSL-style failures, no crash, nothing 
   for (let n = 1; n <= attempts; n++) {
     osc.ERR_clear_error();
     testing.setTestAllocationFailure(n);
-    try { scenario(); } finally { testing.setTestAllocationFailure(0); }
-    let e: number;
-    while ((e = osc.ERR_get_error()) !== 0) if (osc.ERR_GET_REASON(e) === MALLOC_FAILURE) { reported++; break; }
+    try {
+      scenario();
+    } finally {
+      testing.setTestAllocationFailure(0);
+    }
+    for (let e = osc.ERR_get_error(); e !== 0; e = osc.ERR_get_error()) {
+      if (osc.ERR_GET_REASON(e) === MALLOC_FAILURE) {
+        reported++;
+        break;
+      }
+    }
     t.equal(testing.debugRuntimeStats().objects, base, `allocation ${n} failed: nothing left behind`);
   }
   t.ok(reported >= attempts / 2, `ERR_R_MALLOC_FAILURE queued in ${reported} of ${attempts} runs`);
@@ -339,13 +407,19 @@ t.test('no callout ever happened outside an entry point', async (t) => {
 t.test('an ex_data new callback that caches the session a handshake is making leaves the cache consistent', async (t) => {
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   let adding = true;
-  osc.SSL_SESSION_get_ex_new_index(0, null, (parent) => {
-    if (adding) osc.SSL_CTX_add_session(ctx, parent as SSL_SESSION);  // still empty: timeout 304, no id
-  }, null, null);
+  osc.SSL_SESSION_get_ex_new_index(
+    0,
+    null,
+    (parent) => {
+      if (adding) osc.SSL_CTX_add_session(ctx, parent as SSL_SESSION); // still empty: timeout 304, no id
+    },
+    null,
+    null,
+  );
   const ssl = osc.SSL_new(ctx);
   t.equal(osc.simulateServerHandshake(ssl, {}).error, undefined);
   adding = false;
-  t.ok(testing.debugCacheConsistent(ctx), 'the handshake\'s timeout stamp re-sorted the cached session');
+  t.ok(testing.debugCacheConsistent(ctx), "the handshake's timeout stamp re-sorted the cached session");
   const s = osc.SSL_get_session(ssl)!;
   t.equal(osc.SSL_SESSION_get_timeout(s), 7200);
   osc.SSL_free(ssl);

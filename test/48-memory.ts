@@ -1,14 +1,19 @@
 // Native memory follows OpenSSL's lifetime: a program that frees what it creates runs in
 // bounded memory even in a synchronous loop that never yields to the event loop (where no
 // GC finalizer could run). In a child process, so the RSS readings are its own.
-import t from 'tap';
+
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import t from 'tap';
 
 const CYCLES = Number(process.env.OSC_MEMORY_CYCLES ?? 3_000_000);
 
 t.test(`${CYCLES.toLocaleString('en')} add/remove/flush cycles in one synchronous loop: bounded RSS, given back`, async (t) => {
-  const r = spawnSync(process.execPath, ['-e', `
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `
     const osc = require('.');
     const testing = require('openssl-session-cache/testing');
     const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
@@ -38,7 +43,10 @@ t.test(`${CYCLES.toLocaleString('en')} add/remove/flush cycles in one synchronou
     osc.SSL_CTX_free(ctx);
     const after = testing.debugRuntimeStats();
     console.log(JSON.stringify({ start, peak, end: mb(), cachedObjects, objects: after.objects, chunks: after.poolChunks }));
-  `], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 300_000 });
+  `,
+    ],
+    { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 300_000 },
+  );
   t.equal(r.status, 0, r.stderr);
   const v = JSON.parse(r.stdout.trim());
   t.ok(v.cachedObjects <= 4096, `at most a full cache lives (${v.cachedObjects})`);

@@ -2,23 +2,38 @@
 // new-session caching, auto-clear, SSL_free/SSL_clear removal, id generation
 // and the client-side counters. Expected values were checked against OpenSSL
 // 3.0.19 driving real TLS 1.2 handshakes over memory BIOs where noted.
-import t from 'tap';
-import * as osc from '..';
+
 import * as testing from 'openssl-session-cache/testing';
+import t from 'tap';
 import type { SSL, SSL_CTX, SSL_SESSION } from '..';
-import { drain, events, label, LABEL, mk } from './helpers';
+import * as osc from '..';
+import { drain, events, LABEL, label, mk } from './helpers';
 
 const T0 = 1_000_000;
-t.beforeEach(() => { drain(); testing.setTestTime(T0); osc.ERR_clear_error(); testing.setTestRandom(null); });
-t.teardown(() => { testing.setTestTime(null); testing.setTestRandom(null); });
+t.beforeEach(() => {
+  drain();
+  testing.setTestTime(T0);
+  osc.ERR_clear_error();
+  testing.setTestRandom(null);
+});
+t.teardown(() => {
+  testing.setTestTime(null);
+  testing.setTestRandom(null);
+});
 
 const reason = (e: number | undefined): number => osc.ERR_GET_REASON(e ?? 0);
 
 function stats(ctx: SSL_CTX) {
   return {
-    number: osc.SSL_CTX_sess_number(ctx), accept: osc.SSL_CTX_sess_accept(ctx), acceptGood: osc.SSL_CTX_sess_accept_good(ctx),
-    connect: osc.SSL_CTX_sess_connect(ctx), connectGood: osc.SSL_CTX_sess_connect_good(ctx), hits: osc.SSL_CTX_sess_hits(ctx),
-    cbHits: osc.SSL_CTX_sess_cb_hits(ctx), misses: osc.SSL_CTX_sess_misses(ctx), timeouts: osc.SSL_CTX_sess_timeouts(ctx),
+    number: osc.SSL_CTX_sess_number(ctx),
+    accept: osc.SSL_CTX_sess_accept(ctx),
+    acceptGood: osc.SSL_CTX_sess_accept_good(ctx),
+    connect: osc.SSL_CTX_sess_connect(ctx),
+    connectGood: osc.SSL_CTX_sess_connect_good(ctx),
+    hits: osc.SSL_CTX_sess_hits(ctx),
+    cbHits: osc.SSL_CTX_sess_cb_hits(ctx),
+    misses: osc.SSL_CTX_sess_misses(ctx),
+    timeouts: osc.SSL_CTX_sess_timeouts(ctx),
     cacheFull: osc.SSL_CTX_sess_cache_full(ctx),
   };
 }
@@ -26,8 +41,13 @@ function stats(ctx: SSL_CTX) {
 /** A server context whose remove and new callbacks log (new returns `keep`). */
 function serverCtx(keep = 0): SSL_CTX {
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
-  osc.SSL_CTX_sess_set_remove_cb(ctx, (_c, s) => { events.push(`remove ${label(s)}`); });
-  osc.SSL_CTX_sess_set_new_cb(ctx, (_ssl, s) => { events.push(`new ${name(s)}`); return keep; });
+  osc.SSL_CTX_sess_set_remove_cb(ctx, (_c, s) => {
+    events.push(`remove ${label(s)}`);
+  });
+  osc.SSL_CTX_sess_set_new_cb(ctx, (_ssl, s) => {
+    events.push(`new ${name(s)}`);
+    return keep;
+  });
   return ctx;
 }
 
@@ -74,7 +94,9 @@ t.test('SSL objects: role, version, references, contexts (checked against OpenSS
   const gen = osc.SSL_CTX_new(osc.TLS_method());
   const cli = osc.SSL_CTX_new(osc.TLS_client_method());
   const srv = osc.SSL_CTX_new(osc.TLS_server_method());
-  const a = osc.SSL_new(gen), b = osc.SSL_new(cli), c = osc.SSL_new(srv);
+  const a = osc.SSL_new(gen),
+    b = osc.SSL_new(cli),
+    c = osc.SSL_new(srv);
   t.same([osc.SSL_is_server(a), osc.SSL_is_server(b), osc.SSL_is_server(c)], [1, 0, 1], 'the generic method can accept');
   t.equal(osc.SSL_version(a), osc.TLS1_3_VERSION);
   osc.SSL_set_connect_state(c);
@@ -98,7 +120,8 @@ t.test('SSL objects: role, version, references, contexts (checked against OpenSS
   t.throws(() => osc.SSL_CTX_sess_number(cli), /used after free/, 'gone with its last SSL');
   osc.SSL_free(c);
   osc.SSL_free(null);
-  osc.SSL_CTX_free(gen); osc.SSL_CTX_free(srv);
+  osc.SSL_CTX_free(gen);
+  osc.SSL_CTX_free(srv);
 });
 
 t.test('SSL_set_session / get0 / get1 reference counting', async (t) => {
@@ -194,7 +217,7 @@ t.test('NO_INTERNAL_LOOKUP skips the table and counts no miss', async (t) => {
   osc.SSL_CTX_free(ctx);
 });
 
-t.test('get callback: copy 1 takes a reference, copy 0 takes over the callback\'s', async (t) => {
+t.test("get callback: copy 1 takes a reference, copy 0 takes over the callback's", async (t) => {
   for (const copy of [1, 0]) {
     const ctx = serverCtx();
     osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_NO_INTERNAL_STORE);
@@ -235,7 +258,7 @@ t.test('get callback: a non-resumable session is ignored; with copy 0 one refere
     t.equal(r.resumed, false);
     t.not(r.session, ext);
     t.same(stats(ctx), { ...stats(ctx), cbHits: 0, hits: 0, misses: 1, number: 1 });
-    t.equal(refsLeft(ext), 1, 'back to the application\'s one reference');
+    t.equal(refsLeft(ext), 1, "back to the application's one reference");
     osc.SSL_CTX_free(ctx);
   }
 });
@@ -261,20 +284,30 @@ t.test('the get callback is consulted with the cache OFF, and a throwing one cou
   const ctx = serverCtx();
   osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_OFF);
   let calls = 0;
-  osc.SSL_CTX_sess_set_get_cb(ctx, () => { calls++; throw new Error('boom'); });
+  osc.SSL_CTX_sess_set_get_cb(ctx, () => {
+    calls++;
+    throw new Error('boom');
+  });
   const ssl = osc.SSL_new(ctx);
   t.throws(() => osc.simulateServerHandshake(ssl, { sessionId: Buffer.from('zz') }), /boom/);
   t.equal(calls, 1);
   t.equal(osc.SSL_session_reused(ssl), 0);
   t.not(osc.SSL_get_session(ssl), null, 'the handshake completed with a new session');
   t.same(stats(ctx), { ...stats(ctx), accept: 1, acceptGood: 1, misses: 1, number: 0 });
-  osc.SSL_CTX_sess_set_get_cb(ctx, () => { throw null; }); // eslint-disable-line no-throw-literal
+  osc.SSL_CTX_sess_set_get_cb(ctx, () => {
+    throw null;
+  });
   const ssl2 = osc.SSL_new(ctx);
   let caught: unknown = 'nothing';
-  try { osc.simulateServerHandshake(ssl2, { sessionId: Buffer.from('zz') }); } catch (e) { caught = e; }
+  try {
+    osc.simulateServerHandshake(ssl2, { sessionId: Buffer.from('zz') });
+  } catch (e) {
+    caught = e;
+  }
   t.equal(caught, null, 'throw null travels as null');
   t.equal(osc.SSL_CTX_sess_accept_good(ctx), 2);
-  osc.SSL_free(ssl); osc.SSL_free(ssl2);
+  osc.SSL_free(ssl);
+  osc.SSL_free(ssl2);
   osc.SSL_CTX_free(ctx);
 });
 
@@ -298,8 +331,10 @@ t.test('version and id-context mismatches are misses without a miss count', asyn
   t.equal(r2.resumed, false, 'another id context');
   t.same(stats(ctx2), { ...stats(ctx2), hits: 0, misses: 0, number: 2 });
   t.same(Buffer.from(osc.SSL_SESSION_get0_id_context(r2.session!)), Buffer.from('B'));
-  osc.SSL_shutdown(ssl); osc.SSL_free(ssl);
-  osc.SSL_CTX_free(ctx); osc.SSL_CTX_free(ctx2);
+  osc.SSL_shutdown(ssl);
+  osc.SSL_free(ssl);
+  osc.SSL_CTX_free(ctx);
+  osc.SSL_CTX_free(ctx2);
 });
 
 t.test('SSL_VERIFY_PEER with an empty id context fails the handshake (and such sessions are not cached)', async (t) => {
@@ -377,12 +412,15 @@ t.test('new sessions: stored unless NO_INTERNAL_STORE; the new callback keeps it
 
 t.test('a throwing new callback counts as returning 0', async (t) => {
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
-  osc.SSL_CTX_sess_set_new_cb(ctx, () => { throw new Error('nope'); });
+  osc.SSL_CTX_sess_set_new_cb(ctx, () => {
+    throw new Error('nope');
+  });
   const ssl = osc.SSL_new(ctx);
   t.throws(() => osc.simulateServerHandshake(ssl), /nope/);
   const s = osc.SSL_get_session(ssl)!;
   osc.SSL_SESSION_set_ex_data(s, LABEL, 'thrown');
-  osc.SSL_shutdown(ssl); osc.SSL_free(ssl);
+  osc.SSL_shutdown(ssl);
+  osc.SSL_free(ssl);
   osc.SSL_CTX_flush_sessions(ctx, 0);
   t.same(drain(), ['destroy thrown'], 'only the cache and the SSL held it');
   osc.SSL_CTX_free(ctx);
@@ -397,7 +435,10 @@ t.test('no store for resumed handshakes, empty ids, non-resumable sessions', asy
   const empty = serve(ctx, { ticketExpected: true });
   t.equal(empty.id!.length, 0);
   t.equal(osc.SSL_CTX_sess_number(ctx), 1, 'empty id: not stored');
-  t.same(drain().filter((e) => e.startsWith('new')), []);
+  t.same(
+    drain().filter((e) => e.startsWith('new')),
+    [],
+  );
   osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_CLIENT);
   const off = serve(ctx, {}, false);
   t.equal(off.id!.length, 0, 'mode without SERVER: the new session goes out with an empty id (OpenSSL 3.0)');
@@ -415,7 +456,8 @@ t.test('no store for resumed handshakes, empty ids, non-resumable sessions', asy
   t.equal(osc.tls_finish_handshake(ssl), 1);
   t.equal(osc.SSL_CTX_sess_number(ctx), 1, 'non-resumable: not stored');
   t.same(drain(), ['remove nr'], 'and no new callback (OpenSSL 3.0 behaves the same)');
-  osc.SSL_shutdown(ssl); osc.SSL_free(ssl);
+  osc.SSL_shutdown(ssl);
+  osc.SSL_free(ssl);
   osc.SSL_CTX_free(ctx);
 });
 
@@ -430,7 +472,9 @@ t.test('auto-clear at the 256th good handshake (checked against OpenSSL 3.0), no
     const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
     osc.SSL_CTX_set_session_cache_mode(ctx, mode);
     let removed = 0;
-    osc.SSL_CTX_sess_set_remove_cb(ctx, () => { removed++; });
+    osc.SSL_CTX_sess_set_remove_cb(ctx, () => {
+      removed++;
+    });
     for (let i = 0; i < 5; i++) cached(ctx, `old${i}`, { time: T0 - 1000, timeout: 1 });
     const stored = mode & osc.SSL_SESS_CACHE_SERVER ? 1 : 0;
     for (let i = 1; i <= 255; i++) serve(ctx);
@@ -476,7 +520,7 @@ t.test('SSL_free / SSL_clear of a finished, not shut down connection remove its 
   t.equal(refsLeft(s), 1, 'neither the cache nor the SSL holds it');
   t.equal(osc.SSL_CTX_sess_number(ctx), 1);
   t.equal(osc.SSL_is_server(ssl), 1, 'the role stays');
-  t.equal(osc.SSL_version(ssl), osc.TLS1_3_VERSION, 'the version goes back to the method\'s');
+  t.equal(osc.SSL_version(ssl), osc.TLS1_3_VERSION, "the version goes back to the method's");
   const r2 = serveOn(ssl);
   osc.SSL_shutdown(ssl);
   t.equal(osc.SSL_clear(ssl), 1);
@@ -495,7 +539,8 @@ t.test('SSL_free / SSL_clear of a finished, not shut down connection remove its 
 
 t.test('session id generation: retries on clashes, bad lengths, failures, conflicts', async (t) => {
   const ctx = serverCtx();
-  const A = Buffer.alloc(32, 0xaa), B = Buffer.alloc(32, 0xbb);
+  const A = Buffer.alloc(32, 0xaa),
+    B = Buffer.alloc(32, 0xbb);
   const sa = mk('A', { time: T0 });
   osc.SSL_SESSION_set1_id(sa, A);
   osc.SSL_CTX_add_session(ctx, sa);
@@ -516,7 +561,8 @@ t.test('session id generation: retries on clashes, bad lengths, failures, confli
   osc.simulateServerHandshake(probe);
   t.equal(osc.SSL_has_matching_session_id(probe, A), 1);
   t.equal(osc.SSL_has_matching_session_id(probe, Buffer.alloc(33, 0xaa), 33), 0, 'past 32 bytes: 0');
-  osc.SSL_shutdown(probe); osc.SSL_free(probe);
+  osc.SSL_shutdown(probe);
+  osc.SSL_free(probe);
 
   const calls: number[] = [];
   const gen = (result: number, len: number | null, fill?: Buffer) => (_ssl: SSL, id: Uint8Array, idLen: osc.Out<number>) => {
@@ -548,15 +594,23 @@ t.test('session id generation: retries on clashes, bad lengths, failures, confli
   const ssl = osc.SSL_new(ctx); // copies the context's generator
   osc.SSL_CTX_set_generate_session_id(ctx, gen(0, null));
   t.same(serveOn(ssl).id, Buffer.alloc(6, 6), 'SSL_new copied the generator');
-  osc.SSL_shutdown(ssl); osc.SSL_free(ssl);
+  osc.SSL_shutdown(ssl);
+  osc.SSL_free(ssl);
   const ssl2 = osc.SSL_new(ctx);
   osc.SSL_set_generate_session_id(ssl2, gen(1, 3, Buffer.alloc(32, 3)));
-  t.same(serveOn(ssl2).id, Buffer.alloc(3, 3), 'the connection\'s generator comes first');
-  osc.SSL_shutdown(ssl2); osc.SSL_free(ssl2);
-  osc.SSL_CTX_set_generate_session_id(ctx, () => { throw null; }); // eslint-disable-line no-throw-literal
+  t.same(serveOn(ssl2).id, Buffer.alloc(3, 3), "the connection's generator comes first");
+  osc.SSL_shutdown(ssl2);
+  osc.SSL_free(ssl2);
+  osc.SSL_CTX_set_generate_session_id(ctx, () => {
+    throw null;
+  });
   const ssl3 = osc.SSL_new(ctx);
   let caught: unknown = 'nothing';
-  try { osc.simulateServerHandshake(ssl3); } catch (e) { caught = e; }
+  try {
+    osc.simulateServerHandshake(ssl3);
+  } catch (e) {
+    caught = e;
+  }
   t.equal(caught, null);
   t.equal(osc.ERR_GET_REASON(osc.ERR_get_error()), osc.SSL_R_SSL_SESSION_ID_CALLBACK_FAILED, 'a throwing generator failed');
   osc.SSL_free(ssl3);
@@ -567,16 +621,20 @@ t.test('client side: connect, connect_good, hits, misses, client cache and auto-
   const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
   osc.SSL_CTX_set_session_cache_mode(cctx, osc.SSL_SESS_CACHE_CLIENT);
   const news: SSL_SESSION[] = [];
-  osc.SSL_CTX_sess_set_new_cb(cctx, (_ssl, s) => { news.push(s); return 0; });
+  osc.SSL_CTX_sess_set_new_cb(cctx, (_ssl, s) => {
+    news.push(s);
+    return 0;
+  });
   const c1 = osc.SSL_new(cctx);
   const r1 = osc.simulateClientHandshake(c1, { serverSessionId: Buffer.alloc(32, 1) });
   t.equal(r1.resumed, false);
-  t.same(Buffer.from(osc.SSL_SESSION_get_id(r1.session!)), Buffer.alloc(32, 1), 'the server\'s id');
+  t.same(Buffer.from(osc.SSL_SESSION_get_id(r1.session!)), Buffer.alloc(32, 1), "the server's id");
   t.equal(osc.SSL_version(c1), osc.TLS1_2_VERSION);
   t.same(stats(cctx), { ...stats(cctx), connect: 1, connectGood: 1, hits: 0, misses: 0, number: 1 });
   t.equal(news.length, 1);
   const saved = osc.SSL_get1_session(c1)!;
-  osc.SSL_shutdown(c1); osc.SSL_free(c1);
+  osc.SSL_shutdown(c1);
+  osc.SSL_free(c1);
 
   const c2 = osc.SSL_new(cctx);
   osc.SSL_set_session(c2, saved);
@@ -585,7 +643,8 @@ t.test('client side: connect, connect_good, hits, misses, client cache and auto-
   t.equal(osc.SSL_session_reused(c2), 1);
   t.same(stats(cctx), { ...stats(cctx), connect: 2, connectGood: 2, hits: 1, misses: 0, number: 1 });
   t.equal(news.length, 1, 'a resumed session is not new');
-  osc.SSL_shutdown(c2); osc.SSL_free(c2);
+  osc.SSL_shutdown(c2);
+  osc.SSL_free(c2);
 
   const c3 = osc.SSL_new(cctx);
   osc.SSL_set_session(c3, saved);
@@ -593,7 +652,8 @@ t.test('client side: connect, connect_good, hits, misses, client cache and auto-
   t.equal(r3.resumed, false);
   t.not(r3.session, saved);
   t.same(stats(cctx), { ...stats(cctx), connect: 3, connectGood: 3, hits: 1, misses: 1, number: 2 });
-  osc.SSL_shutdown(c3); osc.SSL_free(c3);
+  osc.SSL_shutdown(c3);
+  osc.SSL_free(c3);
 
   const c4 = osc.SSL_new(cctx);
   osc.SSL_set_session(c4, saved);
@@ -613,12 +673,15 @@ t.test('client side: connect, connect_good, hits, misses, client cache and auto-
   const ctx = osc.SSL_CTX_new(osc.TLS_method());
   osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_CLIENT);
   let removed = 0;
-  osc.SSL_CTX_sess_set_remove_cb(ctx, () => { removed++; });
+  osc.SSL_CTX_sess_set_remove_cb(ctx, () => {
+    removed++;
+  });
   for (let i = 0; i < 3; i++) cached(ctx, `old${i}`, { time: T0 - 1000, timeout: 1 });
   for (let i = 1; i <= 256; i++) {
     const c = osc.SSL_new(ctx);
     osc.simulateClientHandshake(c);
-    osc.SSL_shutdown(c); osc.SSL_free(c);
+    osc.SSL_shutdown(c);
+    osc.SSL_free(c);
     if (i === 255) t.equal(removed, 0);
   }
   t.equal(removed, 3, 'flushed at the 256th');
@@ -633,9 +696,20 @@ t.test('protocol version bounds: stored as ssl_set_version_bound does, copied at
   t.equal(osc.SSL_CTX_get_max_proto_version(ctx), 0);
   // [version, result, bound afterwards (the bound was TLS1_2_VERSION before)]
   const table: [number, number, number][] = [
-    [0, 1, 0], [0x0300, 1, 0x0300], [osc.TLS1_VERSION, 1, osc.TLS1_VERSION], [osc.TLS1_3_VERSION, 1, osc.TLS1_3_VERSION],
-    [0x0305, 0, 0x0303], [0x0100, 1, 0x0303], [0xfeff, 1, 0x0303], [0xfefd, 1, 0x0303], [0xfefc, 0, 0x0303],
-    [0xff00, 1, 0x0303], [0xff01, 0, 0x0303], [0x02ff, 0, 0x0303], [-1, 0, 0x0303], [0x10000, 0, 0x0303],
+    [0, 1, 0],
+    [0x0300, 1, 0x0300],
+    [osc.TLS1_VERSION, 1, osc.TLS1_VERSION],
+    [osc.TLS1_3_VERSION, 1, osc.TLS1_3_VERSION],
+    [0x0305, 0, 0x0303],
+    [0x0100, 1, 0x0303],
+    [0xfeff, 1, 0x0303],
+    [0xfefd, 1, 0x0303],
+    [0xfefc, 0, 0x0303],
+    [0xff00, 1, 0x0303],
+    [0xff01, 0, 0x0303],
+    [0x02ff, 0, 0x0303],
+    [-1, 0, 0x0303],
+    [0x10000, 0, 0x0303],
   ];
   for (const [v, r, after] of table) {
     osc.SSL_CTX_set_min_proto_version(ctx, osc.TLS1_2_VERSION);
@@ -651,7 +725,8 @@ t.test('protocol version bounds: stored as ssl_set_version_bound does, copied at
   t.equal(osc.SSL_get_max_proto_version(ssl), osc.TLS1_2_VERSION);
   t.equal(osc.SSL_CTX_get_max_proto_version(ctx), osc.TLS1_1_VERSION, 'the context keeps its own');
   osc.SSL_free(ssl);
-  const a = osc.SSL_CTX_new(osc.TLS_server_method()), b = osc.SSL_CTX_new(osc.TLS_server_method());
+  const a = osc.SSL_CTX_new(osc.TLS_server_method()),
+    b = osc.SSL_CTX_new(osc.TLS_server_method());
   osc.SSL_CTX_set_min_proto_version(b, osc.TLS1_1_VERSION);
   const srv = osc.SSL_new(a);
   osc.SSL_set_SSL_CTX(srv, b);
@@ -660,73 +735,89 @@ t.test('protocol version bounds: stored as ssl_set_version_bound does, copied at
   for (const c of [ctx, a, b]) osc.SSL_CTX_free(c);
 });
 
-t.test('client side: a session is proposed only within the version bounds; a fatal alert removes the session (checked against OpenSSL 3.0 by test/80-conformance)', async (t) => {
-  const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
-  osc.SSL_CTX_set_session_cache_mode(cctx, osc.SSL_SESS_CACHE_CLIENT);
-  osc.SSL_CTX_sess_set_remove_cb(cctx, (_c, s) => { events.push(`remove ${label(s)}`); });
-  const s11 = cached(cctx, 'tls11', { version: osc.TLS1_1_VERSION });
-  const c1 = osc.SSL_new(cctx);
-  osc.SSL_set_min_proto_version(c1, osc.TLS1_2_VERSION);
-  osc.SSL_set_session(c1, s11);
-  const r1 = osc.simulateClientHandshake(c1, { serverResumed: true, serverSessionId: Buffer.alloc(32, 7) });
-  t.equal(r1.resumed, false, 'a TLS 1.1 session is not proposed by a TLS 1.2+ client');
-  t.equal(osc.SSL_CTX_sess_misses(cctx), 0, 'and not counted as a miss');
-  t.same(Buffer.from(osc.SSL_SESSION_get_id(r1.session!)), Buffer.alloc(32, 7));
-  osc.SSL_shutdown(c1); osc.SSL_free(c1);
+t.test(
+  'client side: a session is proposed only within the version bounds; a fatal alert removes the session (checked against OpenSSL 3.0 by test/80-conformance)',
+  async (t) => {
+    const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
+    osc.SSL_CTX_set_session_cache_mode(cctx, osc.SSL_SESS_CACHE_CLIENT);
+    osc.SSL_CTX_sess_set_remove_cb(cctx, (_c, s) => {
+      events.push(`remove ${label(s)}`);
+    });
+    const s11 = cached(cctx, 'tls11', { version: osc.TLS1_1_VERSION });
+    const c1 = osc.SSL_new(cctx);
+    osc.SSL_set_min_proto_version(c1, osc.TLS1_2_VERSION);
+    osc.SSL_set_session(c1, s11);
+    const r1 = osc.simulateClientHandshake(c1, { serverResumed: true, serverSessionId: Buffer.alloc(32, 7) });
+    t.equal(r1.resumed, false, 'a TLS 1.1 session is not proposed by a TLS 1.2+ client');
+    t.equal(osc.SSL_CTX_sess_misses(cctx), 0, 'and not counted as a miss');
+    t.same(Buffer.from(osc.SSL_SESSION_get_id(r1.session!)), Buffer.alloc(32, 7));
+    osc.SSL_shutdown(c1);
+    osc.SSL_free(c1);
 
-  const c2 = osc.SSL_new(cctx);
-  osc.SSL_set_session(c2, s11);
-  const r2 = osc.simulateClientHandshake(c2, { serverResumed: true });
-  t.equal(r2.resumed, true, 'without bounds it is proposed and resumed');
-  osc.SSL_shutdown(c2); osc.SSL_free(c2);
+    const c2 = osc.SSL_new(cctx);
+    osc.SSL_set_session(c2, s11);
+    const r2 = osc.simulateClientHandshake(c2, { serverResumed: true });
+    t.equal(r2.resumed, true, 'without bounds it is proposed and resumed');
+    osc.SSL_shutdown(c2);
+    osc.SSL_free(c2);
 
-  // The server resumes a session of another id context: the client sends a
-  // fatal alert, and ssl3_send_alert removes the session from the cache.
-  osc.SSL_CTX_set_session_id_context(cctx, Buffer.from('other'));
-  drain();
-  const c3 = osc.SSL_new(cctx);
-  osc.SSL_set_session(c3, s11);
-  const r3 = osc.simulateClientHandshake(c3, { serverResumed: true });
-  t.equal(reason(r3.error), 272, 'SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT');
-  t.same(drain(), ['remove tls11'], 'removed by the alert');
-  t.equal(osc.SSL_SESSION_is_resumable(s11), 0);
-  osc.SSL_free(c3);
-  t.same(drain(), ['destroy tls11'], 'SSL_free of a failed connection removes nothing more; its reference was the last');
-  osc.ERR_clear_error();
-  osc.SSL_CTX_free(cctx);
-});
+    // The server resumes a session of another id context: the client sends a
+    // fatal alert, and ssl3_send_alert removes the session from the cache.
+    osc.SSL_CTX_set_session_id_context(cctx, Buffer.from('other'));
+    drain();
+    const c3 = osc.SSL_new(cctx);
+    osc.SSL_set_session(c3, s11);
+    const r3 = osc.simulateClientHandshake(c3, { serverResumed: true });
+    t.equal(reason(r3.error), 272, 'SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT');
+    t.same(drain(), ['remove tls11'], 'removed by the alert');
+    t.equal(osc.SSL_SESSION_is_resumable(s11), 0);
+    osc.SSL_free(c3);
+    t.same(drain(), ['destroy tls11'], 'SSL_free of a failed connection removes nothing more; its reference was the last');
+    osc.ERR_clear_error();
+    osc.SSL_CTX_free(cctx);
+  },
+);
 
-t.test('SSL_set_SSL_CTX (SNI): accept and accept_good move to the new context, the cache stays (checked against OpenSSL 3.0)', async (t) => {
-  const a = serverCtx(), b = serverCtx();
-  osc.SSL_CTX_set_session_id_context(a, Buffer.from('a'));
-  osc.SSL_CTX_set_session_id_context(b, Buffer.from('b'));
-  const ssl = osc.SSL_new(a);
-  t.equal(osc.SSL_set_SSL_CTX(ssl, b), b);
-  t.equal(osc.SSL_get_SSL_CTX(ssl), b);
-  const r = serveOn(ssl);
-  t.same(Buffer.from(osc.SSL_SESSION_get0_id_context(r.session!)), Buffer.from('b'), 'the id context followed');
-  t.same(stats(a), { ...stats(a), accept: 0, acceptGood: 0, number: 1 });
-  t.same(stats(b), { ...stats(b), accept: 1, acceptGood: 1, number: 0 });
-  osc.SSL_shutdown(ssl);
-  t.equal(osc.SSL_set_SSL_CTX(ssl, null), a, 'null: back to the session context');
-  osc.SSL_CTX_free(b); // the SSL no longer holds it
-  osc.SSL_set_session_id_context(ssl, Buffer.from('own'));
-  const c = osc.SSL_CTX_new(osc.TLS_server_method());
-  osc.SSL_set_SSL_CTX(ssl, c);
-  osc.SSL_clear(ssl);
-  const r2 = serveOn(ssl);
-  t.same(Buffer.from(osc.SSL_SESSION_get0_id_context(r2.session!)), Buffer.from('own'), 'an id context set on the SSL stays');
-  osc.SSL_shutdown(ssl);
-  osc.SSL_free(ssl);
-  osc.SSL_CTX_free(a); osc.SSL_CTX_free(c);
-});
+t.test(
+  'SSL_set_SSL_CTX (SNI): accept and accept_good move to the new context, the cache stays (checked against OpenSSL 3.0)',
+  async (t) => {
+    const a = serverCtx(),
+      b = serverCtx();
+    osc.SSL_CTX_set_session_id_context(a, Buffer.from('a'));
+    osc.SSL_CTX_set_session_id_context(b, Buffer.from('b'));
+    const ssl = osc.SSL_new(a);
+    t.equal(osc.SSL_set_SSL_CTX(ssl, b), b);
+    t.equal(osc.SSL_get_SSL_CTX(ssl), b);
+    const r = serveOn(ssl);
+    t.same(Buffer.from(osc.SSL_SESSION_get0_id_context(r.session!)), Buffer.from('b'), 'the id context followed');
+    t.same(stats(a), { ...stats(a), accept: 0, acceptGood: 0, number: 1 });
+    t.same(stats(b), { ...stats(b), accept: 1, acceptGood: 1, number: 0 });
+    osc.SSL_shutdown(ssl);
+    t.equal(osc.SSL_set_SSL_CTX(ssl, null), a, 'null: back to the session context');
+    osc.SSL_CTX_free(b); // the SSL no longer holds it
+    osc.SSL_set_session_id_context(ssl, Buffer.from('own'));
+    const c = osc.SSL_CTX_new(osc.TLS_server_method());
+    osc.SSL_set_SSL_CTX(ssl, c);
+    osc.SSL_clear(ssl);
+    const r2 = serveOn(ssl);
+    t.same(Buffer.from(osc.SSL_SESSION_get0_id_context(r2.session!)), Buffer.from('own'), 'an id context set on the SSL stays');
+    osc.SSL_shutdown(ssl);
+    osc.SSL_free(ssl);
+    osc.SSL_CTX_free(a);
+    osc.SSL_CTX_free(c);
+  },
+);
 
 t.test('callbacks re-entering the API during a handshake', async (t) => {
   const ctx = serverCtx();
   const first = serve(ctx);
   let reentry: unknown = null;
   osc.SSL_CTX_sess_set_get_cb(ctx, (ssl) => {
-    try { osc.simulateServerHandshake(ssl); } catch (e) { reentry = e; }
+    try {
+      osc.simulateServerHandshake(ssl);
+    } catch (e) {
+      reentry = e;
+    }
     osc.SSL_CTX_flush_sessions(ctx, 0);
     osc.SSL_free(ssl); // the application's reference: the handshake keeps its own
     return null;
@@ -768,7 +859,7 @@ t.test('callbacks re-entering the API during a handshake', async (t) => {
     const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
     osc.SSL_CTX_set_session_cache_mode(cctx, osc.SSL_SESS_CACHE_CLIENT);
     const s = cached(cctx, `re-${act}`);
-    osc.SSL_CTX_set_session_id_context(cctx, Buffer.from('other'));  // the resumption then fails
+    osc.SSL_CTX_set_session_id_context(cctx, Buffer.from('other')); // the resumption then fails
     const c = osc.SSL_new(cctx);
     osc.SSL_set_session(c, s);
     osc.SSL_CTX_sess_set_remove_cb(cctx, () => {
@@ -787,7 +878,7 @@ t.test('callbacks re-entering the API during a handshake', async (t) => {
   }
 });
 
-t.test('the step functions under OpenSSL\'s names', async (t) => {
+t.test("the step functions under OpenSSL's names", async (t) => {
   const ctx = serverCtx();
   const ssl = osc.SSL_new(ctx);
   t.equal(osc.tls_setup_handshake(ssl), 0, 'no role yet');
@@ -815,12 +906,13 @@ t.test('the step functions under OpenSSL\'s names', async (t) => {
   osc.simulateServerHandshake(probe, { sessionId: Buffer.from('k') });
   t.equal(osc.SSL_session_reused(probe), 1);
   const mine = osc.lookup_sess_in_cache(probe, Buffer.from('k'));
-  t.equal(mine, s, 'found at the connection\'s version');
+  t.equal(mine, s, "found at the connection's version");
   osc.SSL_SESSION_free(mine); // the reference lookup_sess_in_cache gave
   t.throws(() => osc.SSL_SESSION_free(mine), /no reference left/, 'exactly one was given');
   t.equal(osc.ssl_get_prev_session(probe, Buffer.alloc(33), 33), -1, 'an id past 32 bytes is fatal');
   t.equal(osc.ERR_GET_REASON(osc.ERR_get_error()), 159);
-  osc.SSL_shutdown(probe); osc.SSL_free(probe);
+  osc.SSL_shutdown(probe);
+  osc.SSL_free(probe);
   osc.SSL_free(ssl);
   osc.SSL_CTX_free(ctx);
 });

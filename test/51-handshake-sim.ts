@@ -2,12 +2,15 @@
 // default 20,480-session cache, with new clients, returning clients (some of
 // whose sessions were evicted or expired) and clients proposing unknown ids.
 // The statistics must account for every handshake.
+
+import * as testing from 'openssl-session-cache/testing';
 import t from 'tap';
 import * as osc from '..';
-import * as testing from 'openssl-session-cache/testing';
 
 const T0 = 2_000_000;
-t.teardown(() => { testing.setTestTime(null); });
+t.teardown(() => {
+  testing.setTestTime(null);
+});
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -28,12 +31,19 @@ t.test('100,000 handshakes against a 20,480-session cache add up', async (t) => 
   osc.SSL_CTX_set_session_id_context(ctx, Buffer.from('sim'));
   let removes = 0;
   let news = 0;
-  osc.SSL_CTX_sess_set_remove_cb(ctx, () => { removes++; });
-  osc.SSL_CTX_sess_set_new_cb(ctx, () => { news++; return 0; });
+  osc.SSL_CTX_sess_set_remove_cb(ctx, () => {
+    removes++;
+  });
+  osc.SSL_CTX_sess_set_new_cb(ctx, () => {
+    news++;
+    return 0;
+  });
 
   const remembered: Uint8Array[] = []; // what returning clients kept, a ring
   const RING = 30_000;
-  let proposed = 0, resumed = 0, unknownProposals = 0;
+  let proposed = 0,
+    resumed = 0,
+    unknownProposals = 0;
   const started = Date.now();
   for (let i = 0; i < N; i++) {
     // A busy first half (100 handshakes a second: the cache fills up and
@@ -45,7 +55,8 @@ t.test('100,000 handshakes against a 20,480-session cache add up', async (t) => 
       sessionId = remembered[Math.floor(random() * remembered.length)];
     } else if (roll < 0.6) {
       sessionId = Buffer.alloc(32, i & 0xff);
-      sessionId[0] = 0xee; sessionId[1] = i >>> 8; // never issued by the random generator in practice
+      sessionId[0] = 0xee;
+      sessionId[1] = i >>> 8; // never issued by the random generator in practice
       unknownProposals++;
     }
     if (sessionId) proposed++;
@@ -63,9 +74,14 @@ t.test('100,000 handshakes against a 20,480-session cache add up', async (t) => 
   }
   const elapsed = Date.now() - started;
   const st = {
-    number: osc.SSL_CTX_sess_number(ctx), accept: osc.SSL_CTX_sess_accept(ctx), acceptGood: osc.SSL_CTX_sess_accept_good(ctx),
-    hits: osc.SSL_CTX_sess_hits(ctx), cbHits: osc.SSL_CTX_sess_cb_hits(ctx), misses: osc.SSL_CTX_sess_misses(ctx),
-    timeouts: osc.SSL_CTX_sess_timeouts(ctx), cacheFull: osc.SSL_CTX_sess_cache_full(ctx),
+    number: osc.SSL_CTX_sess_number(ctx),
+    accept: osc.SSL_CTX_sess_accept(ctx),
+    acceptGood: osc.SSL_CTX_sess_accept_good(ctx),
+    hits: osc.SSL_CTX_sess_hits(ctx),
+    cbHits: osc.SSL_CTX_sess_cb_hits(ctx),
+    misses: osc.SSL_CTX_sess_misses(ctx),
+    timeouts: osc.SSL_CTX_sess_timeouts(ctx),
+    cacheFull: osc.SSL_CTX_sess_cache_full(ctx),
   };
   t.comment(JSON.stringify({ ...st, removes, news, proposed, resumed, unknownProposals, elapsed }));
   t.equal(st.accept, N, 'every handshake counted');

@@ -18,12 +18,20 @@ function mutate(src: Uint8Array, next: () => number): Uint8Array {
   for (let m = 0; m < n; m++) {
     const pos = b.length ? next() % b.length : 0;
     switch (next() % 8) {
-      case 0: if (b.length) b[pos]! ^= 1 << (next() % 8); break;  // bit flip
-      case 1: b = b.subarray(0, next() % (b.length + 1)); break;  // truncation
-      case 2: if (b.length) b[pos] = (b[pos]! + (next() % 7) - 3) & 0xff; break;  // length bump (any byte)
-      case 3: {  // length bump on a header: the byte after a tag
+      case 0:
+        if (b.length) b[pos]! ^= 1 << (next() % 8);
+        break; // bit flip
+      case 1:
+        b = b.subarray(0, next() % (b.length + 1));
+        break; // truncation
+      case 2:
+        if (b.length) b[pos] = (b[pos]! + (next() % 7) - 3) & 0xff;
+        break; // length bump (any byte)
+      case 3: {
+        // length bump on a header: the byte after a tag
         const tags = [];
-        for (let i = 0; i + 1 < b.length; i++) if (b[i] === 0x30 || b[i] === 0x04 || b[i] === 0x02 || (b[i]! & 0xe0) === 0xa0) tags.push(i + 1);
+        for (let i = 0; i + 1 < b.length; i++)
+          if (b[i] === 0x30 || b[i] === 0x04 || b[i] === 0x02 || (b[i]! & 0xe0) === 0xa0) tags.push(i + 1);
         if (tags.length) {
           const at = tags[next() % tags.length]!;
           const r = next() % 4;
@@ -31,15 +39,22 @@ function mutate(src: Uint8Array, next: () => number): Uint8Array {
         }
         break;
       }
-      case 4: {  // insertion
+      case 4: {
+        // insertion
         const ins = Buffer.alloc(1 + (next() % 4));
         for (let i = 0; i < ins.length; i++) ins[i] = next() & 0xff;
         b = Buffer.concat([b.subarray(0, pos), ins, b.subarray(pos)]);
         break;
       }
-      case 5: b = Buffer.concat([b.subarray(0, pos), b.subarray(Math.min(b.length, pos + 1 + (next() % 3)))]); break;  // deletion
-      case 6: if (b.length) b[pos] = next() & 0xff; break;  // random byte
-      default: b = Buffer.concat([b, Buffer.from([next() & 0xff, next() & 0xff])]); break;  // trailing garbage
+      case 5:
+        b = Buffer.concat([b.subarray(0, pos), b.subarray(Math.min(b.length, pos + 1 + (next() % 3)))]);
+        break; // deletion
+      case 6:
+        if (b.length) b[pos] = next() & 0xff;
+        break; // random byte
+      default:
+        b = Buffer.concat([b, Buffer.from([next() & 0xff, next() & 0xff])]);
+        break; // trailing garbage
     }
   }
   return b;
@@ -47,7 +62,10 @@ function mutate(src: Uint8Array, next: () => number): Uint8Array {
 
 t.test(`fuzz: ${CASES} mutated sessions through d2i_SSL_SESSION`, async (t) => {
   const corpus: Uint8Array[] = (await collectSessions()).map((c) => c.der);
-  for (const [v, c] of [[osc.TLS1_2_VERSION, 0xc02f], [osc.TLS1_3_VERSION, 0x1302]] as const) {
+  for (const [v, c] of [
+    [osc.TLS1_2_VERSION, 0xc02f],
+    [osc.TLS1_3_VERSION, 0x1302],
+  ] as const) {
     const s = osc.SSL_SESSION_new();
     osc.SSL_SESSION_set_protocol_version(s, v);
     osc.SSL_SESSION_set_cipher(s, osc.cipherFromId(c)!);
@@ -64,8 +82,16 @@ t.test(`fuzz: ${CASES} mutated sessions through d2i_SSL_SESSION`, async (t) => {
   const oracle = derOracle();
   const seed = Number(process.env.DER_FUZZ_SEED ?? 0x5eed);
   const next = rng(seed);
-  let accepted = 0, rejected = 0, noError = 0, notDeterministic = 0, overRead = 0;
-  let compared = 0, bothAccept = 0, reencodeDiffers = 0, onlyOurs = 0, onlyOpenSSL = 0;
+  let accepted = 0,
+    rejected = 0,
+    noError = 0,
+    notDeterministic = 0,
+    overRead = 0;
+  let compared = 0,
+    bothAccept = 0,
+    reencodeDiffers = 0,
+    onlyOurs = 0,
+    onlyOpenSSL = 0;
   const examples: string[] = [];
   const started = Date.now();
   for (let i = 0; i < CASES; i++) {
@@ -107,7 +133,7 @@ t.test(`fuzz: ${CASES} mutated sessions through d2i_SSL_SESSION`, async (t) => {
       const o = oracle.decode(input);
       if (o.err === undefined && s !== null) {
         bothAccept++;
-        osc.SSL_SESSION_set_time(s, o.time);  // an absent time is each side's clock
+        osc.SSL_SESSION_set_time(s, o.time); // an absent time is each side's clock
         if (Buffer.compare(osc.sessionToDer(s)!, o.der) !== 0) {
           reencodeDiffers++;
           if (examples.length < 3) examples.push(`re-encoding differs from OpenSSL's: ${Buffer.from(input).toString('hex')}`);

@@ -11,18 +11,30 @@ t.test('sessions from real TLS 1.2 / 1.3 handshakes: every field as OpenSSL repo
   const captured = await collectSessions();
   const kinds = new Set(captured.map((c) => c.what.replace(/ #\d+$/, '')));
   t.ok(captured.length >= 20, `${captured.length} sessions captured`);
-  for (const want of ['tls1.2 session ids: server newSession', 'tls1.2 tickets: client getSession()',
-    'tls1.3 tickets: client \'session\'', 'tls1.3 client cert, alpn, sni: server newSession',
-    'tls1.2 ids, client cert, alpn, sni: server newSession']) {
+  for (const want of [
+    'tls1.2 session ids: server newSession',
+    'tls1.2 tickets: client getSession()',
+    "tls1.3 tickets: client 'session'",
+    'tls1.3 client cert, alpn, sni: server newSession',
+    'tls1.2 ids, client cert, alpn, sni: server newSession',
+  ]) {
     t.ok(kinds.has(want), `captured: ${want}`);
   }
-  let withPeer = 0, withTicket = 0, tls13 = 0, withAlpn = 0, withHost = 0;
+  let withPeer = 0,
+    withTicket = 0,
+    tls13 = 0,
+    withAlpn = 0,
+    withHost = 0;
   for (const { what, der } of captured) {
     const { diffs, ours, theirs } = diffWithOracle(der);
     t.same(diffs, [], `${what} (${der.length} bytes): fields match OpenSSL's`);
     if (!ours) continue;
     t.same(Buffer.from(osc.sessionToDer(ours)!), der, `${what}: re-encodes to Node's bytes`);
-    t.same(Buffer.from(derOracle().dup(der)!), Buffer.from(osc.sessionToDer(osc.SSL_SESSION_dup(ours)!)!), `${what}: SSL_SESSION_dup as OpenSSL's`);
+    t.same(
+      Buffer.from(derOracle().dup(der)!),
+      Buffer.from(osc.sessionToDer(osc.SSL_SESSION_dup(ours)!)!),
+      `${what}: SSL_SESSION_dup as OpenSSL's`,
+    );
     if (theirs.peer) withPeer++;
     if (theirs.hasTicket) withTicket++;
     if (theirs.version === osc.TLS1_3_VERSION) tls13++;
@@ -33,8 +45,10 @@ t.test('sessions from real TLS 1.2 / 1.3 handshakes: every field as OpenSSL repo
   // Node's server does not acknowledge SNI in a way that puts the hostname
   // into sessions; hostnames are covered by the setter tests (60-der.ts) and
   // by test/der (OpenSSL's own handshakes with SNI).
-  t.ok(withPeer > 0 && withTicket > 0 && tls13 > 0 && withAlpn > 0,
-    `covered: peer ${withPeer}, ticket ${withTicket}, TLS 1.3 ${tls13}, ALPN ${withAlpn}, hostname ${withHost}`);
+  t.ok(
+    withPeer > 0 && withTicket > 0 && tls13 > 0 && withAlpn > 0,
+    `covered: peer ${withPeer}, ticket ${withTicket}, TLS 1.3 ${tls13}, ALPN ${withAlpn}, hostname ${withHost}`,
+  );
 });
 
 const tls12: Scenario = { name: 'resume 1.2', version: 'TLSv1.2', tickets: false };
@@ -82,7 +96,7 @@ t.test('a client session built from scratch with our setters resumes', async (t)
     osc.sessionSetVerifyResult(s, 0);
     t.equal(osc.sessionGetFlags(s) & osc.SESSION_FLAG_EXTMS, osc.SESSION_FLAG_EXTMS, 'Node negotiates the extended master secret');
     const der = osc.sessionToDer(s)!;
-    t.not(Buffer.compare(der, first.final!), 0, 'not just a copy of Node\'s bytes');
+    t.not(Buffer.compare(der, first.final!), 0, "not just a copy of Node's bytes");
     t.equal((await connect(tls12, port, der)).reused, true, 'isSessionReused()');
     // Without the EMS flag OpenSSL refuses to resume (RFC 7627): the field matters.
     osc.sessionSetFlags(s, 0);

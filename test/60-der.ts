@@ -1,20 +1,24 @@
 // i2d/d2i/PEM/print/dup and the session fields, against real OpenSSL (the
 // node binary's, through test/der-oracle) where OpenSSL has the same API.
 import * as tls from 'node:tls';
-import t from 'tap';
-import * as osc from '..';
 import * as testing from 'openssl-session-cache/testing';
+import t from 'tap';
 import type { SSL_SESSION } from '..';
-import { diffWithOracle } from './der-oracle/compare';
+import * as osc from '..';
 import { build } from './der-oracle/build';
+import { diffWithOracle } from './der-oracle/compare';
 import { derOracle, type OracleSpec } from './der-oracle/oracle';
 import { xorshift32 } from './helpers';
 
 const hex = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString('hex'));
 
 const basic: OracleSpec = {
-  version: osc.TLS1_2_VERSION, cipher: 0xc02f, id: Buffer.alloc(32, 7), masterKey: Buffer.alloc(48, 9),
-  time: 1700000000, timeout: 7200,
+  version: osc.TLS1_2_VERSION,
+  cipher: 0xc02f,
+  id: Buffer.alloc(32, 7),
+  masterKey: Buffer.alloc(48, 9),
+  time: 1700000000,
+  timeout: 7200,
 };
 
 t.test('SSL_CIPHER: lookup by two-byte id, names, ids, one handle per suite', async (t) => {
@@ -60,7 +64,7 @@ t.test('SSL_CIPHER: lookup by two-byte id, names, ids, one handle per suite', as
   osc.SSL_SESSION_free(s);
 });
 
-t.test('sessions built with our setters encode to the bytes of OpenSSL\'s setters + i2d', async (t) => {
+t.test("sessions built with our setters encode to the bytes of OpenSSL's setters + i2d", async (t) => {
   const oracle = derOracle();
   const seed = Number(process.env.DER_SEED ?? 20261202);
   const next = xorshift32(seed);
@@ -194,7 +198,7 @@ t.test('bad input: null and an error, for each kind', async (t) => {
     ['length past the end', Buffer.concat([Buffer.from([0x30, 0x82, 0x7f, 0xff]), good.subarray(2)])],
     ['huge length', Buffer.from([0x30, 0x88, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02])],
     ['indefinite length', Buffer.from([0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00])],
-    ['nested garbage', Buffer.from('3010' + '3008'.repeat(1) + '020101020101a000' + '0000', 'hex')],
+    ['nested garbage', Buffer.from(`3010${'3008'.repeat(1)}020101020101a0000000`, 'hex')],
     ['unknown cipher', Buffer.from(hex(good)!.replace('0402c02f', '0402ffff'), 'hex')],
     ['version 2', Buffer.from(hex(good)!.replace('020101', '020102'), 'hex')],
   ];
@@ -211,7 +215,7 @@ t.test('bad input: null and an error, for each kind', async (t) => {
   t.equal(osc.ERR_peek_error(), (20 << 23) | 249, 'unknown cipher: SSL_R_UNKNOWN_CIPHER_TYPE');
 });
 
-t.test('PEM: OpenSSL\'s text, read back, advancing a FILE-like input, errors', async (t) => {
+t.test("PEM: OpenSSL's text, read back, advancing a FILE-like input, errors", async (t) => {
   const s = build({ ...basic, hostname: 'pem.example', alpn: Buffer.from('h2') });
   const der = osc.sessionToDer(s)!;
   const out = { value: '' };
@@ -242,12 +246,12 @@ t.test('PEM: OpenSSL\'s text, read back, advancing a FILE-like input, errors', a
   for (const y of [s, r1, r2, fromBytes, crlf!, x.value!]) osc.SSL_SESSION_free(y);
 });
 
-t.test('SSL_SESSION_print: OpenSSL\'s layout, its early stop included', async (t) => {
+t.test("SSL_SESSION_print: OpenSSL's layout, its early stop included", async (t) => {
   const s = build({ ...basic, version: osc.TLS1_3_VERSION, cipher: 0x1301, maxEarlyData: 16384 });
   const out = { value: '' };
   t.equal(osc.SSL_SESSION_print(out, s), 1);
   const { diffs } = diffWithOracle(osc.sessionToDer(s)!);
-  t.same(diffs, [], 'print text and every field equal OpenSSL\'s');
+  t.same(diffs, [], "print text and every field equal OpenSSL's");
   t.match(out.value, /Resumption PSK: 0909/);
   t.match(out.value, /Max Early Data: 16384\n$/);
   osc.sessionSetVerifyResult(s, 0);
@@ -317,15 +321,32 @@ t.test('is_resumable counts a ticket as well as an id', async (t) => {
 
 t.test('SSL_SESSION_dup: every field, new refcount, not cached, ex_data through dup callbacks', async (t) => {
   const log: string[] = [];
-  const idx = osc.SSL_SESSION_get_ex_new_index(7, 'argp',
-    (_p, ptr) => { log.push(`new ${String(ptr)}`); },
-    (_to, _from, fromD, i, argl, argp) => { log.push(`dup ${String(fromD.value)} ${i} ${argl} ${String(argp)}`); fromD.value = `${String(fromD.value)}'`; return 1; },
-    (_p, ptr) => { log.push(`free ${String(ptr)}`); });
+  const idx = osc.SSL_SESSION_get_ex_new_index(
+    7,
+    'argp',
+    (_p, ptr) => {
+      log.push(`new ${String(ptr)}`);
+    },
+    (_to, _from, fromD, i, argl, argp) => {
+      log.push(`dup ${String(fromD.value)} ${i} ${argl} ${String(argp)}`);
+      fromD.value = `${String(fromD.value)}'`;
+      return 1;
+    },
+    (_p, ptr) => {
+      log.push(`free ${String(ptr)}`);
+    },
+  );
   const plain = osc.SSL_SESSION_get_ex_new_index(0, null, null, null, null);
-  const throwIdx = osc.SSL_SESSION_get_ex_new_index(0, null, null, (_to, _from, fromD) => {
-    if (fromD.value === 'y') throw new Error('boom');
-    return 1;
-  }, null);
+  const throwIdx = osc.SSL_SESSION_get_ex_new_index(
+    0,
+    null,
+    null,
+    (_to, _from, fromD) => {
+      if (fromD.value === 'y') throw new Error('boom');
+      return 1;
+    },
+    null,
+  );
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   const src = build({ ...basic, hostname: 'dup.example', alpn: Buffer.from('h2'), appdata: Buffer.from('ad'), maxEarlyData: 9 });
   osc.SSL_SESSION_set_ex_data(src, idx, 'v');
@@ -336,11 +357,11 @@ t.test('SSL_SESSION_dup: every field, new refcount, not cached, ex_data through 
   const d = osc.SSL_SESSION_dup(src)!;
   t.ok(d);
   t.same(log, ['new null', `dup v ${idx} 7 argp`], 'new callbacks, then dup callbacks');
-  t.equal(osc.SSL_SESSION_get_ex_data(d, idx), 'v\'', 'the dup callback\'s value');
+  t.equal(osc.SSL_SESSION_get_ex_data(d, idx), "v'", "the dup callback's value");
   t.equal(osc.SSL_SESSION_get_ex_data(d, plain), osc.SSL_SESSION_get_ex_data(src, plain), 'no dup callback: shared as is');
   t.equal(osc.SSL_SESSION_get_app_data(d), 'app');
   t.same(Buffer.from(osc.sessionToDer(d)!), Buffer.from(osc.sessionToDer(src)!), 'every DER field');
-  t.equal(hex(derOracle().dup(osc.sessionToDer(src)!)), hex(osc.sessionToDer(d)), 'as OpenSSL\'s dup');
+  t.equal(hex(derOracle().dup(osc.sessionToDer(src)!)), hex(osc.sessionToDer(d)), "as OpenSSL's dup");
   t.equal(osc.SSL_CTX_sess_number(ctx), 1, 'the copy is not cached');
   osc.SSL_CTX_remove_session(ctx, src);
   t.equal(osc.SSL_SESSION_is_resumable(src), 0);
@@ -349,9 +370,17 @@ t.test('SSL_SESSION_dup: every field, new refcount, not cached, ex_data through 
   t.equal(osc.SSL_SESSION_is_resumable(d2), 0, 'resumable per source');
   log.length = 0;
   osc.SSL_SESSION_free(d);
-  t.same(log, ['free v\''], 'one reference: freed at once');
+  t.same(log, ["free v'"], 'one reference: freed at once');
   // A failing dup callback: null, an error, the half-made copy freed.
-  const failIdx = osc.SSL_SESSION_get_ex_new_index(0, null, null, () => 0, (_p, ptr) => { log.push(`free2 ${String(ptr)}`); });
+  const failIdx = osc.SSL_SESSION_get_ex_new_index(
+    0,
+    null,
+    null,
+    () => 0,
+    (_p, ptr) => {
+      log.push(`free2 ${String(ptr)}`);
+    },
+  );
   osc.SSL_SESSION_set_ex_data(src, failIdx, 'x');
   log.length = 0;
   osc.ERR_clear_error();

@@ -3,25 +3,35 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
-import t from 'tap';
-import * as osc from '..';
 import * as testing from 'openssl-session-cache/testing';
+import t from 'tap';
 import type { SSL_SESSION } from '..';
+import * as osc from '..';
 import { cert, connect, delay, key, serve, stats } from './tls-harness';
 
-t.teardown(() => { testing.setTestTime(null); });
+t.teardown(() => {
+  testing.setTestTime(null);
+});
 
 t.test('SSL_CTX_set_timeout rules the lifetime of the sessions the server makes, and Node is told', async (t) => {
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   osc.SSL_CTX_set_timeout(ctx, 3);
   const srv = await serve(ctx);
-  t.equal((srv.server as tls.Server & { sessionTimeout?: number }).sessionTimeout, 3, 'Node\'s sessionTimeout follows the context (its tickets)');
+  t.equal(
+    (srv.server as tls.Server & { sessionTimeout?: number }).sessionTimeout,
+    3,
+    "Node's sessionTimeout follows the context (its tickets)",
+  );
   // The cache clock stays on the wall clock's second (Node's OpenSSL checks its copy too).
   const now = Math.floor(Date.now() / 1000);
   testing.setTestTime(now);
   const first = await connect(srv.port);
   const cached = testing.debugCacheOrder(ctx)[0] as SSL_SESSION;
-  t.same([osc.SSL_SESSION_get_timeout(cached), osc.SSL_SESSION_get_time(cached)], [3, now], 'the cached session: the context\'s timeout, from now');
+  t.same(
+    [osc.SSL_SESSION_get_timeout(cached), osc.SSL_SESSION_get_time(cached)],
+    [3, now],
+    "the cached session: the context's timeout, from now",
+  );
   testing.setTestTime(now + 3);
   t.equal((await connect(srv.port, first.session)).reused, true, 'resumes within 3 s');
   testing.setTestTime(now + 4);
@@ -41,8 +51,8 @@ t.test('attach errors: a second cache, conflicting id contexts, a server that is
   t.throws(() => osc.attachSessionCache(s1, b), /already has a session cache attached/, 'a second cache on one server');
   t.throws(() => osc.attachSessionCache(s2, a, { sessionIdContext: 'two' }), /session id context is "one"/, 'one context, two id contexts');
   const shared = osc.attachSessionCache(s2, a);
-  t.equal(shared.sessionIdContext, 'one', 'a second server takes the context\'s id context');
-  t.equal((s2 as unknown as { sessionIdContext: string }).sessionIdContext, 'one', 'and Node\'s server is told');
+  t.equal(shared.sessionIdContext, 'one', "a second server takes the context's id context");
+  t.equal((s2 as unknown as { sessionIdContext: string }).sessionIdContext, 'one', "and Node's server is told");
   for (const bad of [http.createServer(), {}, null]) {
     t.throws(() => osc.attachSessionCache(bad as never, b), { name: 'TypeError', message: /expected a TLS server/ });
   }
@@ -75,7 +85,12 @@ t.test('certificate rotation through adapter.setSecureContext keeps resumption',
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   const srv = await serve(ctx);
   const first = await connect(srv.port);
-  srv.adapter.setSecureContext({ key, cert, maxVersion: 'TLSv1.2', secureOptions: (await import('node:crypto')).constants.SSL_OP_NO_TICKET });
+  srv.adapter.setSecureContext({
+    key,
+    cert,
+    maxVersion: 'TLSv1.2',
+    secureOptions: (await import('node:crypto')).constants.SSL_OP_NO_TICKET,
+  });
   t.equal((await connect(srv.port, first.session)).reused, true, 'a session from before the rotation resumes');
   const fresh = await connect(srv.port);
   t.equal((await connect(srv.port, fresh.session)).reused, true, 'and new ones');
@@ -90,18 +105,29 @@ t.test('counters: a ticket resumption is a hit, a TLS 1.3 legacy id is never a m
   // TLS 1.2 with tickets: the session has no id (not cached); the ticket resumes it.
   const t12 = await connect(srv.port, null, { maxVersion: 'TLSv1.2' });
   t.equal((await connect(srv.port, t12.session, { maxVersion: 'TLSv1.2' })).reused, true);
-  t.same(stats(ctx), { accept: 2, accept_good: 2, hits: 1, misses: 0, cb_hits: 0, timeouts: 0, number: 0 }, 'TLS 1.2 ticket: one hit, no miss');
+  t.same(
+    stats(ctx),
+    { accept: 2, accept_good: 2, hits: 1, misses: 0, cb_hits: 0, timeouts: 0, number: 0 },
+    'TLS 1.2 ticket: one hit, no miss',
+  );
   // TLS 1.3: every ClientHello carries a random legacy session id; the resumption is by ticket.
   const t13 = await new Promise<Buffer>((resolve, reject) => {
     const c = tls.connect({ host: '127.0.0.1', port: srv.port, ca: cert, servername: 'localhost' });
-    c.on('session', (d: Buffer) => { c.end(); resolve(d); });
+    c.on('session', (d: Buffer) => {
+      c.end();
+      resolve(d);
+    });
     c.on('data', () => undefined);
     c.on('error', reject);
   });
   await delay(20);
   t.equal((await connect(srv.port, t13, { maxVersion: 'TLSv1.3' })).reused, true);
   await delay(20);
-  t.same(stats(ctx), { accept: 4, accept_good: 4, hits: 2, misses: 0, cb_hits: 0, timeouts: 0, number: 0 }, 'TLS 1.3: a hit for the ticket, no miss for the legacy ids');
+  t.same(
+    stats(ctx),
+    { accept: 4, accept_good: 4, hits: 2, misses: 0, cb_hits: 0, timeouts: 0, number: 0 },
+    'TLS 1.3: a hit for the ticket, no miss for the legacy ids',
+  );
   t.equal(srv.adapter.stats().ticketResumptions, 2);
   await srv.close();
   osc.SSL_CTX_free(ctx);
@@ -127,25 +153,38 @@ t.test('nothing pinned: lookups of failing handshakes and bad get answers leave 
     await connect(srv.port, der).catch(() => undefined);
   }
   await delay(20);
-  t.equal(testing.debugRuntimeStats().objects - osc.SSL_CTX_sess_number(ctx), base, 'no SSL or session kept per lookup (beside the cached ones)');
-  t.ok(srv.errors.some((e) => e.source === 'get'), 'the bad answers were reported');
+  t.equal(
+    testing.debugRuntimeStats().objects - osc.SSL_CTX_sess_number(ctx),
+    base,
+    'no SSL or session kept per lookup (beside the cached ones)',
+  );
+  t.ok(
+    srv.errors.some((e) => e.source === 'get'),
+    'the bad answers were reported',
+  );
   await srv.close();
   osc.SSL_CTX_free(ctx);
 });
 
-t.test('a store\'s session with another id than the one looked up is refused', async (t) => {
+t.test("a store's session with another id than the one looked up is refused", async (t) => {
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_NO_INTERNAL);
   let stored: Buffer | null = null;
-  osc.SSL_CTX_sess_set_new_cb(ctx, (_ssl, s) => { stored = Buffer.from(osc.sessionToDer(s) as Uint8Array); return 0; });
+  osc.SSL_CTX_sess_set_new_cb(ctx, (_ssl, s) => {
+    stored = Buffer.from(osc.sessionToDer(s) as Uint8Array);
+    return 0;
+  });
   const srv = await serve(ctx);
   const first = await connect(srv.port);
   const other = await connect(srv.port);
   // The store answers every id with the last session it saw: another id than asked.
   osc.setAsyncGetSessionCallback(ctx, () => stored);
   t.equal((await connect(srv.port, first.session)).reused, false, 'a full handshake, not a failed one');
-  t.match(srv.errors.map((e) => e.source), ['store']);
-  t.equal(stats(ctx).cb_hits, 0, 'not counted as the store\'s hit');
+  t.match(
+    srv.errors.map((e) => e.source),
+    ['store'],
+  );
+  t.equal(stats(ctx).cb_hits, 0, "not counted as the store's hit");
   t.ok(other);
   await srv.close();
   osc.SSL_CTX_free(ctx);
@@ -164,16 +203,17 @@ t.test('the client cache is bounded by its SSL_CTX', async (t) => {
   const sctx = osc.SSL_CTX_new(osc.TLS_server_method());
   const servers = await Promise.all([0, 1, 2, 3, 4].map(() => serve(sctx)));
   const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
-  osc.SSL_CTX_sess_set_cache_size(cctx, 3);  // keeps at most 2
+  osc.SSL_CTX_sess_set_cache_size(cctx, 3); // keeps at most 2
   const client = osc.createClientSessionCache(cctx);
   const base = testing.debugRuntimeStats().objects;
-  const once = (port: number) => new Promise<void>((resolve, reject) => {
-    const s = client.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost', maxVersion: 'TLSv1.2' });
-    s.on('secureConnect', () => setImmediate(() => s.end()));
-    s.on('data', () => undefined);
-    s.on('error', reject);
-    s.on('close', () => resolve());
-  });
+  const once = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      const s = client.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost', maxVersion: 'TLSv1.2' });
+      s.on('secureConnect', () => setImmediate(() => s.end()));
+      s.on('data', () => undefined);
+      s.on('error', reject);
+      s.on('close', () => resolve());
+    });
   for (const srv of servers) await once(srv.port);
   await delay(20);
   t.ok(osc.SSL_CTX_sess_number(cctx) <= 2, 'the context evicts');
@@ -187,16 +227,23 @@ t.test('the client cache is bounded by its SSL_CTX', async (t) => {
   osc.SSL_CTX_free(sctx);
 });
 
-t.test('the client helper resumes TLS 1.3 as often as Node\'s https.Agent', async (t) => {
+t.test("the client helper resumes TLS 1.3 as often as Node's https.Agent", async (t) => {
   const sctx = osc.SSL_CTX_new(osc.TLS_server_method());
-  const srv = await serve(sctx, {}, { maxVersion: 'TLSv1.3', secureOptions: 0 }, (o) => https.createServer(o, (_q, r) => { r.end('ok'); }));
-  const get = (agent: https.Agent) => new Promise<boolean>((resolve, reject) => {
-    https.get({ host: '127.0.0.1', port: srv.port, agent, servername: 'localhost' }, (res) => {
-      const reused = (res.socket as tls.TLSSocket).isSessionReused();
-      res.resume();
-      res.on('end', () => setTimeout(() => resolve(reused), 20));
-    }).on('error', reject);
-  });
+  const srv = await serve(sctx, {}, { maxVersion: 'TLSv1.3', secureOptions: 0 }, (o) =>
+    https.createServer(o, (_q, r) => {
+      r.end('ok');
+    }),
+  );
+  const get = (agent: https.Agent) =>
+    new Promise<boolean>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', port: srv.port, agent, servername: 'localhost' }, (res) => {
+          const reused = (res.socket as tls.TLSSocket).isSessionReused();
+          res.resume();
+          res.on('end', () => setTimeout(() => resolve(reused), 20));
+        })
+        .on('error', reject);
+    });
   const node = new https.Agent({ ca: cert, keepAlive: false });
   const cctx = osc.SSL_CTX_new(osc.TLS_client_method());
   const client = osc.createClientSessionCache(cctx);

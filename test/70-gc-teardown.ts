@@ -1,9 +1,10 @@
 // Native memory follows OpenSSL's references; environment teardown leaks
 // nothing and calls no JS.
 // Each case runs in a child process so its counts are its own.
-import t from 'tap';
+
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import t from 'tap';
 
 const pkg = path.join(__dirname, '..');
 

@@ -3,8 +3,8 @@
 // disagrees with a rule as first written down, OpenSSL wins: those cases assert
 // OpenSSL's behaviour (docs/differences.md lists the facts found that way).
 import t from 'tap';
-import { runOracle } from './conformance/oracle';
 import type { GenSpec, Op, TimeSpec } from './conformance/ops';
+import { runOracle } from './conformance/oracle';
 
 const now = (delta: number): TimeSpec => ({ base: 'now', delta });
 const abs = (delta: number): TimeSpec => ({ base: 'zero', delta });
@@ -57,14 +57,30 @@ t.test('eviction keeps N - 1 and counts cache_full before linking', async (t) =>
 });
 
 t.test('cache size: 0 is unlimited, negative is refused', async (t) => {
-  const r = run([srv, { op: 'set_cache_size', ctx: 0, size: -1 }, { op: 'set_cache_size', ctx: 0, size: 0 }, sess(1), sess(2), add(0), add(1)]);
+  const r = run([
+    srv,
+    { op: 'set_cache_size', ctx: 0, size: -1 },
+    { op: 'set_cache_size', ctx: 0, size: 0 },
+    sess(1),
+    sess(2),
+    add(0),
+    add(1),
+  ]);
   t.ok(has(r.of(1), '1 set_cache_size c0 -1 -> 0'));
   t.ok(has(r.of(2), '2 set_cache_size c0 0 -> 20480'));
   t.match(r.stats(6), / n=2 /);
 });
 
 t.test('remove: callback also for a session that is not cached; none for an empty id', async (t) => {
-  const r = run([srv, rmcb, sess(1), sess(0), { op: 'remove', ctx: 0, sess: 0 }, { op: 'remove', ctx: 0, sess: 1 }, { op: 'is_resumable', sess: 0 }]);
+  const r = run([
+    srv,
+    rmcb,
+    sess(1),
+    sess(0),
+    { op: 'remove', ctx: 0, sess: 0 },
+    { op: 'remove', ctx: 0, sess: 1 },
+    { op: 'is_resumable', sess: 0 },
+  ]);
   t.same(r.of(4).slice(0, 3), ['4 remove c0 s0', '  remove c0 s0 resumable=0', '4 -> 0']);
   t.same(r.of(5).slice(0, 2), ['5 remove c0 s1', '5 -> 0']);
   t.ok(has(r.of(6), '6 is_resumable s0 -> 0'));
@@ -87,16 +103,31 @@ t.test('same id, other version: two entries', async (t) => {
 
 t.test('flush: strictly after expiry, from the tail, stops at the first live one', async (t) => {
   const r = run([
-    srv, rmcb,
-    sess(1, { timeout: abs(1500) }), sess(2, { timeout: abs(3000) }), sess(3, { timeout: abs(1000) }),
-    add(0), add(1), add(2),
+    srv,
+    rmcb,
+    sess(1, { timeout: abs(1500) }),
+    sess(2, { timeout: abs(3000) }),
+    sess(3, { timeout: abs(1000) }),
+    add(0),
+    add(1),
+    add(2),
     { op: 'flush', ctx: 0, t: now(1500) },
     { op: 'flush', ctx: 0, t: now(1501) },
     { op: 'flush', ctx: 0, t: abs(0) },
   ]);
-  t.same(r.of(8).filter((l) => l.startsWith('  remove')), ['  remove c0 s2 resumable=0']);
-  t.same(r.of(9).filter((l) => l.startsWith('  remove')), ['  remove c0 s0 resumable=0']);
-  t.same(r.of(10).filter((l) => l.startsWith('  remove')), ['  remove c0 s1 resumable=0'], 't == 0 flushes everything');
+  t.same(
+    r.of(8).filter((l) => l.startsWith('  remove')),
+    ['  remove c0 s2 resumable=0'],
+  );
+  t.same(
+    r.of(9).filter((l) => l.startsWith('  remove')),
+    ['  remove c0 s0 resumable=0'],
+  );
+  t.same(
+    r.of(10).filter((l) => l.startsWith('  remove')),
+    ['  remove c0 s1 resumable=0'],
+    't == 0 flushes everything',
+  );
 });
 
 t.test('equal expiries: the newest (re)insertion sits nearer the head', async (t) => {
@@ -104,18 +135,27 @@ t.test('equal expiries: the newest (re)insertion sits nearer the head', async (t
   t.ok(has(r.of(8), '  remove c0 s0 resumable=0'), 'the oldest of equal expiries is the tail');
   // set_time re-sorts a cached session: s0 re-inserted becomes newest among equals.
   const r2 = run([srv, rmcb, sess(1), sess(2), add(0), add(1), { op: 'set_time', sess: 0, t: now(0) }, { op: 'flush', ctx: 0, t: abs(0) }]);
-  t.same(r2.of(7).filter((l) => l.startsWith('  remove')), ['  remove c0 s1 resumable=0', '  remove c0 s0 resumable=0']);
+  t.same(
+    r2.of(7).filter((l) => l.startsWith('  remove')),
+    ['  remove c0 s1 resumable=0', '  remove c0 s0 resumable=0'],
+  );
 });
 
 t.test('expiry overflow never times out and sorts last', async (t) => {
   const max = (delta: number): TimeSpec => ({ base: 'max', delta });
   const r = run([
-    srv, rmcb,
-    sess(1, { time: max(-10), timeout: abs(304) }), sess(2, { time: now(0), timeout: abs(1500) }),
-    add(0), add(1),
+    srv,
+    rmcb,
+    sess(1, { time: max(-10), timeout: abs(304) }),
+    sess(2, { time: now(0), timeout: abs(1500) }),
+    add(0),
+    add(1),
     { op: 'flush', ctx: 0, t: max(0) },
   ]);
-  t.same(r.of(6).filter((l) => l.startsWith('  remove')), ['  remove c0 s1 resumable=0']);
+  t.same(
+    r.of(6).filter((l) => l.startsWith('  remove')),
+    ['  remove c0 s1 resumable=0'],
+  );
   t.match(r.stats(6), / n=1 /);
   const r2 = run([srv, sess(1, { timeout: abs(-1) }), { op: 'set_timeout', sess: 0, t: abs(-5) }]);
   t.match(r2.of(1)[0], /timeout=-1:0$/, 'a negative timeout is refused');
@@ -123,13 +163,27 @@ t.test('expiry overflow never times out and sorts last', async (t) => {
 
 t.test('SSL_CTX_free flushes with the remove callback; up_ref defers it', async (t) => {
   const r = run([srv, rmcb, sess(1), add(0), { op: 'ctx_up_ref', ctx: 0 }, { op: 'ctx_free', ctx: 0 }, { op: 'ctx_free', ctx: 0 }]);
-  t.same(r.of(5).filter((l) => l.startsWith('  remove')), []);
+  t.same(
+    r.of(5).filter((l) => l.startsWith('  remove')),
+    [],
+  );
   t.same(r.of(6).slice(0, 2), ['6 ctx_free c0', '  remove c0 s0 resumable=0']);
 });
 
 t.test('UPDATE_TIME sets the time on add', async (t) => {
-  const r = run([srv, rmcb, { op: 'set_mode', ctx: 0, mode: 0x402 }, sess(1, { time: now(-5000) }), add(0), { op: 'flush', ctx: 0, t: now(1000) }]);
-  t.same(r.of(5).filter((l) => l.startsWith('  remove')), [], 'not expired: its time became now');
+  const r = run([
+    srv,
+    rmcb,
+    { op: 'set_mode', ctx: 0, mode: 0x402 },
+    sess(1, { time: now(-5000) }),
+    add(0),
+    { op: 'flush', ctx: 0, t: now(1000) },
+  ]);
+  t.same(
+    r.of(5).filter((l) => l.startsWith('  remove')),
+    [],
+    'not expired: its time became now',
+  );
   t.ok(has(r.of(2), '2 set_mode c0 1026 -> 2'));
 });
 
@@ -221,28 +275,56 @@ t.test('auto-clear: the 256th handshake flushes expired sessions, not with NO_AU
   t.ok(has(r.of(last - 1), `  remove c0 s0 resumable=0`) === false);
   t.ok(has(r.of(last), '  remove c0 s0 resumable=0'), 'flushed at the 256th');
   const r2 = run([srv, rmcb, { op: 'set_mode', ctx: 0, mode: 0x82 }, expired, add(0), ...many(255), hs(0, 4)]);
-  t.notOk(r2.trace.slice(0, -8).some((l) => l === '  remove c0 s0 resumable=0'), 'NO_AUTO_CLEAR keeps it');
+  t.notOk(
+    r2.trace.slice(0, -8).some((l) => l === '  remove c0 s0 resumable=0'),
+    'NO_AUTO_CLEAR keeps it',
+  );
 });
 
 t.test('a session with an empty id is never evicted: eviction stops at it', async (t) => {
   const r = run([srv, rmcb, { op: 'set_cache_size', ctx: 0, size: 1 }, sess(0), sess(1), sess(2), add(0), add(1), add(2)]);
   const end = r.trace.indexOf('end ctx_free c0');
-  t.same(r.trace.slice(0, end).filter((l) => l.startsWith('  remove')), [], 'no eviction');
+  t.same(
+    r.trace.slice(0, end).filter((l) => l.startsWith('  remove')),
+    [],
+    'no eviction',
+  );
   t.same(r.trace.slice(end).filter((l) => l.startsWith('  remove')).length, 3, 'but a flush removes empty ids too');
   t.match(r.stats(8), / n=3 .* cache_full=0$/);
 });
 
 t.test('a negative session time counts as overflowed: never times out, sorts first', async (t) => {
   for (const time of [abs(-1), abs(-100), { base: 'min', delta: 0 } as TimeSpec]) {
-    const r = run([srv, rmcb, sess(1, { time }), sess(2, { time: now(0) }), add(0), add(1), { op: 'flush', ctx: 0, t: { base: 'max', delta: 0 } }]);
-    t.same(r.of(6).filter((l) => l.startsWith('  remove')), ['  remove c0 s1 resumable=0'], `time ${JSON.stringify(time)}`);
+    const r = run([
+      srv,
+      rmcb,
+      sess(1, { time }),
+      sess(2, { time: now(0) }),
+      add(0),
+      add(1),
+      { op: 'flush', ctx: 0, t: { base: 'max', delta: 0 } },
+    ]);
+    t.same(
+      r.of(6).filter((l) => l.startsWith('  remove')),
+      ['  remove c0 s1 resumable=0'],
+      `time ${JSON.stringify(time)}`,
+    );
   }
   const r = run([srv, rmcb, sess(1, { time: abs(0), timeout: abs(0) }), add(0), { op: 'flush', ctx: 0, t: abs(1) }]);
   t.ok(has(r.of(4), '  remove c0 s0 resumable=0'), 'time 0 is an ordinary time');
 });
 
 t.test('remove(c) with another object of the same key cached: removes that one, marks c', async (t) => {
-  const r = run([srv, rmcb, sess(1), sess(1), add(0), { op: 'remove', ctx: 0, sess: 1 }, { op: 'is_resumable', sess: 0 }, { op: 'is_resumable', sess: 1 }]);
+  const r = run([
+    srv,
+    rmcb,
+    sess(1),
+    sess(1),
+    add(0),
+    { op: 'remove', ctx: 0, sess: 1 },
+    { op: 'is_resumable', sess: 0 },
+    { op: 'is_resumable', sess: 1 },
+  ]);
   t.same(r.of(5).slice(0, 3), ['5 remove c0 s1', '  remove c0 s1 resumable=0', '5 -> 1']);
   t.ok(has(r.of(6), '6 is_resumable s0 -> 1'));
   t.ok(has(r.of(7), '7 is_resumable s1 -> 0'));
@@ -250,15 +332,32 @@ t.test('remove(c) with another object of the same key cached: removes that one, 
 });
 
 t.test('a fresh connection looks ids up under TLS1_3_VERSION', async (t) => {
-  const r = run([srv, sess(1), sess(2, { version: 0x0304 }), sess(3, { version: 0x10000 }), add(0), add(1), add(2),
-    { op: 'has_matching', ctx: 0, id: 1 }, { op: 'has_matching', ctx: 0, id: 2 }, { op: 'has_matching', ctx: 0, id: 3 }]);
+  const r = run([
+    srv,
+    sess(1),
+    sess(2, { version: 0x0304 }),
+    sess(3, { version: 0x10000 }),
+    add(0),
+    add(1),
+    add(2),
+    { op: 'has_matching', ctx: 0, id: 1 },
+    { op: 'has_matching', ctx: 0, id: 2 },
+    { op: 'has_matching', ctx: 0, id: 3 },
+  ]);
   t.ok(has(r.of(7), '7 has_matching c0 01 -> 0'));
   t.ok(has(r.of(8), '8 has_matching c0 02 -> 1'));
   t.ok(has(r.of(9), '9 has_matching c0 0102 -> 0'));
 });
 
 t.test('an expired session from the get callback is removed (callback) even under NO_INTERNAL_STORE', async (t) => {
-  const r = run([srv, { op: 'set_mode', ctx: 0, mode: 0x202 }, rmcb, { op: 'set_get_cb', ctx: 0, cb: 'byId', sess: 0, copy: 1 }, sess(1, { time: now(-5000) }), hs(1, 2)]);
+  const r = run([
+    srv,
+    { op: 'set_mode', ctx: 0, mode: 0x202 },
+    rmcb,
+    { op: 'set_get_cb', ctx: 0, cb: 'byId', sess: 0, copy: 1 },
+    sess(1, { time: now(-5000) }),
+    hs(1, 2),
+  ]);
   t.same(r.of(5).slice(1, 3), ['  get c0 id=01 -> s0 copy=1', '  remove c0 s0 resumable=0']);
   t.match(r.stats(5), / n=0 .* hits=0 cb_hits=1 misses=1 timeouts=1 /);
 });
@@ -267,7 +366,11 @@ t.test('a server whose mode lacks SERVER sends (and keeps) an empty id for a new
   const r = run([srv, rmcb, { op: 'set_mode', ctx: 0, mode: 0 }, hs(0, 1, { shutdown: false, probe: 1 })]);
   t.ok(has(r.of(3), '  genid c0 -> 1 len=1'), 'the id is generated first');
   t.ok(has(r.of(3), '3 hs_result ok=1 reused=0 sess=s0 probe=0'));
-  t.same(r.of(3).filter((l) => l.startsWith('  remove')), [], 'SSL_free finds no id to remove');
+  t.same(
+    r.of(3).filter((l) => l.startsWith('  remove')),
+    [],
+    'SSL_free finds no id to remove',
+  );
 });
 
 t.test('a negative context timeout is given to new sessions as is (already expired)', async (t) => {
@@ -278,11 +381,25 @@ t.test('a negative context timeout is given to new sessions as is (already expir
 
 const cli: Op = { op: 'ctx_new', server: false };
 const connect = (extra: Partial<Extract<Op, { op: 'connect' }>> = {}): Op => ({
-  op: 'connect', ctx: 0, sess: -1, version: 0x0303, serverResumes: false, serverId: 1, shutdown: true, ...extra,
+  op: 'connect',
+  ctx: 0,
+  sess: -1,
+  version: 0x0303,
+  serverResumes: false,
+  serverId: 1,
+  shutdown: true,
+  ...extra,
 });
 
-t.test('connect: the client caches the peer\'s id, and resumes it when the peer does', async (t) => {
-  const r = run([cli, { op: 'set_mode', ctx: 0, mode: 1 }, rmcb, connect(), connect({ sess: 0, serverResumes: true }), connect({ sess: 0 })]);
+t.test("connect: the client caches the peer's id, and resumes it when the peer does", async (t) => {
+  const r = run([
+    cli,
+    { op: 'set_mode', ctx: 0, mode: 1 },
+    rmcb,
+    connect(),
+    connect({ sess: 0, serverResumes: true }),
+    connect({ sess: 0 }),
+  ]);
   t.ok(has(r.of(3), '3 conn_result ok=1 reused=0 sess=s0 id=01'));
   t.match(r.stats(3), / n=1 connect=1\/1\/0 .* misses=0 /);
   t.ok(has(r.of(4), '4 conn_result ok=1 reused=1 sess=s0 id=01'), 'a real resumption');
@@ -292,11 +409,25 @@ t.test('connect: the client caches the peer\'s id, and resumes it when the peer 
 });
 
 t.test('connect: no session proposed outside the version bounds; a fatal alert removes the session', async (t) => {
-  const r = run([cli, { op: 'set_mode', ctx: 0, mode: 1 }, rmcb, sess(1, { version: 0x0302 }), add(0), connect({ sess: 0, serverResumes: true })]);
+  const r = run([
+    cli,
+    { op: 'set_mode', ctx: 0, mode: 1 },
+    rmcb,
+    sess(1, { version: 0x0302 }),
+    add(0),
+    connect({ sess: 0, serverResumes: true }),
+  ]);
   t.ok(has(r.of(5), '5 conn_result ok=1 reused=0 sess=s1 id=02'), 'a full handshake (the peer takes the other id)');
   t.match(r.stats(5), / misses=0 /, 'a TLS 1.1 session is not proposed at TLS 1.2: no miss');
-  const r2 = run([cli, { op: 'set_mode', ctx: 0, mode: 1 }, rmcb, sess(1, { sidCtx: 1 }), add(0), connect({ sess: 0, serverResumes: true })]);
-  t.ok(has(r2.of(5), '  remove c0 s0 resumable=0'), 'removed by the client\'s alert');
+  const r2 = run([
+    cli,
+    { op: 'set_mode', ctx: 0, mode: 1 },
+    rmcb,
+    sess(1, { sidCtx: 1 }),
+    add(0),
+    connect({ sess: 0, serverResumes: true }),
+  ]);
+  t.ok(has(r2.of(5), '  remove c0 s0 resumable=0'), "removed by the client's alert");
   t.ok(has(r2.of(5), '  err 20:272'), 'SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT');
 });
 

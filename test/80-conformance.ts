@@ -4,10 +4,11 @@
 //   CONFORMANCE_SEED=<seed> npx tap --disable-coverage test/80-conformance.ts
 // (the default seed is fixed, so npm test runs the same sequences every time).
 // CONFORMANCE_RUNS=<n> changes the number of sequences (default 1000 per property).
-import t from 'tap';
+
 import fc from 'fast-check';
+import t from 'tap';
 import { anyOp, cacheOp, sequence } from './conformance/arbitraries';
-import { type Op, diffTraces, show } from './conformance/ops';
+import { diffTraces, type Op, show } from './conformance/ops';
 import { runOracle } from './conformance/oracle';
 import { runOurs } from './conformance/ours';
 
@@ -32,7 +33,10 @@ function agree(ops: Op[]): void {
 function property(name: string, arb: fc.Arbitrary<Op[]>, numRuns: number, offset: number): void {
   t.test(name, async (t) => {
     const started = Date.now();
-    const out = fc.check(fc.property(arb, (ops) => agree(ops)), { seed: seed + offset, numRuns });
+    const out = fc.check(
+      fc.property(arb, (ops) => agree(ops)),
+      { seed: seed + offset, numRuns },
+    );
     if (out.failed) {
       t.fail(`${name}: disagreement after ${out.numRuns} runs (seed ${seed}, path ${out.counterexamplePath}, ${out.numShrinks} shrinks)`);
       t.comment(String(out.errorInstance instanceof Error ? out.errorInstance.message : out.errorInstance));

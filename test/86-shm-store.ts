@@ -2,14 +2,14 @@
 // addon: round trips, the id context as part of the key, expiry, removal, another
 // process attaching by name, refusals, argument errors and stale handles. The store's
 // own structure, crash recovery and performance are tested in C++ (test/shm/run.sh).
-import t from 'tap';
+
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import t from 'tap';
 
 const root = path.join(__dirname, '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const addon = require('node-gyp-build')(root);
 
 type Handle = object;
@@ -100,14 +100,14 @@ t.test('another process attaches by name and shares the entries', async (t) => {
   `;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: root });
   t.equal(r.status, 0, r.stderr);
-  t.same(JSON.parse(r.stdout), { got: der(7).toString('hex') }, 'the child read the parent\'s entry');
-  t.same(Buffer.from(shm.shmLookup(h, ctxA, id(8), NOW) ?? []).toString(), 'from the child', 'and the parent reads the child\'s');
+  t.same(JSON.parse(r.stdout), { got: der(7).toString('hex') }, "the child read the parent's entry");
+  t.same(Buffer.from(shm.shmLookup(h, ctxA, id(8), NOW) ?? []).toString(), 'from the child', "and the parent reads the child's");
 });
 
 t.test('refusals and errors', async (t) => {
   t.throws(() => shm.shmAttach('/osc-0000000000000000'), { code: 'ERR_SHM_NOT_FOUND' });
   t.throws(() => shm.shmAttach('no-slash'), { code: 'ERR_OUT_OF_RANGE' });
-  t.throws(() => shm.shmAttach('/' + 'x'.repeat(40)), { code: 'ERR_OUT_OF_RANGE' });
+  t.throws(() => shm.shmAttach(`/${'x'.repeat(40)}`), { code: 'ERR_OUT_OF_RANGE' });
   t.throws(() => shm.shmCreate(100), { code: 'ERR_OUT_OF_RANGE' });
   t.throws(() => shm.shmCreate(2 ** 31), { code: 'ERR_OUT_OF_RANGE' });
 

@@ -31,13 +31,16 @@ const ID_CONTEXT = 'osc-cluster-test';
     await client.connect();
     store = createRedisSessionStore(ctx, { client, idContext: ID_CONTEXT, timeoutMs: 500 });
   }
-  const server = tls.createServer({
-    key: fs.readFileSync(path.join(fixtures, 'der-server-key.pem')),
-    cert: fs.readFileSync(path.join(fixtures, 'der-server-cert.pem')),
-    minVersion: 'TLSv1.2',
-    maxVersion: 'TLSv1.2',
-    secureOptions: crypto.constants.SSL_OP_NO_TICKET,
-  }, (socket) => socket.end(String(cluster.worker.id)));
+  const server = tls.createServer(
+    {
+      key: fs.readFileSync(path.join(fixtures, 'der-server-key.pem')),
+      cert: fs.readFileSync(path.join(fixtures, 'der-server-cert.pem')),
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.2',
+      secureOptions: crypto.constants.SSL_OP_NO_TICKET,
+    },
+    (socket) => socket.end(String(cluster.worker.id)),
+  );
   const adapter = osc.attachSessionCache(server, ctx, { sessionIdContext: ID_CONTEXT, sharedMemory: Boolean(process.env.OSC_SHARED) });
   adapter.on('error', (e) => process.send({ error: e.message }));
   server.listen(0, '127.0.0.1', () => process.send({ listening: server.address().port }));
@@ -48,6 +51,6 @@ const ID_CONTEXT = 'osc-cluster-test';
     }
   });
 })().catch((e) => {
-  process.send({ error: String(e && e.stack || e) });
+  process.send({ error: String(e?.stack || e) });
   process.exit(1);
 });

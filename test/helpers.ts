@@ -1,9 +1,10 @@
 // Shared by the tests: sessions with a label, a log of destructions (seen
 // through an ex_data free callback, as OpenSSL users see them) and of
 // remove-callback calls.
-import * as osc from '..';
+
 import * as testing from 'openssl-session-cache/testing';
 import type { SSL_CTX, SSL_SESSION } from '..';
+import * as osc from '..';
 
 export const events: string[] = [];
 
@@ -11,13 +12,14 @@ export const events: string[] = [];
 export function xorshift32(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x;
   };
 }
-
 
 /** The ex_data index whose free callback logs "destroy <label>". */
 export const LABEL = osc.SSL_SESSION_get_ex_new_index(0, null, null, null, (_parent, ptr) => {
@@ -49,7 +51,9 @@ export function label(s: SSL_SESSION): string {
 /** A server context whose remove callback logs "remove <label>". */
 export function ctxWithLog(): SSL_CTX {
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
-  osc.SSL_CTX_sess_set_remove_cb(ctx, (_c, s) => { events.push(`remove ${label(s)}`); });
+  osc.SSL_CTX_sess_set_remove_cb(ctx, (_c, s) => {
+    events.push(`remove ${label(s)}`);
+  });
   return ctx;
 }
 

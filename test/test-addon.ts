@@ -29,6 +29,5 @@ export function loadTestAddon<T>(dir: string, file: string, build: string[], wha
       fs.rmdirSync(lock);
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(file) as T;
 }

@@ -4,8 +4,8 @@ import { constants } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import type { SessionCacheAdapter, SessionCacheError, SessionCacheOptions, SSL_CTX } from '..';
 import * as osc from '..';
-import type { SSL_CTX, SessionCacheAdapter, SessionCacheError, SessionCacheOptions } from '..';
 
 const certs = path.join(__dirname, '..', 'examples', 'certs');
 export const key = fs.readFileSync(path.join(certs, 'localhost-key.pem'));
@@ -22,9 +22,18 @@ export interface Served {
 }
 
 /** A TLS server (TLS 1.2 at most, no tickets unless asked) with `ctx` attached. */
-export async function serve(ctx: SSL_CTX, options: SessionCacheOptions = {}, serverOptions: tls.TlsOptions = {}, make?: (o: tls.TlsOptions) => tls.Server): Promise<Served> {
+export async function serve(
+  ctx: SSL_CTX,
+  options: SessionCacheOptions = {},
+  serverOptions: tls.TlsOptions = {},
+  make?: (o: tls.TlsOptions) => tls.Server,
+): Promise<Served> {
   const o: tls.TlsOptions = { key, cert, maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET, ...serverOptions };
-  const server = make ? make(o) : tls.createServer(o, (s) => { s.end('x'); });
+  const server = make
+    ? make(o)
+    : tls.createServer(o, (s) => {
+        s.end('x');
+      });
   const errors: SessionCacheError[] = [];
   const adapter = osc.attachSessionCache(server, ctx, { sessionIdContext: 'test 65', ...options });
   adapter.on('error', (e: SessionCacheError) => errors.push(e));
@@ -32,31 +41,61 @@ export async function serve(ctx: SSL_CTX, options: SessionCacheOptions = {}, ser
   const a = server.address();
   const port = typeof a === 'object' && a ? a.port : 0;
   return {
-    server, adapter, port, errors,
-    close: () => new Promise<void>((r) => { adapter.detach(); server.close(() => r()); }),
+    server,
+    adapter,
+    port,
+    errors,
+    close: () =>
+      new Promise<void>((r) => {
+        adapter.detach();
+        server.close(() => r());
+      }),
   };
 }
 
-export interface Conn { reused: boolean; session: Buffer | null; protocol: string | null }
+export interface Conn {
+  reused: boolean;
+  session: Buffer | null;
+  protocol: string | null;
+}
 
 /** One client connection (TLS 1.2 at most unless told), offering `session`; resolves at close. */
 export function connect(port: number, session?: Buffer | null, extra: tls.ConnectionOptions = {}): Promise<Conn> {
   return new Promise((resolve, reject) => {
     let got: Buffer | null = null;
-    const c = tls.connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost', maxVersion: 'TLSv1.2', ...(session ? { session } : {}), ...extra });
-    const timer = setTimeout(() => { c.destroy(); reject(new Error('connection hung')); }, 5000);
+    const c = tls.connect({
+      host: '127.0.0.1',
+      port,
+      ca: cert,
+      servername: 'localhost',
+      maxVersion: 'TLSv1.2',
+      ...(session ? { session } : {}),
+      ...extra,
+    });
+    const timer = setTimeout(() => {
+      c.destroy();
+      reject(new Error('connection hung'));
+    }, 5000);
     let result: Conn | null = null;
-    c.on('session', (s: Buffer) => { got = s; });
+    c.on('session', (s: Buffer) => {
+      got = s;
+    });
     c.on('secureConnect', () => {
       result = { reused: c.isSessionReused(), session: null, protocol: c.getProtocol() };
       c.end(); // a TLS 1.2 'session' event still follows in this tick
     });
     c.on('data', () => undefined);
-    c.on('error', (e) => { clearTimeout(timer); reject(e); });
+    c.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     c.on('close', () => {
       clearTimeout(timer);
-      if (!result) { reject(new Error('no handshake')); return; }
-      result.session = got ?? (session ?? null);
+      if (!result) {
+        reject(new Error('no handshake'));
+        return;
+      }
+      result.session = got ?? session ?? null;
       resolve(result);
     });
   });
@@ -64,6 +103,13 @@ export function connect(port: number, session?: Buffer | null, extra: tls.Connec
 
 export function stats(ctx: SSL_CTX) {
   const s = osc.sessionCacheStats(ctx);
-  return { accept: s.accept, accept_good: s.accept_good, hits: s.hits, misses: s.misses, cb_hits: s.cb_hits, timeouts: s.timeouts, number: s.number };
+  return {
+    accept: s.accept,
+    accept_good: s.accept_good,
+    hits: s.hits,
+    misses: s.misses,
+    cb_hits: s.cb_hits,
+    timeouts: s.timeouts,
+    number: s.number,
+  };
 }
-

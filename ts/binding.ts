@@ -3,9 +3,8 @@
 // to build/Release (a source build); `bindings` would miss prebuilds/.
 import * as path from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const load: (dir: string) => Record<string, unknown> = require('node-gyp-build');
 
 /** The raw exports of the addon; typed by the modules that re-export them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the addon's exports are typed by the modules that re-export them
 export const binding: any = load(path.join(__dirname, '..'));

@@ -6,7 +6,9 @@ import type { SSL, SSL_SESSION } from './types';
 
 declare const cipherKind: unique symbol;
 /** A `const SSL_CIPHER *`: opaque, frozen, one handle per suite. */
-export interface SSL_CIPHER { readonly [cipherKind]: 'SSL_CIPHER' }
+export interface SSL_CIPHER {
+  readonly [cipherKind]: 'SSL_CIPHER';
+}
 
 /**
  * SSL_CIPHER_find returns the cipher whose two-byte wire id is `ptr[0..2)`, or null if

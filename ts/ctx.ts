@@ -1,9 +1,7 @@
 // SSL_CTX: methods, lifetime, cache settings, the cache operations, the
 // callbacks and the statistics. Each export is the native function itself.
 import { binding } from './binding';
-import type {
-  GetSessionCallback, Long, NewSessionCallback, RemoveSessionCallback, SSL_CTX, SSL_METHOD, SSL_SESSION,
-} from './types';
+import type { GetSessionCallback, Long, NewSessionCallback, RemoveSessionCallback, SSL_CTX, SSL_METHOD, SSL_SESSION } from './types';
 
 /** TLS_method returns the general-purpose TLS method (default session timeout 7200 s). */
 export const TLS_method: () => SSL_METHOD = binding.TLS_method;

@@ -32,7 +32,8 @@ export const i2d_SSL_SESSION: (s: SSL_SESSION, pp?: Out<Uint8Array | null> | nul
  * null with the reason on the error queue, changes nothing, and never reads past `length`.
  * An absent or zero time reads as now (the cache clock), an absent or zero timeout as 3.
  */
-export const d2i_SSL_SESSION: (a: Out<SSL_SESSION | null> | null, pp: Out<Uint8Array>, length?: number) => SSL_SESSION | null = binding.d2i_SSL_SESSION;
+export const d2i_SSL_SESSION: (a: Out<SSL_SESSION | null> | null, pp: Out<Uint8Array>, length?: number) => SSL_SESSION | null =
+  binding.d2i_SSL_SESSION;
 /**
  * PEM_write_SSL_SESSION appends the session as PEM ("-----BEGIN SSL SESSION PARAMETERS-----",
  * base64 in 64-character lines) to `out.value`, standing in for C's FILE; returns 1, or 0
@@ -49,7 +50,12 @@ export const PEM_write_bio_SSL_SESSION: (out: Out<string>, s: SSL_SESSION) => nu
  * encrypted. Returns null with PEM_R_NO_START_LINE, PEM_R_BAD_END_LINE, PEM_R_BAD_BASE64_DECODE
  * or the DER error queued.
  */
-export const PEM_read_SSL_SESSION: (input: string | Uint8Array | Out<string | Uint8Array>, x?: Out<SSL_SESSION | null> | null, cb?: unknown, u?: unknown) => SSL_SESSION | null = binding.PEM_read_SSL_SESSION;
+export const PEM_read_SSL_SESSION: (
+  input: string | Uint8Array | Out<string | Uint8Array>,
+  x?: Out<SSL_SESSION | null> | null,
+  cb?: unknown,
+  u?: unknown,
+) => SSL_SESSION | null = binding.PEM_read_SSL_SESSION;
 /** PEM_read_bio_SSL_SESSION is PEM_read_SSL_SESSION, with `input` standing in for a memory BIO. */
 export const PEM_read_bio_SSL_SESSION: typeof PEM_read_SSL_SESSION = binding.PEM_read_bio_SSL_SESSION;
 /**
@@ -72,13 +78,22 @@ export const SSL_SESSION_get0_hostname: (s: SSL_SESSION) => string | null = bind
 /** SSL_SESSION_set1_hostname stores a copy (up to a NUL, as strdup); null removes it. 1, or 0 out of memory. */
 export const SSL_SESSION_set1_hostname: (s: SSL_SESSION, hostname: string | null) => number = binding.SSL_SESSION_set1_hostname;
 /** SSL_SESSION_get0_alpn_selected sets `alpn.value` / `len.value` (null / 0 when none) and also returns the bytes. */
-export const SSL_SESSION_get0_alpn_selected: (s: SSL_SESSION, alpn?: Out<Uint8Array | null> | null, len?: Out<number> | null) => Uint8Array | null = binding.SSL_SESSION_get0_alpn_selected;
+export const SSL_SESSION_get0_alpn_selected: (
+  s: SSL_SESSION,
+  alpn?: Out<Uint8Array | null> | null,
+  len?: Out<number> | null,
+) => Uint8Array | null = binding.SSL_SESSION_get0_alpn_selected;
 /** SSL_SESSION_set1_alpn_selected stores a copy; null or length 0 removes it. 1, or 0 out of memory. */
-export const SSL_SESSION_set1_alpn_selected: (s: SSL_SESSION, alpn: Uint8Array | null, len?: number) => number = binding.SSL_SESSION_set1_alpn_selected;
+export const SSL_SESSION_set1_alpn_selected: (s: SSL_SESSION, alpn: Uint8Array | null, len?: number) => number =
+  binding.SSL_SESSION_set1_alpn_selected;
 /** SSL_SESSION_has_ticket returns 1 if the session carries a non-empty ticket. */
 export const SSL_SESSION_has_ticket: (s: SSL_SESSION) => number = binding.SSL_SESSION_has_ticket;
 /** SSL_SESSION_get0_ticket sets `tick.value` / `len.value` (null / 0 when none) and also returns the bytes. */
-export const SSL_SESSION_get0_ticket: (s: SSL_SESSION, tick?: Out<Uint8Array | null> | null, len?: Out<number> | null) => Uint8Array | null = binding.SSL_SESSION_get0_ticket;
+export const SSL_SESSION_get0_ticket: (
+  s: SSL_SESSION,
+  tick?: Out<Uint8Array | null> | null,
+  len?: Out<number> | null,
+) => Uint8Array | null = binding.SSL_SESSION_get0_ticket;
 /** SSL_SESSION_get_ticket_lifetime_hint returns the hint in seconds (a bigint past 2^53). */
 export const SSL_SESSION_get_ticket_lifetime_hint: (s: SSL_SESSION) => Long = binding.SSL_SESSION_get_ticket_lifetime_hint;
 /** SSL_SESSION_get_max_early_data returns the session's max_early_data (0 when none). */
@@ -86,9 +101,11 @@ export const SSL_SESSION_get_max_early_data: (s: SSL_SESSION) => number = bindin
 /** SSL_SESSION_set_max_early_data stores the value (as a uint32_t) and returns 1. */
 export const SSL_SESSION_set_max_early_data: (s: SSL_SESSION, maxEarlyData: number) => number = binding.SSL_SESSION_set_max_early_data;
 /** SSL_SESSION_get0_ticket_appdata sets `data.value` / `len.value` (null / 0 when none) and returns 1. */
-export const SSL_SESSION_get0_ticket_appdata: (s: SSL_SESSION, data: Out<Uint8Array | null> | null, len: Out<number> | null) => number = binding.SSL_SESSION_get0_ticket_appdata;
+export const SSL_SESSION_get0_ticket_appdata: (s: SSL_SESSION, data: Out<Uint8Array | null> | null, len: Out<number> | null) => number =
+  binding.SSL_SESSION_get0_ticket_appdata;
 /** SSL_SESSION_set1_ticket_appdata stores a copy; null or length 0 removes it. 1, or 0 out of memory. */
-export const SSL_SESSION_set1_ticket_appdata: (s: SSL_SESSION, data: Uint8Array | null, len?: number) => number = binding.SSL_SESSION_set1_ticket_appdata;
+export const SSL_SESSION_set1_ticket_appdata: (s: SSL_SESSION, data: Uint8Array | null, len?: number) => number =
+  binding.SSL_SESSION_set1_ticket_appdata;
 /** SSL_SESSION_get_max_fragment_length returns the negotiated mode (TLSEXT_max_fragment_length_*), 0 (DISABLED) when none was (the stored 255, UNSPECIFIED, reads as 0, as in OpenSSL). */
 export const SSL_SESSION_get_max_fragment_length: (s: SSL_SESSION) => number = binding.SSL_SESSION_get_max_fragment_length;
 /** SSL_SESSION_get_compress_id returns 0: like Node's OpenSSL (no-comp), d2i ignores the compression field. */
@@ -129,7 +146,6 @@ export function sessionToPem(s: SSL_SESSION): string | null {
 export function sessionGetPeerCertificate(s: SSL_SESSION): X509Certificate | null {
   const der = SSL_SESSION_get0_peer(s);
   if (der === null) return null;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { X509Certificate: X509 } = require('node:crypto') as typeof import('node:crypto');
   return new X509(der);
 }

@@ -4,8 +4,13 @@
 import { binding } from './binding';
 import type { ExDataCallback, ExDataDupCallback, SSL, SSL_CTX, SSL_SESSION } from './types';
 
-type NewIndex<P> = (argl: number, argp: unknown, newFunc: ExDataCallback<P> | null,
-  dupFunc: ExDataDupCallback | null, freeFunc: ExDataCallback<P> | null) => number;
+type NewIndex<P> = (
+  argl: number,
+  argp: unknown,
+  newFunc: ExDataCallback<P> | null,
+  dupFunc: ExDataDupCallback | null,
+  freeFunc: ExDataCallback<P> | null,
+) => number;
 
 /** SSL_SESSION_get_ex_new_index registers an index (the first is 1; 0 is app_data). */
 export const SSL_SESSION_get_ex_new_index: NewIndex<SSL_SESSION> = binding.SSL_SESSION_get_ex_new_index;

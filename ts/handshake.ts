@@ -72,7 +72,8 @@ export const tls_construct_server_hello: (ssl: SSL) => void = binding.tls_constr
  * `misses` and the connection starts a fresh session, keyed by `serverId` when given. The hit
  * itself is counted by tls_finish_handshake. Returns 1, or 0 with the reason queued.
  */
-export const tls_process_server_hello: (ssl: SSL, resumed: number, version: number, serverId?: Uint8Array | null) => number = binding.tls_process_server_hello;
+export const tls_process_server_hello: (ssl: SSL, resumed: number, version: number, serverId?: Uint8Array | null) => number =
+  binding.tls_process_server_hello;
 /**
  * tls_finish_handshake ends a handshake: server: ssl_update_cache(ssl, SSL_SESS_CACHE_SERVER),
  * then `accept_good` += 1 on the connection's current context; client:

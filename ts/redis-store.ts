@@ -12,16 +12,26 @@
 // count their failures); the get callback returns a Promise that settles
 // within `timeoutMs`: Redis slow, down or overloaded is a miss (a full
 // handshake), never a hang or an exception.
-import {
-  SSL_CTX_sess_accept, SSL_CTX_sess_accept_good, SSL_CTX_sess_cache_full, SSL_CTX_sess_cb_hits,
-  SSL_CTX_sess_get_get_cb, SSL_CTX_sess_get_new_cb, SSL_CTX_sess_get_remove_cb, SSL_CTX_sess_hits,
-  SSL_CTX_sess_misses, SSL_CTX_sess_number, SSL_CTX_sess_set_new_cb,
-  SSL_CTX_sess_set_remove_cb, SSL_CTX_sess_timeouts,
-} from './ctx';
-import { sessionFromDer, sessionToDer } from './der';
+
 import { binding } from './binding';
 import { TLS1_3_VERSION } from './constants';
-import { SSL_SESSION_free, SSL_SESSION_get0_id_context, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version } from './session';
+import {
+  SSL_CTX_sess_accept,
+  SSL_CTX_sess_accept_good,
+  SSL_CTX_sess_cache_full,
+  SSL_CTX_sess_cb_hits,
+  SSL_CTX_sess_get_get_cb,
+  SSL_CTX_sess_get_new_cb,
+  SSL_CTX_sess_get_remove_cb,
+  SSL_CTX_sess_hits,
+  SSL_CTX_sess_misses,
+  SSL_CTX_sess_number,
+  SSL_CTX_sess_set_new_cb,
+  SSL_CTX_sess_set_remove_cb,
+  SSL_CTX_sess_timeouts,
+} from './ctx';
+import { sessionFromDer, sessionToDer } from './der';
+import { SSL_SESSION_free, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version, SSL_SESSION_get0_id_context } from './session';
 import { SSL_CTX_set_session_id_context } from './ssl';
 import { checkTimeoutMs, setAsyncGetSessionCallback } from './tls-common';
 import type { Out, SSL, SSL_CTX, SSL_SESSION } from './types';
@@ -141,8 +151,7 @@ export interface RedisSessionStoreStats extends RedisSessionStoreCounters {
  * (the TLS adapter waits for it). It sets `copy.value` to 0 at once: a session it resolves to
  * carries one reference that becomes the caller's.
  */
-export type RedisGetSessionCallback =
-  (ssl: SSL, id: Uint8Array, len: number, copy: Out<number>) => Promise<SSL_SESSION | null>;
+export type RedisGetSessionCallback = (ssl: SSL, id: Uint8Array, len: number, copy: Out<number>) => Promise<SSL_SESSION | null>;
 
 /** RedisSessionStore is the handle {@link createRedisSessionStore} returns. */
 export interface RedisSessionStore {
@@ -211,7 +220,8 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
   if (typeof prefix !== 'string') throw new TypeError('createRedisSessionStore: prefix must be a string');
   const timeoutMs = checkTimeoutMs('createRedisSessionStore: timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
   const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
-  if (!Number.isInteger(maxPending) || maxPending < 1) throw new RangeError('createRedisSessionStore: maxPending must be a positive integer');
+  if (!Number.isInteger(maxPending) || maxPending < 1)
+    throw new RangeError('createRedisSessionStore: maxPending must be a positive integer');
   const negativeTtlMs = options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS;
   if (!Number.isInteger(negativeTtlMs) || negativeTtlMs < 0 || negativeTtlMs > 2 ** 31 - 1) {
     throw new RangeError('createRedisSessionStore: negativeTtlMs must be whole milliseconds from 0 to 2147483647');
@@ -220,16 +230,27 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
   if (typeof deleteOnRemove !== 'boolean') throw new TypeError('createRedisSessionStore: deleteOnRemove must be a boolean');
 
   const c: RedisSessionStoreCounters = {
-    stores: 0, hits: 0, misses: 0, errors: 0, timeouts: 0, dropped: 0, skipped: 0, wrongContext: 0, removes: 0,
-    lookups: 0, clientErrors: 0, pending: 0, knownMisses: 0, invalid: 0,
+    stores: 0,
+    hits: 0,
+    misses: 0,
+    errors: 0,
+    timeouts: 0,
+    dropped: 0,
+    skipped: 0,
+    wrongContext: 0,
+    removes: 0,
+    lookups: 0,
+    clientErrors: 0,
+    pending: 0,
+    knownMisses: 0,
+    invalid: 0,
   };
   let lastError: string | null = null;
   const inFlight = new Set<Promise<unknown>>();
   const ctxHex = hex(idContext);
   const idContextBuf = Buffer.from(idContext);
 
-  const key = (id: Uint8Array, sidCtx?: Uint8Array): string =>
-    `${prefix}${sidCtx === undefined ? ctxHex : hex(sidCtx)}:${hex(id)}`;
+  const key = (id: Uint8Array, sidCtx?: Uint8Array): string => `${prefix}${sidCtx === undefined ? ctxHex : hex(sidCtx)}:${hex(id)}`;
   const sessionKey = (s: SSL_SESSION): string => key(SSL_SESSION_get_id(s), SSL_SESSION_get0_id_context(s));
 
   function commandFailed(err: unknown): void {
@@ -240,8 +261,13 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
   // Sends a command unless the client is offline or too many are in flight. Returns why it was
   // not sent ('error' or 'dropped', counted `times`), or the promise of its settling (never
   // rejects).
-  function send(args: Array<string | Buffer>, opts: RedisCommandOptions | undefined,
-    onReply: (reply: unknown) => void, onError: (err: unknown) => void, times = 1): Promise<unknown> | 'error' | 'dropped' {
+  function send(
+    args: Array<string | Buffer>,
+    opts: RedisCommandOptions | undefined,
+    onReply: (reply: unknown) => void,
+    onError: (err: unknown) => void,
+    times = 1,
+  ): Promise<unknown> | 'error' | 'dropped' {
     if (client.isReady === false) {
       c.errors += times;
       lastError = 'client not ready (disconnected or reconnecting)';
@@ -260,10 +286,13 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
       return 'error';
     }
     c.pending++;
-    const settled = p.then(onReply, onError).catch(commandFailed).finally(() => {
-      c.pending--;
-      inFlight.delete(settled);
-    });
+    const settled = p
+      .then(onReply, onError)
+      .catch(commandFailed)
+      .finally(() => {
+        c.pending--;
+        inFlight.delete(settled);
+      });
     inFlight.add(settled);
     return settled;
   }
@@ -274,7 +303,8 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
     const sidCtx = SSL_SESSION_get0_id_context(sess);
     if (!Buffer.from(sidCtx.buffer, sidCtx.byteOffset, sidCtx.byteLength).equals(idContextBuf)) {
       c.wrongContext++;
-      lastError = `a new session has id context ${hex(sidCtx) || '(empty)'}, the store ${ctxHex || '(empty)'}: ` +
+      lastError =
+        `a new session has id context ${hex(sidCtx) || '(empty)'}, the store ${ctxHex || '(empty)'}: ` +
         'not stored. Use the same id context everywhere (attachSessionCache sessionIdContext = store idContext).';
       return 0;
     }
@@ -288,14 +318,28 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
     const value = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
     const k = sessionKey(sess);
     knownMissing.delete(k);
-    send(['SET', k, value, 'PX', String(ttl)], undefined, () => { c.stores++; }, commandFailed);
+    send(
+      ['SET', k, value, 'PX', String(ttl)],
+      undefined,
+      () => {
+        c.stores++;
+      },
+      commandFailed,
+    );
     return 0;
   };
 
   // remove_session_cb: delete the key in the background.
   const onRemove = (_ctx: SSL_CTX, sess: SSL_SESSION): void => {
     if (!deleteOnRemove) return;
-    send(['DEL', sessionKey(sess)], undefined, () => { c.removes++; }, commandFailed);
+    send(
+      ['DEL', sessionKey(sess)],
+      undefined,
+      () => {
+        c.removes++;
+      },
+      commandFailed,
+    );
   };
 
   // Keys Redis recently answered as missing, with when that answer goes stale (Date.now ms),
@@ -331,33 +375,44 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
     for (let i = 0; i < keys.length; i += MGET_BATCH) {
       const part = keys.slice(i, i + MGET_BATCH);
       const answerAll = (reply: (k: string, n: number) => Buffer | null | 'error' | 'dropped'): void => {
-        part.forEach((k, n) => { for (const a of all.get(k) ?? []) a(reply(k, n)); });
+        part.forEach((k, n) => {
+          for (const a of all.get(k) ?? []) a(reply(k, n));
+        });
       };
       // A failure is counted by each lookup it answers (one not timed out yet).
       const failAll = (err: unknown): void => {
         lastError = message(err);
         answerAll(() => 'error');
       };
-      const sent = send(['MGET', ...part], { typeMapping: BUFFER_REPLIES }, (reply) => {
-        if (!Array.isArray(reply) || reply.length !== part.length) {
-          failAll(new TypeError('MGET replied with something else than one value per key'));
-          return;
-        }
-        if (reply.some((v) => v !== null && v !== undefined && !(v instanceof Uint8Array))) {
-          failAll(new TypeError('MGET replied with text: the client ignored typeMapping (node-redis v5 or later is needed)'));
-          return;
-        }
-        answerAll((_k, n) => {
-          const v = reply[n] as Uint8Array | null | undefined;
-          return v === null || v === undefined ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-        });
-      }, failAll, 0);
+      const sent = send(
+        ['MGET', ...part],
+        { typeMapping: BUFFER_REPLIES },
+        (reply) => {
+          if (!Array.isArray(reply) || reply.length !== part.length) {
+            failAll(new TypeError('MGET replied with something else than one value per key'));
+            return;
+          }
+          if (reply.some((v) => v !== null && v !== undefined && !(v instanceof Uint8Array))) {
+            failAll(new TypeError('MGET replied with text: the client ignored typeMapping (node-redis v5 or later is needed)'));
+            return;
+          }
+          answerAll((_k, n) => {
+            const v = reply[n] as Uint8Array | null | undefined;
+            return v === null || v === undefined ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+          });
+        },
+        failAll,
+        0,
+      );
       if (typeof sent === 'string') answerAll(() => sent);
     }
   }
   function fetchValue(k: string, answer: Answer): void {
     const waiting = queued.get(k);
-    if (waiting) { waiting.push(answer); return; }
+    if (waiting) {
+      waiting.push(answer);
+      return;
+    }
     queued.set(k, [answer]);
     if (!flushScheduled) {
       flushScheduled = true;
@@ -369,7 +424,7 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
   // so no session is made that nobody would free. A value is taken only if it decodes and
   // carries the id it was stored under.
   const getSession: RedisGetSessionCallback = (_ssl, id, len, copy) => {
-    copy.value = 0;  // a resolved session's one reference (from d2i) goes to the caller
+    copy.value = 0; // a resolved session's one reference (from d2i) goes to the caller
     c.lookups++;
     const want = id.subarray(0, len);
     const k = key(want);
@@ -387,7 +442,7 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
         resolve(null);
       }, timeoutMs);
       fetchValue(k, (reply) => {
-        if (done) return;  // after a timeout, already counted
+        if (done) return; // after a timeout, already counted
         done = true;
         clearTimeout(timer);
         if (reply === 'error' || reply === 'dropped') {

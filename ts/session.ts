@@ -24,7 +24,8 @@ export const SSL_SESSION_set1_id: (s: SSL_SESSION, id: Uint8Array, len?: number)
 /** SSL_SESSION_get_id returns a copy of the id; `len.value` receives its length. */
 export const SSL_SESSION_get_id: (s: SSL_SESSION, len?: Out<number> | null) => Uint8Array = binding.SSL_SESSION_get_id;
 /** SSL_SESSION_set1_id_context: over 32 bytes returns 0 with SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG. */
-export const SSL_SESSION_set1_id_context: (s: SSL_SESSION, sidCtx: Uint8Array, len?: number) => number = binding.SSL_SESSION_set1_id_context;
+export const SSL_SESSION_set1_id_context: (s: SSL_SESSION, sidCtx: Uint8Array, len?: number) => number =
+  binding.SSL_SESSION_set1_id_context;
 /** SSL_SESSION_get0_id_context returns a copy of the session id context; `len.value` receives its length. */
 export const SSL_SESSION_get0_id_context: (s: SSL_SESSION, len?: Out<number> | null) => Uint8Array = binding.SSL_SESSION_get0_id_context;
 /** SSL_SESSION_set_time sets the creation time (re-sorting a cached session) and returns `t`. */
@@ -47,7 +48,8 @@ export const SSL_SESSION_set1_master_key: (s: SSL_SESSION, key: Uint8Array, len?
  * SSL_SESSION_get_master_key copies up to `outlen` (default out.length) bytes into `out` and
  * returns the count; with `outlen` 0 it returns the key's length.
  */
-export const SSL_SESSION_get_master_key: (s: SSL_SESSION, out: Uint8Array | null, outlen?: number) => number = binding.SSL_SESSION_get_master_key;
+export const SSL_SESSION_get_master_key: (s: SSL_SESSION, out: Uint8Array | null, outlen?: number) => number =
+  binding.SSL_SESSION_get_master_key;
 /**
  * getCacheTime returns what the cache clock reads now (whole seconds): the wall clock, or the
  * value a test set with setTestTime (openssl-session-cache/testing). Not OpenSSL API.

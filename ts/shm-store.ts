@@ -6,14 +6,23 @@
 // synchronous (a few microseconds): no Promise, no timeout. See docs/stores.md.
 import cluster from 'node:cluster';
 import { binding } from './binding';
-import { SSL_CTX_sess_get_get_cb, SSL_CTX_sess_get_new_cb, SSL_CTX_sess_get_remove_cb, SSL_CTX_sess_set_get_cb, SSL_CTX_sess_set_new_cb, SSL_CTX_sess_set_remove_cb } from './ctx';
+import {
+  SSL_CTX_sess_get_get_cb,
+  SSL_CTX_sess_get_new_cb,
+  SSL_CTX_sess_get_remove_cb,
+  SSL_CTX_sess_set_get_cb,
+  SSL_CTX_sess_set_new_cb,
+  SSL_CTX_sess_set_remove_cb,
+} from './ctx';
 import { SSL_SESSION_get0_id_context } from './session';
 import { SSL_CTX_set_session_id_context } from './ssl';
 import type { GetSessionCallback, NewSessionCallback, RemoveSessionCallback, SSL_CTX } from './types';
 
 declare const segmentKind: unique symbol;
 /** A mapped shared-memory segment (opaque). */
-interface SegmentHandle { readonly [segmentKind]: 'shm' }
+interface SegmentHandle {
+  readonly [segmentKind]: 'shm';
+}
 
 const shmCreate: (bytes: number) => SegmentHandle = binding.shmCreate;
 const shmAttach: (name: string) => SegmentHandle = binding.shmAttach;
@@ -31,10 +40,26 @@ export const SESSION_SEGMENT_ENV = 'OSC_SESSION_SEGMENT';
 
 /** What a segment holds and has done; counters are the segment's (all processes), lookups this process's. */
 export interface SharedSegmentStats {
-  totalBytes: number; blocksTotal: number; blocksUsed: number; bytesUsed: number; entries: number; contexts: number;
-  stores: number; stored: number; replaced: number; removes: number; evictions: number; expiredRemoved: number;
-  contextTableFull: number; recoveries: number; rebuilds: number; corruptDropped: number;
-  lookups: number; hits: number; misses: number; lockTimeouts: number;
+  totalBytes: number;
+  blocksTotal: number;
+  blocksUsed: number;
+  bytesUsed: number;
+  entries: number;
+  contexts: number;
+  stores: number;
+  stored: number;
+  replaced: number;
+  removes: number;
+  evictions: number;
+  expiredRemoved: number;
+  contextTableFull: number;
+  recoveries: number;
+  rebuilds: number;
+  corruptDropped: number;
+  lookups: number;
+  hits: number;
+  misses: number;
+  lockTimeouts: number;
 }
 
 /**
@@ -43,7 +68,8 @@ export interface SharedSegmentStats {
  */
 export function parseSize(size: string | number): number {
   if (typeof size === 'number') {
-    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`segment size must be a positive whole number of bytes, got ${size}`);
+    if (!Number.isSafeInteger(size) || size <= 0)
+      throw new RangeError(`segment size must be a positive whole number of bytes, got ${size}`);
     return size;
   }
   const m = /^\s*(\d+)\s*([kmg]?)\s*$/i.exec(String(size));
@@ -74,7 +100,7 @@ export class SharedSessionSegment {
 
   /** attach maps the segment another process created. */
   static attach(name: string): SharedSessionSegment {
-    if (typeof name !== 'string') throw new TypeError('SharedSessionSegment.attach: expected the segment\'s name');
+    if (typeof name !== 'string') throw new TypeError("SharedSessionSegment.attach: expected the segment's name");
     return new SharedSessionSegment(shmAttach(name));
   }
 
@@ -118,7 +144,10 @@ export function sharedSessionSegment(size: string | number = '10m'): SharedSessi
   if (clusterSegment !== null) return clusterSegment;
   const inherited = process.env[SESSION_SEGMENT_ENV];
   if (cluster.isWorker) {
-    if (!inherited) throw new Error(`sharedSessionSegment: no ${SESSION_SEGMENT_ENV} in this worker's environment: call sharedSessionSegment() in the primary before cluster.fork()`);
+    if (!inherited)
+      throw new Error(
+        `sharedSessionSegment: no ${SESSION_SEGMENT_ENV} in this worker's environment: call sharedSessionSegment() in the primary before cluster.fork()`,
+      );
     clusterSegment = SharedSessionSegment.attach(inherited);
   } else {
     const segment = SharedSessionSegment.create(size);
@@ -180,7 +209,8 @@ export function createSharedSessionStore(ctx: SSL_CTX, options: SharedSessionSto
   if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: expected options`);
   const segment = typeof options.segment === 'string' ? SharedSessionSegment.attach(options.segment) : options.segment;
   if (!(segment instanceof SharedSessionSegment)) throw new TypeError(`${fn}: options.segment must be a SharedSessionSegment or its name`);
-  if (options.idContext === undefined || options.idContext === null) throw new TypeError(`${fn}: options.idContext is required (the same in every process sharing the segment)`);
+  if (options.idContext === undefined || options.idContext === null)
+    throw new TypeError(`${fn}: options.idContext is required (the same in every process sharing the segment)`);
   const idContext = toBytes(options.idContext);
   if (idContext.length > 32) throw new RangeError(`${fn}: idContext is longer than 32 bytes`);
   const deleteOnRemove = options.deleteOnRemove ?? true;
@@ -190,14 +220,14 @@ export function createSharedSessionStore(ctx: SSL_CTX, options: SharedSessionSto
 
   const onNew: NewSessionCallback = (_ssl, s) => {
     if (!Buffer.from(SSL_SESSION_get0_id_context(s)).equals(idContext)) {
-      c.skipped++;  // this process's lookups could never find it
+      c.skipped++; // this process's lookups could never find it
       return 0;
     }
     const r = shmStoreSession(h, s);
     if (r === 'ok') c.stores++;
     else if (r === 'skipped' || r === 'no-der' || r === 'expired' || r === 'too-large') c.skipped++;
     else c.errors++;
-    return 0;  // the store keeps no reference: it holds the DER
+    return 0; // the store keeps no reference: it holds the DER
   };
   const onRemove: RemoveSessionCallback = (_ctx, s) => {
     if (deleteOnRemove && shmRemoveSession(h, s) === 1) c.removes++;
@@ -205,9 +235,12 @@ export function createSharedSessionStore(ctx: SSL_CTX, options: SharedSessionSto
   const onGet: GetSessionCallback = (_ssl, id, len, copy) => {
     c.lookups++;
     const s = shmLookupSession(h, idContext, id.subarray(0, len)) as ReturnType<GetSessionCallback>;
-    if (s === null) { c.misses++; return null; }
+    if (s === null) {
+      c.misses++;
+      return null;
+    }
     c.hits++;
-    copy.value = 0;  // the decoded session's one reference goes to OpenSSL
+    copy.value = 0; // the decoded session's one reference goes to OpenSSL
     return s;
   };
 

@@ -66,7 +66,8 @@ export const SSL_set_session_id_context: (ssl: SSL, sidCtx: Uint8Array, len?: nu
  * SSL_CTX_set_session_id_context sets the id context new connections copy; 0 and
  * SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG past 32 bytes.
  */
-export const SSL_CTX_set_session_id_context: (ctx: SSL_CTX, sidCtx: Uint8Array, len?: number) => number = binding.SSL_CTX_set_session_id_context;
+export const SSL_CTX_set_session_id_context: (ctx: SSL_CTX, sidCtx: Uint8Array, len?: number) => number =
+  binding.SSL_CTX_set_session_id_context;
 
 /** SSL_CTX_set_verify sets the verify mode new connections copy, and the callback (absent or null unsets it). */
 export const SSL_CTX_set_verify: (ctx: SSL_CTX, mode: number, callback?: VerifyCallback | null) => void = binding.SSL_CTX_set_verify;
@@ -114,7 +115,8 @@ export const SSL_get_SSL_CTX: (ssl: SSL) => SSL_CTX = binding.SSL_get_SSL_CTX;
 export const SSL_set_SSL_CTX: (ssl: SSL, ctx: SSL_CTX | null) => SSL_CTX = binding.SSL_set_SSL_CTX;
 
 /** SSL_CTX_set_generate_session_id installs (null: removes) the context's session id generator; returns 1. */
-export const SSL_CTX_set_generate_session_id: (ctx: SSL_CTX, cb: GenerateSessionIdCallback | null) => number = binding.SSL_CTX_set_generate_session_id;
+export const SSL_CTX_set_generate_session_id: (ctx: SSL_CTX, cb: GenerateSessionIdCallback | null) => number =
+  binding.SSL_CTX_set_generate_session_id;
 /** SSL_set_generate_session_id installs (null: removes) the connection's own generator, used before the context's; returns 1. */
 export const SSL_set_generate_session_id: (ssl: SSL, cb: GenerateSessionIdCallback | null) => number = binding.SSL_set_generate_session_id;
 /**

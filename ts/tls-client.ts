@@ -29,13 +29,27 @@ import { EventEmitter } from 'node:events';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import { binding } from './binding';
-import { SSL_RECEIVED_SHUTDOWN, SSL_SENT_SHUTDOWN, SSL_SESS_CACHE_CLIENT, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION, TLS1_VERSION } from './constants';
-import { SSL_CTX_free, SSL_CTX_get_session_cache_mode, SSL_CTX_remove_session, SSL_CTX_set_session_cache_mode, SSL_CTX_up_ref } from './ctx';
+import {
+  SSL_RECEIVED_SHUTDOWN,
+  SSL_SENT_SHUTDOWN,
+  SSL_SESS_CACHE_CLIENT,
+  TLS1_1_VERSION,
+  TLS1_2_VERSION,
+  TLS1_3_VERSION,
+  TLS1_VERSION,
+} from './constants';
+import {
+  SSL_CTX_free,
+  SSL_CTX_get_session_cache_mode,
+  SSL_CTX_remove_session,
+  SSL_CTX_set_session_cache_mode,
+  SSL_CTX_up_ref,
+} from './ctx';
 import { sessionFromDer, sessionToDer } from './der';
 import { ssl_get_new_session, ssl_update_cache, tls_finish_handshake, tls_process_server_hello, tls_setup_handshake } from './handshake';
 import { SSL_SESSION_free, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version } from './session';
-import { SSL_free, SSL_get0_session, SSL_get_shutdown, SSL_new, SSL_set_connect_state, SSL_set_session, SSL_set_shutdown } from './ssl';
-import { Reporter, SessionCacheError, drainErrorQueue, stepError } from './tls-common';
+import { SSL_free, SSL_get_shutdown, SSL_get0_session, SSL_new, SSL_set_connect_state, SSL_set_session, SSL_set_shutdown } from './ssl';
+import { drainErrorQueue, Reporter, SessionCacheError, stepError } from './tls-common';
 import type { SSL, SSL_CTX, SSL_SESSION } from './types';
 
 const clientCachedSession: (ctx: SSL_CTX, version: number, id: Uint8Array) => SSL_SESSION | null = binding.clientCachedSession;
@@ -62,7 +76,10 @@ export interface ClientHandshakeInfo {
 }
 
 const PROTOCOL_VERSIONS: Record<string, number> = {
-  TLSv1: TLS1_VERSION, 'TLSv1.1': TLS1_1_VERSION, 'TLSv1.2': TLS1_2_VERSION, 'TLSv1.3': TLS1_3_VERSION,
+  TLSv1: TLS1_VERSION,
+  'TLSv1.1': TLS1_1_VERSION,
+  'TLSv1.2': TLS1_2_VERSION,
+  'TLSv1.3': TLS1_3_VERSION,
 };
 
 function defaultPeerKey(o: { host: string; port: number; servername?: string }): string {
@@ -70,14 +87,17 @@ function defaultPeerKey(o: { host: string; port: number; servername?: string }):
   return o.servername && o.servername !== o.host ? `${base}/${o.servername}` : base;
 }
 
-interface SessionKey { version: number; id: Buffer }
+interface SessionKey {
+  version: number;
+  id: Buffer;
+}
 
 /** One connection's handshake state: its SSL object and the sessions Node handed over early. */
 interface Connection {
   ssl: SSL;
   peer: string;
   finished: boolean;
-  early: Buffer[];  // 'session' events before 'secureConnect': taken after the handshake's own steps
+  early: Buffer[]; // 'session' events before 'secureConnect': taken after the handshake's own steps
 }
 
 /**
@@ -89,7 +109,7 @@ interface Connection {
 export class ClientSessionCache extends EventEmitter {
   readonly ctx: SSL_CTX;
   private readonly byPeer = new Map<string, SessionKey[]>();
-  private readonly lastTls13 = new Map<string, Buffer>();  // insertion order: least recent first
+  private readonly lastTls13 = new Map<string, Buffer>(); // insertion order: least recent first
   private readonly maxTls13Peers: number;
   private readonly peerKey: NonNullable<ClientSessionCacheOptions['peerKey']>;
   private readonly maxPerPeer: number;
@@ -100,9 +120,11 @@ export class ClientSessionCache extends EventEmitter {
     super();
     const max = options.maxPerPeer ?? 8;
     if (!Number.isInteger(max) || max < 1) throw new RangeError('createClientSessionCache: maxPerPeer must be a positive integer');
-    if (options.peerKey !== undefined && typeof options.peerKey !== 'function') throw new TypeError('createClientSessionCache: peerKey must be a function');
+    if (options.peerKey !== undefined && typeof options.peerKey !== 'function')
+      throw new TypeError('createClientSessionCache: peerKey must be a function');
     const maxTls13 = options.maxTls13Peers ?? 100;
-    if (!Number.isInteger(maxTls13) || maxTls13 < 0) throw new RangeError('createClientSessionCache: maxTls13Peers must be a non-negative integer');
+    if (!Number.isInteger(maxTls13) || maxTls13 < 0)
+      throw new RangeError('createClientSessionCache: maxTls13Peers must be a non-negative integer');
     this.maxTls13Peers = maxTls13;
     this.ctx = ctx;
     this.peerKey = options.peerKey ?? defaultPeerKey;
@@ -131,7 +153,10 @@ export class ClientSessionCache extends EventEmitter {
     let n = 0;
     for (const k of this.byPeer.get(peer) ?? []) {
       const s = clientCachedSession(this.ctx, k.version, k.id);
-      if (s !== null) { n++; SSL_SESSION_free(s); }
+      if (s !== null) {
+        n++;
+        SSL_SESSION_free(s);
+      }
     }
     return n;
   }
@@ -201,9 +226,12 @@ export class ClientSessionCache extends EventEmitter {
       if (offered) {
         der = sessionToDer(offered);
         if (der && SSL_SESSION_get_protocol_version(offered) === TLS1_3_VERSION) this.keepTls13(c.peer, Buffer.from(der));
-        this.replaceSession(c.ssl, offered);  // the connection's reference
-        SSL_SESSION_free(offered);  // ours
-        if (!der) { drainErrorQueue(); offered = null; }
+        this.replaceSession(c.ssl, offered); // the connection's reference
+        SSL_SESSION_free(offered); // ours
+        if (!der) {
+          drainErrorQueue();
+          offered = null;
+        }
       }
     }
     // A ClientHello without a session to resume carries an empty one.
@@ -252,7 +280,7 @@ export class ClientSessionCache extends EventEmitter {
       return false;
     }
     this.replaceSession(c.ssl, s);
-    SSL_SESSION_free(s);  // the connection holds it
+    SSL_SESSION_free(s); // the connection holds it
     return true;
   }
 
@@ -284,7 +312,6 @@ export class ClientSessionCache extends EventEmitter {
    * off: maxCachedSessions 0).
    */
   agent(options: https.AgentOptions = {}): https.Agent {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const cache = this;
     class SessionCacheAgent extends https.Agent {
       override createConnection(...args: unknown[]): ReturnType<https.Agent['createConnection']> {

@@ -35,7 +35,10 @@ export class SessionCacheError extends Error {
  * Promise makes the handshake wait (see SessionCacheOptions.getTimeout).
  */
 export type AsyncGetSessionCallback = (
-  ssl: SSL, id: Uint8Array, len: number, copy: Out<number>,
+  ssl: SSL,
+  id: Uint8Array,
+  len: number,
+  copy: Out<number>,
 ) => SSL_SESSION | Uint8Array | null | undefined | PromiseLike<SSL_SESSION | Uint8Array | null | undefined>;
 
 /**
@@ -76,7 +79,9 @@ export function stepError(what: string, cause: unknown): SessionCacheError {
 export function drainErrorQueue(): string {
   const e = ERR_get_error();
   const text = e === 0 ? 'no reason queued' : ERR_error_string(e);
-  while (ERR_get_error() !== 0) { /* drop the rest */ }
+  while (ERR_get_error() !== 0) {
+    /* drop the rest */
+  }
   return text;
 }
 
@@ -86,11 +91,18 @@ export function drainErrorQueue(): string {
  */
 export class Reporter {
   count = 0;
-  constructor(private readonly emitter: EventEmitter, private readonly onError: ((e: SessionCacheError) => void) | undefined) {}
+  constructor(
+    private readonly emitter: EventEmitter,
+    private readonly onError: ((e: SessionCacheError) => void) | undefined,
+  ) {}
   report(e: SessionCacheError): void {
     this.count++;
     if (this.onError) {
-      try { this.onError(e); } catch { /* a reporter that throws is not reported again */ }
+      try {
+        this.onError(e);
+      } catch {
+        /* a reporter that throws is not reported again */
+      }
     }
     if (this.emitter.listenerCount('error') > 0) this.emitter.emit('error', e);
     else if (!this.onError) process.emitWarning(e.message, { type: 'SessionCacheWarning', code: `OSC_${e.source.toUpperCase()}` });
@@ -101,18 +113,32 @@ export class Reporter {
 export function checkTimeoutMs(what: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number') throw new TypeError(`${what} must be a number of milliseconds`);
-  if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw new RangeError(`${what} must be a whole number of milliseconds from 1 to 2147483647, got ${v}`);
+  if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)
+    throw new RangeError(`${what} must be a whole number of milliseconds from 1 to 2147483647, got ${v}`);
   return v;
 }
 
 /** settleWithin waits for `p` at most `ms`; a timeout or a rejection calls `onFail` and resolves to undefined. */
-export function settleWithin<T>(p: PromiseLike<T>, ms: number, onFail: (why: 'timeout' | 'rejected', e?: unknown) => void): Promise<T | undefined> {
+export function settleWithin<T>(
+  p: PromiseLike<T>,
+  ms: number,
+  onFail: (why: 'timeout' | 'rejected', e?: unknown) => void,
+): Promise<T | undefined> {
   return new Promise<T | undefined>((resolve) => {
-    const timer = setTimeout(() => { onFail('timeout'); resolve(undefined); }, ms);
-    Promise.resolve(p).then((v) => { clearTimeout(timer); resolve(v); }, (e) => {
-      clearTimeout(timer);
-      onFail('rejected', e);
+    const timer = setTimeout(() => {
+      onFail('timeout');
       resolve(undefined);
-    });
+    }, ms);
+    Promise.resolve(p).then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        onFail('rejected', e);
+        resolve(undefined);
+      },
+    );
   });
 }

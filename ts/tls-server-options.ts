@@ -6,9 +6,26 @@ import * as tls from 'node:tls';
 type ServerWithOptions = tls.Server & Record<string, unknown> & { sessionIdContext?: string };
 
 // The properties Node records on a server from its options and setSecureContext reads.
-const SECURE_CONTEXT_KEYS = ['pfx', 'key', 'passphrase', 'cert', 'clientCertEngine', 'ca', 'minVersion', 'maxVersion',
-  'secureProtocol', 'crl', 'sigalgs', 'ciphers', 'ecdhCurve', 'dhparam', 'honorCipherOrder', 'secureOptions',
-  'privateKeyIdentifier', 'privateKeyEngine'];
+const SECURE_CONTEXT_KEYS = [
+  'pfx',
+  'key',
+  'passphrase',
+  'cert',
+  'clientCertEngine',
+  'ca',
+  'minVersion',
+  'maxVersion',
+  'secureProtocol',
+  'crl',
+  'sigalgs',
+  'ciphers',
+  'ecdhCurve',
+  'dhparam',
+  'honorCipherOrder',
+  'secureOptions',
+  'privateKeyIdentifier',
+  'privateKeyEngine',
+];
 
 /** assertTlsServer throws a TypeError unless `server` is a Node TLS server (tls, https, http2 secure). */
 export function assertTlsServer(server: unknown, fn: string): asserts server is tls.Server {
@@ -23,7 +40,8 @@ export function sidCtxString(value: string | Uint8Array): string {
   if (typeof value === 'string') return value;
   if (!(value instanceof Uint8Array)) throw new TypeError('sessionIdContext must be a string or a Uint8Array');
   const s = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
-  if (!Buffer.from(s, 'utf8').equals(value)) throw new RangeError('sessionIdContext: these bytes are not valid UTF-8, and Node takes the id context as a string');
+  if (!Buffer.from(s, 'utf8').equals(value))
+    throw new RangeError('sessionIdContext: these bytes are not valid UTF-8, and Node takes the id context as a string');
   return s;
 }
 

@@ -22,35 +22,70 @@ import type * as tls from 'node:tls';
 import { binding } from './binding';
 import { TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION, TLS1_VERSION } from './constants';
 import {
-  SSL_CTX_free, SSL_CTX_get_timeout, SSL_CTX_sess_accept, SSL_CTX_sess_accept_good, SSL_CTX_sess_accept_renegotiate,
-  SSL_CTX_sess_cache_full, SSL_CTX_sess_cb_hits, SSL_CTX_sess_connect, SSL_CTX_sess_connect_good,
-  SSL_CTX_sess_connect_renegotiate, SSL_CTX_sess_get_get_cb, SSL_CTX_sess_hits, SSL_CTX_sess_misses,
-  SSL_CTX_sess_number, SSL_CTX_sess_timeouts, SSL_CTX_up_ref,
+  SSL_CTX_free,
+  SSL_CTX_get_timeout,
+  SSL_CTX_sess_accept,
+  SSL_CTX_sess_accept_good,
+  SSL_CTX_sess_accept_renegotiate,
+  SSL_CTX_sess_cache_full,
+  SSL_CTX_sess_cb_hits,
+  SSL_CTX_sess_connect,
+  SSL_CTX_sess_connect_good,
+  SSL_CTX_sess_connect_renegotiate,
+  SSL_CTX_sess_get_get_cb,
+  SSL_CTX_sess_hits,
+  SSL_CTX_sess_misses,
+  SSL_CTX_sess_number,
+  SSL_CTX_sess_timeouts,
+  SSL_CTX_up_ref,
 } from './ctx';
 import { SSL_SESSION_free } from './session';
+import { createSharedSessionStore, SharedSessionSegment, type SharedSessionStore, sharedSessionSegment } from './shm-store';
 import { SSL_CTX_set_session_id_context, SSL_free, SSL_new, SSL_set_accept_state } from './ssl';
 import {
-  type AsyncGetSessionCallback, Reporter, SessionCacheError, checkTimeoutMs, drainErrorQueue, isThenable, settleWithin,
-  stepError, toError,
+  type AsyncGetSessionCallback,
+  checkTimeoutMs,
+  drainErrorQueue,
+  isThenable,
+  Reporter,
+  SessionCacheError,
+  settleWithin,
+  stepError,
+  toError,
 } from './tls-common';
 import {
-  type ServerCacheSettings, assertTlsServer, rebuildSecureContext, serverSessionIdContext, sidCtxBytes, sidCtxString,
+  assertTlsServer,
+  rebuildSecureContext,
+  type ServerCacheSettings,
+  serverSessionIdContext,
+  sidCtxBytes,
+  sidCtxString,
 } from './tls-server-options';
-import { type SharedSessionStore, SharedSessionSegment, createSharedSessionStore, sharedSessionSegment } from './shm-store';
 import type { SSL, SSL_CTX, SSL_SESSION } from './types';
 
-export {
-  type AsyncGetSessionCallback, SessionCacheError, type SessionCacheErrorSource, setAsyncGetSessionCallback,
-} from './tls-common';
-export * from './tls-client';
 export * from './shm-store';
+export * from './tls-client';
+export {
+  type AsyncGetSessionCallback,
+  SessionCacheError,
+  type SessionCacheErrorSource,
+  setAsyncGetSessionCallback,
+} from './tls-common';
 
 const adapterAccept: (ssl: SSL) => void = binding.adapterAccept;
 // A lookup's answer: a number packing the outcome, OpenSSL's counts, the store check and the
 // length of the DER written into the slab, or [DER, number] when the DER did not fit.
 type LookupAnswer = number | [Uint8Array, number];
 const adapterLookup: (ssl: SSL, id: Uint8Array, slab: Buffer, offset: number) => LookupAnswer = binding.adapterLookup;
-const adapterLookupAnswer: (ssl: SSL, id: Uint8Array, answer: SSL_SESSION | Uint8Array | null, copy: number, counts: number, slab: Buffer, offset: number) => LookupAnswer = binding.adapterLookupAnswer;
+const adapterLookupAnswer: (
+  ssl: SSL,
+  id: Uint8Array,
+  answer: SSL_SESSION | Uint8Array | null,
+  copy: number,
+  counts: number,
+  slab: Buffer,
+  offset: number,
+) => LookupAnswer = binding.adapterLookupAnswer;
 const SLAB_BYTES = 64 * 1024;
 const adapterNewSession: (ssl: SSL, der: Uint8Array, skipTls13: boolean) => number = binding.adapterNewSession;
 const adapterFinish: (ssl: SSL, version: number, resumed: boolean, counts?: number) => void = binding.adapterFinish;
@@ -58,7 +93,7 @@ const contextIdContext: (ctx: SSL_CTX) => Uint8Array = binding.contextIdContext;
 
 // A lookup answer's bits (native/adapter_api.cc).
 const outcomeOf = (a: number): number => a & 3;
-const countsOf = (a: number): number => (a >>> 2) & 0xff;  // hits, misses, cb_hits, timeouts: 2 bits each
+const countsOf = (a: number): number => (a >>> 2) & 0xff; // hits, misses, cb_hits, timeouts: 2 bits each
 const checkOf = (a: number): number => (a >>> 10) & 3;
 const derLengthOf = (a: number): number => (a >>> 12) & 0xffff;
 const LOOKUP_ASK_STORE = 2;
@@ -68,7 +103,10 @@ const NEW_SESSION_UNDECODABLE = -1;
 const NEW_SESSION_SKIPPED = -2;
 
 const PROTOCOL_VERSIONS: Record<string, number> = {
-  TLSv1: TLS1_VERSION, 'TLSv1.1': TLS1_1_VERSION, 'TLSv1.2': TLS1_2_VERSION, 'TLSv1.3': TLS1_3_VERSION,
+  TLSv1: TLS1_VERSION,
+  'TLSv1.1': TLS1_1_VERSION,
+  'TLSv1.2': TLS1_2_VERSION,
+  'TLSv1.3': TLS1_3_VERSION,
 };
 
 export interface SessionCacheOptions {
@@ -101,9 +139,18 @@ export interface SessionCacheOptions {
 
 /** SessionCacheStats holds SSL_CTX_sess_* of the context and the adapter's own counts. */
 export interface SessionCacheStats {
-  number: number; connect: number; connect_good: number; connect_renegotiate: number;
-  accept: number; accept_good: number; accept_renegotiate: number;
-  hits: number; cb_hits: number; misses: number; timeouts: number; cache_full: number;
+  number: number;
+  connect: number;
+  connect_good: number;
+  connect_renegotiate: number;
+  accept: number;
+  accept_good: number;
+  accept_renegotiate: number;
+  hits: number;
+  cb_hits: number;
+  misses: number;
+  timeouts: number;
+  cache_full: number;
   /** Handshakes Node resumed from a ticket (counted in hits, as OpenSSL does). */
   ticketResumptions: number;
   /** TLS 1.3 sessions from 'newSession' left alone (tls13: 'skip'). */
@@ -129,11 +176,18 @@ export interface SessionStoreInfo {
 /** sessionCacheStats returns SSL_CTX_sess_* of `ctx` as one object (what print_stats prints). */
 export function sessionCacheStats(ctx: SSL_CTX): Omit<SessionCacheStats, 'ticketResumptions' | 'tls13Skipped' | 'errors'> {
   return {
-    number: SSL_CTX_sess_number(ctx), connect: SSL_CTX_sess_connect(ctx), connect_good: SSL_CTX_sess_connect_good(ctx),
-    connect_renegotiate: SSL_CTX_sess_connect_renegotiate(ctx), accept: SSL_CTX_sess_accept(ctx),
-    accept_good: SSL_CTX_sess_accept_good(ctx), accept_renegotiate: SSL_CTX_sess_accept_renegotiate(ctx),
-    hits: SSL_CTX_sess_hits(ctx), cb_hits: SSL_CTX_sess_cb_hits(ctx), misses: SSL_CTX_sess_misses(ctx),
-    timeouts: SSL_CTX_sess_timeouts(ctx), cache_full: SSL_CTX_sess_cache_full(ctx),
+    number: SSL_CTX_sess_number(ctx),
+    connect: SSL_CTX_sess_connect(ctx),
+    connect_good: SSL_CTX_sess_connect_good(ctx),
+    connect_renegotiate: SSL_CTX_sess_connect_renegotiate(ctx),
+    accept: SSL_CTX_sess_accept(ctx),
+    accept_good: SSL_CTX_sess_accept_good(ctx),
+    accept_renegotiate: SSL_CTX_sess_accept_renegotiate(ctx),
+    hits: SSL_CTX_sess_hits(ctx),
+    cb_hits: SSL_CTX_sess_cb_hits(ctx),
+    misses: SSL_CTX_sess_misses(ctx),
+    timeouts: SSL_CTX_sess_timeouts(ctx),
+    cache_full: SSL_CTX_sess_cache_full(ctx),
   };
 }
 
@@ -202,7 +256,10 @@ export class SessionCacheAdapter extends EventEmitter {
       throw new TypeError(`${fn}: sharedMemory must be true, a segment or its name`);
     }
     if (shared !== undefined && shared !== false) {
-      this.sharedStore = createSharedSessionStore(ctx, { segment: shared === true ? sharedSessionSegment() : shared, idContext: sessionIdContext });
+      this.sharedStore = createSharedSessionStore(ctx, {
+        segment: shared === true ? sharedSessionSegment() : shared,
+        idContext: sessionIdContext,
+      });
     }
     try {
       this.conn = SSL_new(ctx);
@@ -218,7 +275,7 @@ export class SessionCacheAdapter extends EventEmitter {
       this.sharedStore?.detach();
       throw e;
     }
-    SSL_CTX_up_ref(ctx);  // the adapter's reference, dropped by detach()
+    SSL_CTX_up_ref(ctx); // the adapter's reference, dropped by detach()
     SSL_CTX_set_session_id_context(ctx, sidCtxBytes(sessionIdContext));
     const attached = attachedContexts.get(ctx);
     attachedContexts.set(ctx, { sessionIdContext, adapters: (attached?.adapters ?? 0) + 1 });
@@ -246,21 +303,24 @@ export class SessionCacheAdapter extends EventEmitter {
     const current = attached?.sessionIdContext ?? fromStore;
     if (current !== undefined && wanted !== undefined && current !== wanted) {
       const who = attached ? 'the server it is attached to' : 'SSL_CTX_set_session_id_context (a store?)';
-      throw new Error(`${fn}: the context's session id context is "${current}" (set by ${who}), not "${wanted}": sessions could never resume on one of them`);
+      throw new Error(
+        `${fn}: the context's session id context is "${current}" (set by ${who}), not "${wanted}": sessions could never resume on one of them`,
+      );
     }
     return wanted ?? current ?? serverSessionIdContext(this.server);
   }
 
   private contextTimeout(): number {
     const t = Number(SSL_CTX_get_timeout(this.ctx));
-    return t > 0 ? t : 7200;  // 0 means the method's default
+    return t > 0 ? t : 7200; // 0 means the method's default
   }
 
   // Node's server takes the cache's id context and timeout (its tickets' lifetime).
   private configureServer(options?: tls.SecureContextOptions): void {
     this.settings.sessionTimeout = this.contextTimeout();
     const s = this.server as tls.Server & { sessionIdContext?: string; sessionTimeout?: number };
-    if (options === undefined && s.sessionIdContext === this.settings.sessionIdContext && s.sessionTimeout === this.settings.sessionTimeout) return;
+    if (options === undefined && s.sessionIdContext === this.settings.sessionIdContext && s.sessionTimeout === this.settings.sessionTimeout)
+      return;
     rebuildSecureContext(this.server, this.settings, options);
   }
 
@@ -296,7 +356,7 @@ export class SessionCacheAdapter extends EventEmitter {
     this.detached = true;
     for (const [ev, f] of this.listeners_) this.server.removeListener(ev, f as (...a: unknown[]) => void);
     attachedServers.delete(this.server);
-    this.sharedStore?.detach();  // first: the context's last free must not empty the shared store
+    this.sharedStore?.detach(); // first: the context's last free must not empty the shared store
     const attached = attachedContexts.get(this.ctx);
     if (attached && --attached.adapters === 0) attachedContexts.delete(this.ctx);
     this.guard('SSL_free', () => SSL_free(this.conn));
@@ -323,7 +383,10 @@ export class SessionCacheAdapter extends EventEmitter {
 
   private readonly onResumeSession = (id: Buffer, cb: (err: Error | null, session?: Buffer | null) => void): void => {
     const conn = executionAsyncResource();
-    if (this.detached) { this.answer(conn, id, cb, null, null, undefined); return; }
+    if (this.detached) {
+      this.answer(conn, id, cb, null, null, undefined);
+      return;
+    }
     let a: LookupAnswer = 0;
     try {
       a = adapterLookup(this.conn, id, this.slab, this.roomAt());
@@ -333,8 +396,14 @@ export class SessionCacheAdapter extends EventEmitter {
     const n = typeof a === 'number' ? a : a[1];
     if (outcomeOf(n) === LOOKUP_ASK_STORE) {
       this.askStore(id, countsOf(n)).then(
-        ([der, counts]) => { this.answer(conn, id, cb, der, null, counts); },
-        (e) => { this.report(toError('internal', 'resumeSession', e)); this.answer(conn, id, cb, null, null, undefined); });
+        ([der, counts]) => {
+          this.answer(conn, id, cb, der, null, counts);
+        },
+        (e) => {
+          this.report(toError('internal', 'resumeSession', e));
+          this.answer(conn, id, cb, null, null, undefined);
+        },
+      );
       return;
     }
     let err: SessionCacheError | null = null;
@@ -346,11 +415,21 @@ export class SessionCacheAdapter extends EventEmitter {
   };
 
   // Hands Node the lookup's answer; the connection keeps its counts until 'secureConnection'.
-  private answer(conn: object, id: Buffer, cb: (err: Error | null, session?: Buffer | null) => void,
-    der: Buffer | null, err: Error | null, counts: number | undefined): void {
+  private answer(
+    conn: object,
+    id: Buffer,
+    cb: (err: Error | null, session?: Buffer | null) => void,
+    der: Buffer | null,
+    err: Error | null,
+    counts: number | undefined,
+  ): void {
     if (counts !== undefined && !this.detached) this.pending.set(conn, counts);
     if (this.listenerCount('lookup') > 0) this.emit('lookup', { id, resumed: der !== null } satisfies SessionLookupInfo);
-    try { cb(err, der); } catch (e) { this.report(toError('internal', 'resumeSession callback', e)); }
+    try {
+      cb(err, der);
+    } catch (e) {
+      this.report(toError('internal', 'resumeSession callback', e));
+    }
   }
 
   // The slab offset a lookup writes at: a fresh slab when little room is left.
@@ -383,16 +462,24 @@ export class SessionCacheAdapter extends EventEmitter {
       r = get(this.conn, id, id.length, copy);
     } catch (e) {
       this.report(toError('get', 'get session callback threw', e));
-      r = null;  // a throwing get callback counts as NULL
+      r = null; // a throwing get callback counts as NULL
     }
     if (isThenable(r)) {
       const p = r;
       r = await settleWithin(p, this.getTimeout, (why, e) => {
-        this.report(why === 'timeout'
-          ? new SessionCacheError('get', `get session callback: its Promise did not settle within ${this.getTimeout} ms`)
-          : toError('get', 'get session callback rejected', e));
+        this.report(
+          why === 'timeout'
+            ? new SessionCacheError('get', `get session callback: its Promise did not settle within ${this.getTimeout} ms`)
+            : toError('get', 'get session callback rejected', e),
+        );
         // A session that comes after the timeout, handed over with copy 0, is freed when it comes.
-        if (why === 'timeout') void Promise.resolve(p).then((late) => { if (copy.value === 0 && isSession(late)) this.freeQuietly(late); }, () => undefined);
+        if (why === 'timeout')
+          void Promise.resolve(p).then(
+            (late) => {
+              if (copy.value === 0 && isSession(late)) this.freeQuietly(late);
+            },
+            () => undefined,
+          );
       });
     }
     if (this.detached) {
@@ -404,10 +491,16 @@ export class SessionCacheAdapter extends EventEmitter {
       r = null;
     }
     const answer = (r ?? null) as SSL_SESSION | Uint8Array | null;
-    const a = this.guard('get session answer', () => adapterLookupAnswer(this.conn, id, answer, copy.value, counted, this.slab, this.roomAt())) ?? counted << 2;
+    const a =
+      this.guard('get session answer', () => adapterLookupAnswer(this.conn, id, answer, copy.value, counted, this.slab, this.roomAt())) ??
+      counted << 2;
     const n = typeof a === 'number' ? a : a[1];
-    if (checkOf(n) === 1) this.report(new SessionCacheError('store', `the store's session for ${id.toString('hex')} carries another session id: refused (a miss)`));
-    if (checkOf(n) === 2) this.report(new SessionCacheError('der', `the get callback's DER does not decode (${drainErrorQueue()}): a miss`));
+    if (checkOf(n) === 1)
+      this.report(
+        new SessionCacheError('store', `the store's session for ${id.toString('hex')} carries another session id: refused (a miss)`),
+      );
+    if (checkOf(n) === 2)
+      this.report(new SessionCacheError('der', `the get callback's DER does not decode (${drainErrorQueue()}): a miss`));
     return [this.derOf(a), countsOf(n)];
   }
 
@@ -416,7 +509,7 @@ export class SessionCacheAdapter extends EventEmitter {
   }
 
   private readonly onNewSession = (id: Buffer, der: Buffer, done: () => void): void => {
-    let r = NEW_SESSION_UNDECODABLE - 1;  // none yet
+    let r = NEW_SESSION_UNDECODABLE - 1; // none yet
     if (!this.detached) {
       try {
         r = adapterNewSession(this.conn, der, this.tls13 === 'skip');
@@ -424,13 +517,21 @@ export class SessionCacheAdapter extends EventEmitter {
         this.report(stepError('newSession', e));
       }
     }
-    try { done(); } catch (e) { this.report(toError('internal', 'newSession done()', e)); }
+    try {
+      done();
+    } catch (e) {
+      this.report(toError('internal', 'newSession done()', e));
+    }
     if (r >= 0) {
-      if ((r & NEW_SESSION_WRONG_CONTEXT) && !this.wrongContextReported) {
+      if (r & NEW_SESSION_WRONG_CONTEXT && !this.wrongContextReported) {
         this.wrongContextReported = true;
-        this.report(new SessionCacheError('sessionIdContext',
-          `a session from Node has another id context than the cache ("${this.settings.sessionIdContext}"): it will never resume. ` +
-          'Rotate certificates with adapter.setSecureContext(), not server.setSecureContext.'));
+        this.report(
+          new SessionCacheError(
+            'sessionIdContext',
+            `a session from Node has another id context than the cache ("${this.settings.sessionIdContext}"): it will never resume. ` +
+              'Rotate certificates with adapter.setSecureContext(), not server.setSecureContext.',
+          ),
+        );
       }
     } else if (r === NEW_SESSION_UNDECODABLE) {
       this.report(new SessionCacheError('der', `newSession: Node's session does not decode (${drainErrorQueue()})`));

@@ -4,16 +4,26 @@
 declare const handleKind: unique symbol;
 
 /** An `SSL_CTX *`. Opaque; `===` is pointer equality while the handle lives. */
-export interface SSL_CTX { readonly [handleKind]: 'SSL_CTX' }
+export interface SSL_CTX {
+  readonly [handleKind]: 'SSL_CTX';
+}
 /** An `SSL *` (a connection). */
-export interface SSL { readonly [handleKind]: 'SSL' }
+export interface SSL {
+  readonly [handleKind]: 'SSL';
+}
 /** An `SSL_SESSION *`. */
-export interface SSL_SESSION { readonly [handleKind]: 'SSL_SESSION' }
+export interface SSL_SESSION {
+  readonly [handleKind]: 'SSL_SESSION';
+}
 /** A `const SSL_METHOD *`, from TLS_method() and friends. */
-export interface SSL_METHOD { readonly [handleKind]: 'SSL_METHOD' }
+export interface SSL_METHOD {
+  readonly [handleKind]: 'SSL_METHOD';
+}
 
 /** C's out-parameter (`unsigned int *len`, `int *copy`): the callee sets `value`. */
-export interface Out<T = number> { value: T }
+export interface Out<T = number> {
+  value: T;
+}
 
 /** C's `long`: a number, or a bigint where the full signed 64-bit range matters. */
 export type Long = number | bigint;

@@ -117,9 +117,15 @@ struct Args {
   napi_value operator[](size_t i) const { return v[i]; }
 };
 
-#define CTX(i) auto* ctx = static_cast<SSL_CTX*>(Unwrap(env, a[i], kCtx)); if (!ctx) return nullptr
-#define SSLH(i) auto* ssl = static_cast<SSL*>(Unwrap(env, a[i], kSsl)); if (!ssl) return nullptr
-#define SESS(i) auto* s = static_cast<SSL_SESSION*>(Unwrap(env, a[i], kSess)); if (!s) return nullptr
+#define CTX(i)                                                \
+  auto* ctx = static_cast<SSL_CTX*>(Unwrap(env, a[i], kCtx)); \
+  if (!ctx) return nullptr
+#define SSLH(i)                                           \
+  auto* ssl = static_cast<SSL*>(Unwrap(env, a[i], kSsl)); \
+  if (!ssl) return nullptr
+#define SESS(i)                                                  \
+  auto* s = static_cast<SSL_SESSION*>(Unwrap(env, a[i], kSess)); \
+  if (!s) return nullptr
 
 napi_value CtxNew(napi_env env, napi_callback_info info) {
   SSL_CTX* ctx = SSL_CTX_new(TLSv1_2_server_method());
@@ -265,15 +271,29 @@ napi_value Handshake(napi_env env, napi_callback_info info) {
 napi_value Init(napi_env env, napi_value exports) {
   g_key = SSL_SESSION_new();
   SSL_SESSION_set_protocol_version(g_key, TLS1_2_VERSION);
-  struct { const char* name; napi_callback fn; } fns[] = {
-      {"SSL_CTX_new", CtxNew}, {"SSL_new", SslNew}, {"SSL_free", SslFree}, {"SSL_set_shutdown", SslSetShutdown},
-      {"SSL_SESSION_new", SessNew}, {"SSL_SESSION_free", SessFree}, {"SSL_SESSION_set1_id", SessSet1Id},
-      {"SSL_SESSION_set_protocol_version", SessSetVersion}, {"SSL_SESSION_set_time", SessSetTime},
-      {"SSL_SESSION_set_timeout", SessSetTimeout}, {"SSL_CTX_add_session", CtxAdd},
-      {"SSL_CTX_remove_session", CtxRemove}, {"SSL_CTX_flush_sessions", CtxFlush},
-      {"SSL_CTX_sess_set_cache_size", CtxSetSize}, {"SSL_CTX_set_session_cache_mode", CtxSetMode},
-      {"SSL_CTX_sess_number", CtxNumber}, {"SSL_has_matching_session_id", HasMatch},
-      {"lookup_sess_in_cache", Lookup}, {"simulateServerHandshake", Handshake},
+  struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {
+      {"SSL_CTX_new", CtxNew},
+      {"SSL_new", SslNew},
+      {"SSL_free", SslFree},
+      {"SSL_set_shutdown", SslSetShutdown},
+      {"SSL_SESSION_new", SessNew},
+      {"SSL_SESSION_free", SessFree},
+      {"SSL_SESSION_set1_id", SessSet1Id},
+      {"SSL_SESSION_set_protocol_version", SessSetVersion},
+      {"SSL_SESSION_set_time", SessSetTime},
+      {"SSL_SESSION_set_timeout", SessSetTimeout},
+      {"SSL_CTX_add_session", CtxAdd},
+      {"SSL_CTX_remove_session", CtxRemove},
+      {"SSL_CTX_flush_sessions", CtxFlush},
+      {"SSL_CTX_sess_set_cache_size", CtxSetSize},
+      {"SSL_CTX_set_session_cache_mode", CtxSetMode},
+      {"SSL_CTX_sess_number", CtxNumber},
+      {"SSL_has_matching_session_id", HasMatch},
+      {"lookup_sess_in_cache", Lookup},
+      {"simulateServerHandshake", Handshake},
   };
   for (auto& f : fns) {
     napi_value fn;

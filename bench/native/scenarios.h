@@ -45,7 +45,9 @@ inline void make_id(uint32_t domain, uint32_t i, uint8_t out[32]) {
 
 // A permutation of [0, n) for k < n: (k * P + 7) mod n with P prime, coprime
 // with every size used (10^k and 20479).
-inline long scatter(long k, long n) { return static_cast<long>((static_cast<uint64_t>(k) * 1000003ULL + 7) % static_cast<uint64_t>(n)); }
+inline long scatter(long k, long n) {
+  return static_cast<long>((static_cast<uint64_t>(k) * 1000003ULL + 7) % static_cast<uint64_t>(n));
+}
 
 inline double now_ns() {
   timespec ts;
@@ -62,15 +64,15 @@ inline long rss_bytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-constexpr int64_t kSpan = 1000;      // prefilled times spread over [now - span, now]
-constexpr int64_t kTimeout = 7200;   // every session's timeout (the TLS methods' default)
+constexpr int64_t kSpan = 1000;     // prefilled times spread over [now - span, now]
+constexpr int64_t kTimeout = 7200;  // every session's timeout (the TLS methods' default)
 constexpr long kDefaultCacheSize = 20480;
 
 struct Params {
   std::string scenario;
-  long n = 10000;         // cached sessions
-  long ops = 100000;      // operations to time
-  double budget_ms = 0;   // add_early: stop after this much time
+  long n = 10000;        // cached sessions
+  long ops = 100000;     // operations to time
+  double budget_ms = 0;  // add_early: stop after this much time
 };
 
 struct Result {
@@ -197,7 +199,8 @@ struct Runner {
         }
       });
       r.hits = found;
-      if (found != (hit ? k : 0)) r.error = "lookup found " + std::to_string(found) + " of " + std::to_string(k);
+      if (found != (hit ? k : 0))
+        r.error = "lookup found " + std::to_string(found) + " of " + std::to_string(k);
       finish(r, total, k);
       r.ns_per_op = med;
       return r;
@@ -305,14 +308,16 @@ struct Runner {
       long k = std::min(p.ops, n);
       long half = n / 2;
       std::vector<uint8_t> keys(k * 32);
-      for (long j = 0; j < k; j++) make_id(1, static_cast<uint32_t>(n - half + scatter(j, half)), &keys[j * 32]);
+      for (long j = 0; j < k; j++)
+        make_id(1, static_cast<uint32_t>(n - half + scatter(j, half)), &keys[j * 32]);
       long resumed = 0;
       double t = now_ns();
       for (long j = 0; j < k; j++) resumed += o.handshake((j & 1) ? nullptr : &keys[j * 32]) ? 1 : 0;
       double total = now_ns() - t;
       r.hits = resumed;
       r.number_after = o.number();
-      if (resumed != (k + 1) / 2) r.error = "resumed " + std::to_string(resumed) + " of " + std::to_string((k + 1) / 2);
+      if (resumed != (k + 1) / 2)
+        r.error = "resumed " + std::to_string(resumed) + " of " + std::to_string((k + 1) / 2);
       return finish(r, total, k);
     }
     if (sc == "memory") {

@@ -190,7 +190,8 @@ Latency latency(const std::string& op, uint64_t n, int procs, uint64_t ops) {
   shm::Stats before;
   c->stats(&before);
 
-  Shared* sh = static_cast<Shared*>(mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  Shared* sh = static_cast<Shared*>(
+      mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   new (sh) Shared();
   std::vector<pid_t> pids;
   for (int p = 0; p < procs; p++) {
@@ -256,7 +257,8 @@ int main(int argc, char** argv) {
     for (int procs : {1, 2, 4})  // 2 only when asked for (--procs=2)
       for (const char* op : {"lookup_hit", "lookup_miss", "store_replace", "store_evict"}) {
         if (!only.empty() && only.find(std::string(",") + op + ",") == std::string::npos) continue;
-        if ((only_n && static_cast<uint64_t>(only_n) != n) || (only_procs ? only_procs != procs : procs == 2)) continue;
+        if ((only_n && static_cast<uint64_t>(only_n) != n) || (only_procs ? only_procs != procs : procs == 2))
+          continue;
         lat.push_back(latency(op, n, procs, std::string(op).rfind("lookup", 0) == 0 ? lookups : stores));
       }
   double secs = (now_ns() - t0) / 1e9;
@@ -264,16 +266,18 @@ int main(int argc, char** argv) {
   if (json) {
     std::printf("{\"seconds\":%.1f,\"short\":%s,\"density\":[", secs, short_mode ? "true" : "false");
     for (size_t i = 0; i < dens.size(); i++)
-      std::printf("%s{\"der_len\":%zu,\"mib\":%zu,\"sessions\":%llu,\"per_mib\":%.0f}", i ? "," : "", dens[i].der_len,
-                  dens[i].mib, (unsigned long long)dens[i].sessions, static_cast<double>(dens[i].sessions) / dens[i].mib);
+      std::printf("%s{\"der_len\":%zu,\"mib\":%zu,\"sessions\":%llu,\"per_mib\":%.0f}", i ? "," : "",
+                  dens[i].der_len, dens[i].mib, (unsigned long long)dens[i].sessions,
+                  static_cast<double>(dens[i].sessions) / dens[i].mib);
     std::printf("],\"latency\":[");
     for (size_t i = 0; i < lat.size(); i++) {
       const Latency& l = lat[i];
-      std::printf("%s{\"op\":\"%s\",\"sessions\":%llu,\"procs\":%d,\"mean_ns\":%.0f,\"p50_ns\":%.0f,\"p99_ns\":%.0f,"
-                  "\"cpu_ns\":%.0f,\"ops\":%llu,\"hits\":%llu,\"errors\":%llu,\"evictions\":%llu}",
-                  i ? "," : "", l.op.c_str(), (unsigned long long)l.n, l.procs, l.mean_ns, l.p50_ns, l.p99_ns, l.cpu_ns,
-                  (unsigned long long)l.ops, (unsigned long long)l.hits, (unsigned long long)l.errors,
-                  (unsigned long long)l.evictions);
+      std::printf(
+          "%s{\"op\":\"%s\",\"sessions\":%llu,\"procs\":%d,\"mean_ns\":%.0f,\"p50_ns\":%.0f,\"p99_ns\":%.0f,"
+          "\"cpu_ns\":%.0f,\"ops\":%llu,\"hits\":%llu,\"errors\":%llu,\"evictions\":%llu}",
+          i ? "," : "", l.op.c_str(), (unsigned long long)l.n, l.procs, l.mean_ns, l.p50_ns, l.p99_ns,
+          l.cpu_ns, (unsigned long long)l.ops, (unsigned long long)l.hits, (unsigned long long)l.errors,
+          (unsigned long long)l.evictions);
     }
     std::printf("]}\n");
     return 0;
@@ -283,10 +287,11 @@ int main(int argc, char** argv) {
     std::printf("  DER %5zu B, %2zu MiB segment: %8llu sessions, %6.0f per MiB\n", d.der_len, d.mib,
                 (unsigned long long)d.sessions, static_cast<double>(d.sessions) / d.mib);
   std::printf("\nlatency, 158-byte sessions (ns per operation; mean = wall time / ops per process)\n");
-  std::printf("  %-14s %8s %5s %8s %8s %8s %8s %10s\n", "op", "sessions", "procs", "mean", "p50", "p99", "cpu", "evictions");
+  std::printf("  %-14s %8s %5s %8s %8s %8s %8s %10s\n", "op", "sessions", "procs", "mean", "p50", "p99",
+              "cpu", "evictions");
   for (auto& l : lat)
-    std::printf("  %-14s %8llu %5d %8.0f %8.0f %8.0f %8.0f %10llu%s\n", l.op.c_str(), (unsigned long long)l.n, l.procs,
-                l.mean_ns, l.p50_ns, l.p99_ns, l.cpu_ns, (unsigned long long)l.evictions,
+    std::printf("  %-14s %8llu %5d %8.0f %8.0f %8.0f %8.0f %10llu%s\n", l.op.c_str(), (unsigned long long)l.n,
+                l.procs, l.mean_ns, l.p50_ns, l.p99_ns, l.cpu_ns, (unsigned long long)l.evictions,
                 l.errors ? "  ERRORS" : "");
   std::printf("\n%.1f s\n", secs);
   return 0;

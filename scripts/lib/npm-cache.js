@@ -24,9 +24,7 @@ const cacheRoot = process.env.OSC_NODE_CACHE || path.join(os.homedir(), '.cache'
 /** npm, run with the current Node (npm_execpath when run from `npm run`). */
 function npm(args, opts) {
   const cli = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath) ? process.env.npm_execpath : null;
-  return cli
-    ? spawnSync(process.execPath, [cli, ...args], opts)
-    : spawnSync('npm', args, opts);
+  return cli ? spawnSync(process.execPath, [cli, ...args], opts) : spawnSync('npm', args, opts);
 }
 
 /**
@@ -42,13 +40,20 @@ function cachedPackage(name, spec, integrity) {
     const tmp = fs.mkdtempSync(path.join(cacheRoot, '.download-'));
     try {
       const r = npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp, `${name}@${spec}`], {
-        cwd: tmp, encoding: 'utf8', maxBuffer: 1 << 26,
+        cwd: tmp,
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
         env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
       });
       let info;
-      try { info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')))[0]; } catch { /* reported below */ }
+      try {
+        info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')))[0];
+      } catch {
+        /* reported below */
+      }
       if (r.status !== 0 || !info) throw new Error(`npm pack ${name}@${spec} failed: ${(r.stderr || r.stdout || '').trim().slice(-1500)}`);
-      if (integrity && info.integrity !== integrity) throw new Error(`${name}@${info.version}: integrity ${info.integrity}, expected ${integrity}`);
+      if (integrity && info.integrity !== integrity)
+        throw new Error(`${name}@${info.version}: integrity ${info.integrity}, expected ${integrity}`);
       const out = path.join(tmp, 'package');
       fs.mkdirSync(out);
       const x = spawnSync('tar', ['xzf', path.join(tmp, info.filename), '-C', out, '--strip-components=1'], { encoding: 'utf8' });
@@ -61,7 +66,8 @@ function cachedPackage(name, spec, integrity) {
     }
   }
   const meta = JSON.parse(fs.readFileSync(done, 'utf8'));
-  if (integrity && meta.integrity !== integrity) throw new Error(`${dir}: integrity ${meta.integrity}, expected ${integrity} (delete the folder)`);
+  if (integrity && meta.integrity !== integrity)
+    throw new Error(`${dir}: integrity ${meta.integrity}, expected ${integrity} (delete the folder)`);
   return { dir, ...meta };
 }
 

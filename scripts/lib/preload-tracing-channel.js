@@ -14,11 +14,21 @@ if (typeof dc.tracingChannel !== 'function') {
     return {
       ...channels,
       hasSubscribers: false,
-      subscribe() { throw new Error(`tracingChannel(${name}).subscribe: not available on Node ${process.version}`); },
-      unsubscribe() { return false; },
-      traceSync(fn, context, thisArg, ...args) { return Reflect.apply(fn, thisArg, args); },
-      tracePromise(fn, context, thisArg, ...args) { return Reflect.apply(fn, thisArg, args); },
-      traceCallback(fn, position, context, thisArg, ...args) { return Reflect.apply(fn, thisArg, args); },
+      subscribe() {
+        throw new Error(`tracingChannel(${name}).subscribe: not available on Node ${process.version}`);
+      },
+      unsubscribe() {
+        return false;
+      },
+      traceSync(fn, _context, thisArg, ...args) {
+        return Reflect.apply(fn, thisArg, args);
+      },
+      tracePromise(fn, _context, thisArg, ...args) {
+        return Reflect.apply(fn, thisArg, args);
+      },
+      traceCallback(fn, _position, _context, thisArg, ...args) {
+        return Reflect.apply(fn, thisArg, args);
+      },
     };
   };
 }

@@ -45,7 +45,9 @@ function unitTests() {
 function must(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
   if (r.status !== 0) {
-    throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${`${r.stdout || ''}${r.stderr || ''}`.slice(-4000)}`);
+    throw new Error(
+      `${path.basename(cmd)} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${`${r.stdout || ''}${r.stderr || ''}`.slice(-4000)}`,
+    );
   }
   return r;
 }
@@ -75,8 +77,19 @@ function stage(tuple) {
     recursive: true,
     filter: (src) => !/\.ts$/.test(src) && !/(^|\/)(build|node_modules|\.build\.lock)$/.test(src),
   });
-  must(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'test/tsconfig.json',
-    '--noEmit', 'false', '--outDir', dir, '--sourceMap', 'false', '--declaration', 'false']);
+  must(process.execPath, [
+    path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+    '-p',
+    'test/tsconfig.json',
+    '--noEmit',
+    'false',
+    '--outDir',
+    dir,
+    '--sourceMap',
+    'false',
+    '--declaration',
+    'false',
+  ]);
   fs.rmSync(path.join(dir, 'ts'), { recursive: true, force: true }); // tsc's copy of ts/: dist/ is what ships
   fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
   fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true });
@@ -99,8 +112,19 @@ function buildOracle(dir, files, node, env = {}) {
   if (!uses) return false;
   const oracle = path.join(dir, 'test', 'der-oracle');
   fs.rmSync(path.join(oracle, 'build'), { recursive: true, force: true });
-  must(process.execPath, [path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild',
-    '--directory', oracle, `--nodedir=${node.dir}`, `--arch=${node.arch}`, '--jobs=max'], { env: { ...childEnv(), ...env } });
+  must(
+    process.execPath,
+    [
+      path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+      'rebuild',
+      '--directory',
+      oracle,
+      `--nodedir=${node.dir}`,
+      `--arch=${node.arch}`,
+      '--jobs=max',
+    ],
+    { env: { ...childEnv(), ...env } },
+  );
   return true;
 }
 
@@ -140,12 +164,21 @@ function probe(runner, dir, tuple) {
       napi: process.versions.napi, sessions: n, loaded: [...new Set(maps)] }));`;
   const r = spawnSync(runner[0], [...runner.slice(1), '-e', code, dir], { cwd: dir, env: childEnv(), encoding: 'utf8', timeout: 300_000 });
   let info = null;
-  try { info = JSON.parse((r.stdout || '').trim().split('\n').pop()); } catch { /* reported below */ }
-  if (r.status !== 0 || !info) return { ok: false, detail: `load failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || '').trim().slice(-1500)}`, info };
+  try {
+    info = JSON.parse((r.stdout || '').trim().split('\n').pop());
+  } catch {
+    /* reported below */
+  }
+  if (r.status !== 0 || !info)
+    return { ok: false, detail: `load failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || '').trim().slice(-1500)}`, info };
   const want = fs.realpathSync(path.join(dir, 'prebuilds', tuple));
   const ours = info.loaded;
   const ok = info.arch === tuple.split('-')[1] && ours.length === 1 && ours[0].startsWith(`${want}/`) && /\.glibc\.node$/.test(ours[0]);
-  return { ok, info, detail: `node ${info.version} ${info.arch}, OpenSSL ${info.openssl}, loaded ${ours.map((f) => path.relative(dir, f)).join(', ') || 'no addon'}` };
+  return {
+    ok,
+    info,
+    detail: `node ${info.version} ${info.arch}, OpenSSL ${info.openssl}, loaded ${ours.map((f) => path.relative(dir, f)).join(', ') || 'no addon'}`,
+  };
 }
 
 /**
@@ -168,10 +201,17 @@ function testRunner(prefix, nodeBin, info) {
 function runFile(runner, dir, file, timeoutMs) {
   const t0 = Date.now();
   const r = spawnSync(runner[0], [...runner.slice(1), jsName(file)], {
-    cwd: dir, env: childEnv(), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 28,
+    cwd: dir,
+    env: childEnv(),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 1 << 28,
   });
   // Long lines (a minified stack frame) are cut for the report.
-  const output = `${r.stdout || ''}${r.stderr || ''}`.split('\n').map((l) => (l.length > 400 ? `${l.slice(0, 400)}...` : l)).join('\n');
+  const output = `${r.stdout || ''}${r.stderr || ''}`
+    .split('\n')
+    .map((l) => (l.length > 400 ? `${l.slice(0, 400)}...` : l))
+    .join('\n');
   // tap's own closing comment: "# { total: 82, pass: 80, fail: 1, skip: 1 }"
   const m = (r.stdout || '').match(/^# \{ total: \d+.*\}$/gm);
   const counts = { total: 0, pass: 0, fail: 0, skip: 0, todo: 0 };
@@ -188,7 +228,10 @@ function failureReport(output, maxLines = 150) {
     if (/^\s*not ok /.test(l)) shown.push(...lines.slice(i, i + 30), '...');
   });
   shown.push('--- last lines:', ...lines.slice(-12));
-  return shown.slice(0, maxLines).map((l) => `#   ${l}`).join('\n');
+  return shown
+    .slice(0, maxLines)
+    .map((l) => `#   ${l}`)
+    .join('\n');
 }
 
 /**
@@ -200,7 +243,8 @@ function reporter(name) {
   const t0 = Date.now();
   const r = { passed: 0, failed: 0 };
   r.check = (ok, what, detail) => {
-    if (ok) r.passed++; else r.failed++;
+    if (ok) r.passed++;
+    else r.failed++;
     console.log(`${ok ? 'ok' : 'not ok'} - ${what}${detail ? ` (${detail})` : ''}`);
     return ok;
   };
@@ -225,7 +269,11 @@ function runAll(rep, runner, dir, files, label, timeoutMs) {
     const r = runFile(runner, dir, file, timeoutMs);
     assertions += r.pass;
     if (r.ok) ok++;
-    rep.check(r.ok, `${label}: ${file}`, `${r.pass}/${r.total} assertions${r.skip ? `, ${r.skip} skipped` : ''}${r.todo ? `, ${r.todo} todo` : ''}, exit ${r.status}, ${(r.ms / 1000).toFixed(1)} s`);
+    rep.check(
+      r.ok,
+      `${label}: ${file}`,
+      `${r.pass}/${r.total} assertions${r.skip ? `, ${r.skip} skipped` : ''}${r.todo ? `, ${r.todo} todo` : ''}, exit ${r.status}, ${(r.ms / 1000).toFixed(1)} s`,
+    );
     if (!r.ok) console.log(failureReport(r.output));
   }
   return `${label}: ${ok}/${files.length} files, ${assertions} assertions passed (${((Date.now() - t0) / 1000).toFixed(1)} s)`;
@@ -234,20 +282,52 @@ function runAll(rep, runner, dir, files, label, timeoutMs) {
 /** Runs scripts/prebuild.js with `args` and `env`; one check, quiet unless it fails. */
 function prebuild(rep, what, args = [], env = {}) {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'prebuild.js'), ...args], {
-    cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, ...env },
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    env: { ...process.env, ...env },
   });
   const out = `${r.stdout || ''}${r.stderr || ''}`.trim().split('\n');
-  return rep.check(r.status === 0, what, r.status === 0
-    ? out.filter((l) => /^prebuild: (wrote|.*up to date)/.test(l)).join('; ')
-    : out.slice(-40).join('\n'));
+  return rep.check(
+    r.status === 0,
+    what,
+    r.status === 0 ? out.filter((l) => /^prebuild: (wrote|.*up to date)/.test(l)).join('; ') : out.slice(-40).join('\n'),
+  );
 }
 
 /** Runs scripts/check-glibc.js on one file; one check. */
 function checkGlibc(rep, file) {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'check-glibc.js'), file], { cwd: root, encoding: 'utf8' });
   const out = `${r.stdout || ''}${r.stderr || ''}`.trim();
-  return rep.check(r.status === 0, `check-glibc ${path.relative(root, file)}`,
-    r.status === 0 ? out.split('\n').filter((l) => / (GLIBC|GLIBCXX) <= /.test(l)).map((l) => l.replace(/^.*: /, '')).join(', ') : `\n${out}`);
+  return rep.check(
+    r.status === 0,
+    `check-glibc ${path.relative(root, file)}`,
+    r.status === 0
+      ? out
+          .split('\n')
+          .filter((l) => / (GLIBC|GLIBCXX) <= /.test(l))
+          .map((l) => l.replace(/^.*: /, ''))
+          .join(', ')
+      : `\n${out}`,
+  );
 }
 
-module.exports = { UNIT_TESTS, unitTests, root, must, buildTs, glibcPrebuild, stage, buildOracle, probe, testRunner, runFile, failureReport, childEnv, reporter, runAll, prebuild, checkGlibc };
+module.exports = {
+  UNIT_TESTS,
+  unitTests,
+  root,
+  must,
+  buildTs,
+  glibcPrebuild,
+  stage,
+  buildOracle,
+  probe,
+  testRunner,
+  runFile,
+  failureReport,
+  childEnv,
+  reporter,
+  runAll,
+  prebuild,
+  checkGlibc,
+};

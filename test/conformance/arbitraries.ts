@@ -3,15 +3,15 @@
 import fc from 'fast-check';
 import {
   type GenSpec,
+  ID_POOL,
   type Op,
+  SID_CTX_POOL,
   type TimeSpec,
+  TLS_ANY_VERSION,
   TLS1_1_VERSION,
   TLS1_2_VERSION,
-  TLS1_VERSION,
   TLS1_3_VERSION,
-  TLS_ANY_VERSION,
-  ID_POOL,
-  SID_CTX_POOL,
+  TLS1_VERSION,
   WIRE_IDS,
 } from './ops';
 
@@ -105,20 +105,22 @@ function generated(g: GenSpec): Uint8Array {
 // ours did, the client would take the full handshake for a resumption and
 // fail (a TLS artefact, not a cache behaviour), so the generated id always
 // differs from the proposed one.
-const handshake: fc.Arbitrary<Op> = fc.record({
-  op: fc.constant('handshake' as const),
-  ctx: ref,
-  version: hsVersion,
-  propose: wireId,
-  gen,
-  sslSidCtx: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.nat({ max: 3 }) }),
-  shutdown: fc.boolean(),
-  probe: fc.oneof({ weight: 3, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: wireId }),
-  sni: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: ref }),
-}).map((o): Op => {
-  if (o.propose === 0 || Buffer.compare(generated(o.gen), ID_POOL[o.propose]) !== 0) return o;
-  return { ...o, gen: { ...o.gen, id: (o.gen.id % (WIRE_IDS - 1)) + 1 } };
-});
+const handshake: fc.Arbitrary<Op> = fc
+  .record({
+    op: fc.constant('handshake' as const),
+    ctx: ref,
+    version: hsVersion,
+    propose: wireId,
+    gen,
+    sslSidCtx: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.nat({ max: 3 }) }),
+    shutdown: fc.boolean(),
+    probe: fc.oneof({ weight: 3, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: wireId }),
+    sni: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: ref }),
+  })
+  .map((o): Op => {
+    if (o.propose === 0 || Buffer.compare(generated(o.gen), ID_POOL[o.propose]) !== 0) return o;
+    return { ...o, gen: { ...o.gen, id: (o.gen.id % (WIRE_IDS - 1)) + 1 } };
+  });
 
 /** A client handshake against a fixed peer (see ops.ts). */
 const connect: fc.Arbitrary<Op> = fc.record({
@@ -171,7 +173,10 @@ export const anyOp: fc.Arbitrary<Op> = fc.oneof(
  */
 export function sequence(op: fc.Arbitrary<Op>, maxLength = 40, client = false): fc.Arbitrary<Op[]> {
   const start: Op[] = client
-    ? [{ op: 'ctx_new', server: false }, { op: 'set_mode', ctx: 0, mode: 0x0001 }]
+    ? [
+        { op: 'ctx_new', server: false },
+        { op: 'set_mode', ctx: 0, mode: 0x0001 },
+      ]
     : [{ op: 'ctx_new', server: true }];
   return fc
     .array(op, { minLength: 1, maxLength, size: 'max' })

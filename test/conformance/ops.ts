@@ -76,13 +76,7 @@ export const ID_POOL: readonly Uint8Array[] = [
 export const WIRE_IDS = 7;
 
 /** Session id contexts (index 0 = empty); 4 is too long. */
-export const SID_CTX_POOL: readonly Uint8Array[] = [
-  [],
-  [0x41],
-  [0x42],
-  rep(32, 0x73),
-  rep(33, 0x74),
-].map((a) => Uint8Array.from(a));
+export const SID_CTX_POOL: readonly Uint8Array[] = [[], [0x41], [0x42], rep(32, 0x73), rep(33, 0x74)].map((a) => Uint8Array.from(a));
 
 export type TimeBase = 'now' | 'zero' | 'max' | 'min' | 'maxMinusNow';
 /** base + delta, saturated to the signed 64-bit range (C's long here). */
@@ -215,7 +209,7 @@ export function hex(b: Uint8Array): string {
 
 /** A sequence as compact JSON, one op per line, for failure reports. */
 export function show(ops: readonly Op[]): string {
-  return '[\n' + ops.map((o) => '  ' + JSON.stringify(o)).join(',\n') + '\n]';
+  return `[\n${ops.map((o) => `  ${JSON.stringify(o)}`).join(',\n')}\n]`;
 }
 
 /** Where two traces part, with context, or null when they agree. */
@@ -226,6 +220,9 @@ export function diffTraces(oracle: readonly string[], ours: readonly string[], c
   if (i === n) return null;
   const from = Math.max(0, i - context);
   const side = (t: readonly string[]): string =>
-    t.slice(from, i + context).map((l, j) => `${from + j === i ? '>' : ' '} ${l}`).join('\n');
+    t
+      .slice(from, i + context)
+      .map((l, j) => `${from + j === i ? '>' : ' '} ${l}`)
+      .join('\n');
   return `traces differ at line ${i}\n--- OpenSSL\n${side(oracle)}\n--- ours\n${side(ours)}`;
 }

@@ -2,10 +2,11 @@
 // oracle (test/oracle/oracle.cc) writes for real OpenSSL. The two
 // interpreters must stay line-for-line alike: same labels, same eligibility
 // rules, same trace spelling.
-import * as ssl from '../..';
+
 import * as testing from 'openssl-session-cache/testing';
-import type { SSL, SSL_CTX, SSL_SESSION, Out } from '../..';
-import { type Op, ID_POOL, SID_CTX_POOL, WIRE_IDS, evalTime, hex } from './ops';
+import type { Out, SSL, SSL_CTX, SSL_SESSION } from '../..';
+import * as ssl from '../..';
+import { evalTime, hex, ID_POOL, type Op, SID_CTX_POOL, WIRE_IDS } from './ops';
 
 interface Sess {
   p: SSL_SESSION;
@@ -113,13 +114,13 @@ class Run {
     if (x.getCb !== 'null' && cand.length > 0) pick = x.getCb === 'byId' ? cand[0] : cand[x.getSess % cand.length];
     const line = `  get c${c} id=${hex(want)} -> `;
     if (pick < 0) {
-      this.T(line + 'null');
+      this.T(`${line}null`);
       return null;
     }
     copy.value = x.getCopy;
     if (x.getCopy === 0) this.sess[pick].owned--; // our reference goes to the library
     if (this.sess[pick].bound < 0) this.sess[pick].bound = c;
-    this.T(line + `s${pick} copy=${x.getCopy}`);
+    this.T(`${line}s${pick} copy=${x.getCopy}`);
     return this.sess[pick].p;
   };
 
@@ -272,7 +273,17 @@ class Run {
     if (o.op === 'ctx_new') {
       const p = ssl.SSL_CTX_new(o.server ? ssl.TLS_server_method() : ssl.TLS_client_method());
       if (o.server && typeof ssl.SSL_CTX_set_generate_session_id === 'function') ssl.SSL_CTX_set_generate_session_id(p, this.genCb);
-      this.ctx.push({ p, refs: 1, server: o.server, destroyed: false, newCb: 'none', getCb: 'none', getSess: 0, getCopy: 1, removeCb: false });
+      this.ctx.push({
+        p,
+        refs: 1,
+        server: o.server,
+        destroyed: false,
+        newCb: 'none',
+        getCb: 'none',
+        getSess: 0,
+        getCopy: 1,
+        removeCb: false,
+      });
       this.T(`${pre} ctx_new server=${o.server ? 1 : 0} -> c${this.ctx.length - 1}`);
       return;
     }
@@ -306,40 +317,49 @@ class Run {
         case 'ctx_up_ref': {
           const r = ssl.SSL_CTX_up_ref(x.p);
           x.refs++;
-          return this.T(`${pre} ctx_up_ref${cs} -> ${r}`);
+          this.T(`${pre} ctx_up_ref${cs} -> ${r}`);
+          return;
         }
         case 'ctx_free':
           this.T(`${pre} ctx_free${cs}`);
           return this.freeCtx(c);
         case 'set_mode':
-          return this.T(`${pre} set_mode${cs} ${o.mode} -> ${ssl.SSL_CTX_set_session_cache_mode(x.p, o.mode)}`);
+          this.T(`${pre} set_mode${cs} ${o.mode} -> ${ssl.SSL_CTX_set_session_cache_mode(x.p, o.mode)}`);
+          return;
         case 'set_cache_size':
-          return this.T(`${pre} set_cache_size${cs} ${o.size} -> ${ssl.SSL_CTX_sess_set_cache_size(x.p, o.size)}`);
+          this.T(`${pre} set_cache_size${cs} ${o.size} -> ${ssl.SSL_CTX_sess_set_cache_size(x.p, o.size)}`);
+          return;
         case 'set_ctx_timeout':
-          return this.T(`${pre} set_ctx_timeout${cs} ${o.timeout} -> ${ssl.SSL_CTX_set_timeout(x.p, o.timeout)}`);
+          this.T(`${pre} set_ctx_timeout${cs} ${o.timeout} -> ${ssl.SSL_CTX_set_timeout(x.p, o.timeout)}`);
+          return;
         case 'set_sid_ctx': {
           const b = SID_CTX_POOL[o.sidCtx];
-          return this.T(`${pre} set_sid_ctx${cs} ${hex(b)} -> ${ssl.SSL_CTX_set_session_id_context(x.p, b, b.length)}`);
+          this.T(`${pre} set_sid_ctx${cs} ${hex(b)} -> ${ssl.SSL_CTX_set_session_id_context(x.p, b, b.length)}`);
+          return;
         }
         case 'set_verify': {
           const m = o.peer ? ssl.SSL_VERIFY_PEER : ssl.SSL_VERIFY_NONE;
           ssl.SSL_CTX_set_verify(x.p, m, null);
-          return this.T(`${pre} set_verify${cs} ${m}`);
+          this.T(`${pre} set_verify${cs} ${m}`);
+          return;
         }
         case 'set_remove_cb':
           x.removeCb = o.on;
           ssl.SSL_CTX_sess_set_remove_cb(x.p, o.on ? this.removeCb : null);
-          return this.T(`${pre} set_remove_cb${cs} ${o.on ? 1 : 0}`);
+          this.T(`${pre} set_remove_cb${cs} ${o.on ? 1 : 0}`);
+          return;
         case 'set_new_cb':
           x.newCb = o.cb;
           ssl.SSL_CTX_sess_set_new_cb(x.p, o.cb === 'none' ? null : this.newCb);
-          return this.T(`${pre} set_new_cb${cs} ${o.cb}`);
+          this.T(`${pre} set_new_cb${cs} ${o.cb}`);
+          return;
         case 'set_get_cb':
           x.getCb = o.cb;
           x.getSess = o.sess;
           x.getCopy = o.copy;
           ssl.SSL_CTX_sess_set_get_cb(x.p, o.cb === 'none' ? null : this.getCb);
-          return this.T(`${pre} set_get_cb${cs} ${o.cb} ${o.sess} copy=${o.copy}`);
+          this.T(`${pre} set_get_cb${cs} ${o.cb} ${o.sess} copy=${o.copy}`);
+          return;
         case 'flush': {
           const t = evalTime(o.t, now);
           this.T(`${pre} flush${cs} ${t}`);
@@ -363,7 +383,8 @@ class Run {
           this.T(`${pre} ${o.op}${cs} s${l}`);
           if (add) this.sess[l].bound = c;
           const r = add ? ssl.SSL_CTX_add_session(x.p, this.sess[l].p) : ssl.SSL_CTX_remove_session(x.p, this.sess[l].p);
-          return this.T(`${pre} -> ${r}`);
+          this.T(`${pre} -> ${r}`);
+          return;
         }
       }
       return;
@@ -375,21 +396,25 @@ class Run {
     switch (o.op) {
       case 'sess_up_ref':
         s.owned++;
-        return this.T(`${pre} sess_up_ref${ss} -> ${ssl.SSL_SESSION_up_ref(s.p)}`);
+        this.T(`${pre} sess_up_ref${ss} -> ${ssl.SSL_SESSION_up_ref(s.p)}`);
+        return;
       case 'sess_free':
         s.owned--;
         this.T(`${pre} sess_free${ss}`);
         return ssl.SSL_SESSION_free(s.p);
       case 'set_time': {
         const t = evalTime(o.t, now);
-        return this.T(`${pre} set_time${ss} ${t} -> ${ssl.SSL_SESSION_set_time(s.p, t)}`);
+        this.T(`${pre} set_time${ss} ${t} -> ${ssl.SSL_SESSION_set_time(s.p, t)}`);
+        return;
       }
       case 'set_timeout': {
         const t = evalTime(o.t, now);
-        return this.T(`${pre} set_timeout${ss} ${t} -> ${ssl.SSL_SESSION_set_timeout(s.p, t)}`);
+        this.T(`${pre} set_timeout${ss} ${t} -> ${ssl.SSL_SESSION_set_timeout(s.p, t)}`);
+        return;
       }
       case 'is_resumable':
-        return this.T(`${pre} is_resumable${ss} -> ${ssl.SSL_SESSION_is_resumable(s.p)}`);
+        this.T(`${pre} is_resumable${ss} -> ${ssl.SSL_SESSION_is_resumable(s.p)}`);
+        return;
     }
   }
 

@@ -24,15 +24,15 @@ using namespace osc;
 
 static int failures = 0;
 static int checks = 0;
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    checks++;                                             \
-    if (!(cond)) {                                        \
-      failures++;                                         \
+#define CHECK(cond, ...)                                              \
+  do {                                                                \
+    checks++;                                                         \
+    if (!(cond)) {                                                    \
+      failures++;                                                     \
       fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                       \
-      fprintf(stderr, "\n");                              \
-    }                                                     \
+      fprintf(stderr, __VA_ARGS__);                                   \
+      fprintf(stderr, "\n");                                          \
+    }                                                                 \
   } while (0)
 
 namespace {
@@ -191,7 +191,8 @@ void test_callout_gate() {
   Session* s = new_session(&rt, "gate");
   called = 0;
   ctx_remove_session(ctx, s);  // no scope open
-  CHECK(called == 0 && rt.stray_callouts == 1, "no callout without a scope (%d, %ld)", called, rt.stray_callouts);
+  CHECK(called == 0 && rt.stray_callouts == 1, "no callout without a scope (%d, %ld)", called,
+        rt.stray_callouts);
   {
     CalloutScope gate(&rt);
     ctx_remove_session(ctx, s);
@@ -223,8 +224,10 @@ void scenario(Runtime* rt, bool* reported) {
     if (!session_set1_hostname(s, reinterpret_cast<const uint8_t*>("host"), 4)) *reported = true;
     ctx_add_session(ctx, s);
     Session* d = session_dup(s, nullptr, nullptr).to_app();
-    if (d == nullptr) *reported = true;
-    else app_free(d);
+    if (d == nullptr)
+      *reported = true;
+    else
+      app_free(d);
     app_free(s);
   }
   Connection* ssl = ssl_new(ctx).to_app();

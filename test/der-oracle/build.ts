@@ -1,7 +1,8 @@
 // Sessions built through this package's setters from an OracleSpec, in the
 // order the DER oracle applies OpenSSL's own setters.
-import * as osc from '../..';
+
 import type { SSL_SESSION } from '../..';
+import * as osc from '../..';
 import type { OracleSpec } from './oracle';
 
 /** A session with `spec` applied through our setters, in the oracle's order. */

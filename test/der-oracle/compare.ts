@@ -1,8 +1,9 @@
 // Compares our decode of a DER session with real OpenSSL's, field by field
 // through the public accessors of both, plus the re-encoding and the
 // SSL_SESSION_print text.
-import * as osc from '../..';
+
 import type { SSL_SESSION } from '../..';
+import * as osc from '../..';
 import { derOracle, type OracleDecoded } from './oracle';
 
 const hex = (b: Uint8Array | null | undefined): string | null => (b == null ? null : Buffer.from(b).toString('hex'));
@@ -55,7 +56,8 @@ export function diffWithOracle(der: Uint8Array): { diffs: string[]; ours: SSL_SE
   const ours = osc.d2i_SSL_SESSION(null, inp, der.length);
   const diffs: string[] = [];
   if (theirs.err !== undefined || ours === null) {
-    if ((theirs.err !== undefined) !== (ours === null)) diffs.push(`acceptance: OpenSSL ${theirs.err === undefined ? 'accepts' : 'rejects'}, ours ${ours === null ? 'rejects' : 'accepts'}`);
+    if ((theirs.err !== undefined) !== (ours === null))
+      diffs.push(`acceptance: OpenSSL ${theirs.err === undefined ? 'accepts' : 'rejects'}, ours ${ours === null ? 'rejects' : 'accepts'}`);
     return { diffs, ours, theirs };
   }
   if (der.length - inp.value.length !== theirs.consumed) diffs.push(`consumed ${der.length - inp.value.length} vs ${theirs.consumed}`);

@@ -25,16 +25,28 @@ napi_value Bytes(napi_env env, const unsigned char* p, size_t n) {
   napi_create_typedarray(env, napi_uint8_array, n, ab, 0, &r);
   return r;
 }
-napi_value Null(napi_env env) { napi_value v; napi_get_null(env, &v); return v; }
-napi_value Num(napi_env env, double d) { napi_value v; napi_create_double(env, d, &v); return v; }
+napi_value Null(napi_env env) {
+  napi_value v;
+  napi_get_null(env, &v);
+  return v;
+}
+napi_value Num(napi_env env, double d) {
+  napi_value v;
+  napi_create_double(env, d, &v);
+  return v;
+}
 napi_value Str(napi_env env, const char* s, size_t n = NAPI_AUTO_LENGTH) {
   if (!s) return Null(env);
-  napi_value v; napi_create_string_utf8(env, s, n, &v); return v;
+  napi_value v;
+  napi_create_string_utf8(env, s, n, &v);
+  return v;
 }
 void Set(napi_env env, napi_value o, const char* k, napi_value v) { napi_set_named_property(env, o, k, v); }
 
 std::vector<unsigned char> Arg(napi_env env, napi_value v) {
-  void* data = nullptr; size_t n = 0; napi_typedarray_type t;
+  void* data = nullptr;
+  size_t n = 0;
+  napi_typedarray_type t;
   napi_get_typedarray_info(env, v, &t, &n, &data, nullptr, nullptr);
   const unsigned char* p = static_cast<const unsigned char*>(data);
   return std::vector<unsigned char>(p, p + n);
@@ -56,13 +68,15 @@ SSL* TheSsl() {
 }
 
 napi_value Decode(napi_env env, napi_callback_info info) {
-  size_t argc = 1; napi_value argv[1];
+  size_t argc = 1;
+  napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::vector<unsigned char> in = Arg(env, argv[0]);
   ERR_clear_error();
   const unsigned char* p = in.data();
   SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(in.size()));
-  napi_value o; napi_create_object(env, &o);
+  napi_value o;
+  napi_create_object(env, &o);
   if (!s) {
     Set(env, o, "err", Num(env, static_cast<double>(ERR_peek_error())));
     ERR_clear_error();
@@ -86,16 +100,19 @@ napi_value Decode(napi_env env, napi_callback_info info) {
   Set(env, o, "time", Num(env, static_cast<double>(SSL_SESSION_get_time(s))));
   Set(env, o, "timeout", Num(env, static_cast<double>(SSL_SESSION_get_timeout(s))));
   Set(env, o, "hostname", Str(env, SSL_SESSION_get0_hostname(s)));
-  const unsigned char* alpn = nullptr; size_t alpnl = 0;
+  const unsigned char* alpn = nullptr;
+  size_t alpnl = 0;
   SSL_SESSION_get0_alpn_selected(s, &alpn, &alpnl);
   Set(env, o, "alpn", alpn ? Bytes(env, alpn, alpnl) : Null(env));
   Set(env, o, "hasTicket", Num(env, SSL_SESSION_has_ticket(s)));
-  const unsigned char* tick = nullptr; size_t tickl = 0;
+  const unsigned char* tick = nullptr;
+  size_t tickl = 0;
   SSL_SESSION_get0_ticket(s, &tick, &tickl);
   Set(env, o, "ticket", tick ? Bytes(env, tick, tickl) : Null(env));
   Set(env, o, "lifetimeHint", Num(env, static_cast<double>(SSL_SESSION_get_ticket_lifetime_hint(s))));
   Set(env, o, "maxEarlyData", Num(env, SSL_SESSION_get_max_early_data(s)));
-  void* ad = nullptr; size_t adl = 0;
+  void* ad = nullptr;
+  size_t adl = 0;
   SSL_SESSION_get0_ticket_appdata(s, &ad, &adl);
   Set(env, o, "appdata", ad ? Bytes(env, static_cast<unsigned char*>(ad), adl) : Null(env));
   Set(env, o, "maxFragmentLength", Num(env, SSL_SESSION_get_max_fragment_length(s)));
@@ -112,7 +129,8 @@ napi_value Decode(napi_env env, napi_callback_info info) {
   }
   BIO* b = BIO_new(BIO_s_mem());
   int ok = SSL_SESSION_print(b, s);
-  char* text; long tl = BIO_get_mem_data(b, &text);
+  char* text;
+  long tl = BIO_get_mem_data(b, &text);
   Set(env, o, "print", Str(env, text, static_cast<size_t>(tl)));
   Set(env, o, "printOk", Num(env, ok));
   BIO_free(b);
@@ -125,15 +143,21 @@ bool Prop(napi_env env, napi_value o, const char* k, napi_value* v) {
   napi_has_named_property(env, o, k, &has);
   if (!has) return false;
   napi_get_named_property(env, o, k, v);
-  napi_valuetype t; napi_typeof(env, *v, &t);
+  napi_valuetype t;
+  napi_typeof(env, *v, &t);
   return t != napi_undefined;
 }
-double NumProp(napi_env env, napi_value v) { double d = 0; napi_get_value_double(env, v, &d); return d; }
+double NumProp(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
 
 // spec: { version, cipher (2-byte id), id, sidCtx, masterKey, time, timeout,
 //         hostname, alpn, appdata, maxEarlyData } (each optional)
 napi_value Encode(napi_env env, napi_callback_info info) {
-  size_t argc = 1; napi_value argv[1];
+  size_t argc = 1;
+  napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   napi_value spec = argv[0], v;
   SSL_SESSION* s = SSL_SESSION_new();
@@ -144,26 +168,50 @@ napi_value Encode(napi_env env, napi_callback_info info) {
     const SSL_CIPHER* c = SSL_CIPHER_find(TheSsl(), b);
     if (c) SSL_SESSION_set_cipher(s, c);
   }
-  if (Prop(env, spec, "id", &v)) { auto b = Arg(env, v); SSL_SESSION_set1_id(s, b.data(), b.size()); }
-  if (Prop(env, spec, "sidCtx", &v)) { auto b = Arg(env, v); SSL_SESSION_set1_id_context(s, b.data(), b.size()); }
-  if (Prop(env, spec, "masterKey", &v)) { auto b = Arg(env, v); SSL_SESSION_set1_master_key(s, b.data(), b.size()); }
+  if (Prop(env, spec, "id", &v)) {
+    auto b = Arg(env, v);
+    SSL_SESSION_set1_id(s, b.data(), b.size());
+  }
+  if (Prop(env, spec, "sidCtx", &v)) {
+    auto b = Arg(env, v);
+    SSL_SESSION_set1_id_context(s, b.data(), b.size());
+  }
+  if (Prop(env, spec, "masterKey", &v)) {
+    auto b = Arg(env, v);
+    SSL_SESSION_set1_master_key(s, b.data(), b.size());
+  }
   if (Prop(env, spec, "time", &v)) SSL_SESSION_set_time(s, static_cast<long>(NumProp(env, v)));
   if (Prop(env, spec, "timeout", &v)) SSL_SESSION_set_timeout(s, static_cast<long>(NumProp(env, v)));
   if (Prop(env, spec, "hostname", &v)) {
-    napi_valuetype t; napi_typeof(env, v, &t);
-    if (t == napi_null) SSL_SESSION_set1_hostname(s, nullptr);
-    else { char buf[512]; size_t n; napi_get_value_string_utf8(env, v, buf, sizeof buf, &n); SSL_SESSION_set1_hostname(s, buf); }
+    napi_valuetype t;
+    napi_typeof(env, v, &t);
+    if (t == napi_null)
+      SSL_SESSION_set1_hostname(s, nullptr);
+    else {
+      char buf[512];
+      size_t n;
+      napi_get_value_string_utf8(env, v, buf, sizeof buf, &n);
+      SSL_SESSION_set1_hostname(s, buf);
+    }
   }
-  if (Prop(env, spec, "alpn", &v)) { auto b = Arg(env, v); SSL_SESSION_set1_alpn_selected(s, b.empty() ? nullptr : b.data(), b.size()); }
-  if (Prop(env, spec, "appdata", &v)) { auto b = Arg(env, v); SSL_SESSION_set1_ticket_appdata(s, b.empty() ? nullptr : b.data(), b.size()); }
-  if (Prop(env, spec, "maxEarlyData", &v)) SSL_SESSION_set_max_early_data(s, static_cast<uint32_t>(NumProp(env, v)));
+  if (Prop(env, spec, "alpn", &v)) {
+    auto b = Arg(env, v);
+    SSL_SESSION_set1_alpn_selected(s, b.empty() ? nullptr : b.data(), b.size());
+  }
+  if (Prop(env, spec, "appdata", &v)) {
+    auto b = Arg(env, v);
+    SSL_SESSION_set1_ticket_appdata(s, b.empty() ? nullptr : b.data(), b.size());
+  }
+  if (Prop(env, spec, "maxEarlyData", &v))
+    SSL_SESSION_set_max_early_data(s, static_cast<uint32_t>(NumProp(env, v)));
   std::vector<unsigned char> der = I2d(s);
   SSL_SESSION_free(s);
   return Bytes(env, der.data(), der.size());
 }
 
 napi_value Dup(napi_env env, napi_callback_info info) {
-  size_t argc = 1; napi_value argv[1];
+  size_t argc = 1;
+  napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::vector<unsigned char> in = Arg(env, argv[0]);
   const unsigned char* p = in.data();
@@ -177,10 +225,12 @@ napi_value Dup(napi_env env, napi_callback_info info) {
 }
 
 napi_value Bench(napi_env env, napi_callback_info info) {
-  size_t argc = 2; napi_value argv[2];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::vector<unsigned char> in = Arg(env, argv[0]);
-  double iters_d = 0; napi_get_value_double(env, argv[1], &iters_d);
+  double iters_d = 0;
+  napi_get_value_double(env, argv[1], &iters_d);
   const long iters = static_cast<long>(iters_d);
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
@@ -200,7 +250,8 @@ napi_value Bench(napi_env env, napi_callback_info info) {
   }
   auto t3 = Clock::now();
   SSL_SESSION_free(s);
-  napi_value o; napi_create_object(env, &o);
+  napi_value o;
+  napi_create_object(env, &o);
   Set(env, o, "d2i", Num(env, std::chrono::duration<double, std::nano>(t1 - t0).count() / iters));
   Set(env, o, "i2d", Num(env, std::chrono::duration<double, std::nano>(t3 - t2).count() / iters));
   return o;
@@ -213,7 +264,8 @@ napi_value Bench(napi_env env, napi_callback_info info) {
 void FreeSession(napi_env, void* data, void*) { SSL_SESSION_free(static_cast<SSL_SESSION*>(data)); }
 
 napi_value Parse(napi_env env, napi_callback_info info) {
-  size_t argc = 1; napi_value argv[1];
+  size_t argc = 1;
+  napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::vector<unsigned char> in = Arg(env, argv[0]);
   const unsigned char* p = in.data();
@@ -225,10 +277,14 @@ napi_value Parse(napi_env env, napi_callback_info info) {
 }
 
 napi_value I2dInto(napi_env env, napi_callback_info info) {
-  size_t argc = 2; napi_value argv[2];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* s; napi_get_value_external(env, argv[0], &s);
-  void* data; size_t n; napi_typedarray_type t;
+  void* s;
+  napi_get_value_external(env, argv[0], &s);
+  void* data;
+  size_t n;
+  napi_typedarray_type t;
   napi_get_typedarray_info(env, argv[1], &t, &n, &data, nullptr, nullptr);
   SSL_SESSION* ss = static_cast<SSL_SESSION*>(s);
   if (static_cast<size_t>(i2d_SSL_SESSION(ss, nullptr)) > n) return Num(env, -1);
@@ -237,9 +293,12 @@ napi_value I2dInto(napi_env env, napi_callback_info info) {
 }
 
 napi_value D2iFree(napi_env env, napi_callback_info info) {
-  size_t argc = 1; napi_value argv[1];
+  size_t argc = 1;
+  napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* data; size_t n; napi_typedarray_type t;
+  void* data;
+  size_t n;
+  napi_typedarray_type t;
   napi_get_typedarray_info(env, argv[0], &t, &n, &data, nullptr, nullptr);
   const unsigned char* p = static_cast<const unsigned char*>(data);
   SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(n));

@@ -6,9 +6,9 @@ import { loadTestAddon } from '../test-addon';
 
 /** What OpenSSL reports for one DER input. */
 export interface OracleDecoded {
-  err?: number;  // set (the first queued error) when d2i failed
+  err?: number; // set (the first queued error) when d2i failed
   consumed: number;
-  der: Uint8Array;  // i2d(d2i(input))
+  der: Uint8Array; // i2d(d2i(input))
   version: number;
   cipherId: number | null;
   cipherName: string | null;
@@ -34,7 +34,7 @@ export interface OracleDecoded {
 
 export interface OracleSpec {
   version?: number;
-  cipher?: number;  // two-byte id
+  cipher?: number; // two-byte id
   id?: Uint8Array;
   sidCtx?: Uint8Array;
   masterKey?: Uint8Array;

@@ -3,9 +3,9 @@
 // The identities are fixed throwaway test certificates (test/fixtures).
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import type { AddressInfo } from 'node:net';
 
 const fixtures = path.join(__dirname, '..', 'fixtures');
 export const serverKey = fs.readFileSync(path.join(fixtures, 'der-server-key.pem'));
@@ -14,7 +14,7 @@ export const clientKey = fs.readFileSync(path.join(fixtures, 'der-client-key.pem
 export const clientCert = fs.readFileSync(path.join(fixtures, 'der-client-cert.pem'));
 
 export interface Captured {
-  what: string;  // scenario and source, e.g. "tls1.2 no-ticket: server newSession"
+  what: string; // scenario and source, e.g. "tls1.2 no-ticket: server newSession"
   der: Buffer;
 }
 
@@ -24,8 +24,8 @@ export interface Scenario {
   tickets: boolean;
   clientCert?: boolean;
   alpn?: boolean;
-  sni?: boolean;  // the server answers SNI (then sessions keep the hostname)
-  cipher?: string;  // TLS 1.2 cipher list
+  sni?: boolean; // the server answers SNI (then sessions keep the hostname)
+  cipher?: string; // TLS 1.2 cipher list
 }
 
 export const scenarios: Scenario[] = [
@@ -40,24 +40,30 @@ export const scenarios: Scenario[] = [
 const sniContext = tls.createSecureContext({ key: serverKey, cert: serverCert });
 
 /** A server for scenario `sc` that keeps sessions in a Map (newSession / resumeSession). */
-export function startServer(sc: Scenario, onNew?: (id: Buffer, der: Buffer) => void): Promise<{ server: tls.Server; port: number; store: Map<string, Buffer> }> {
+export function startServer(
+  sc: Scenario,
+  onNew?: (id: Buffer, der: Buffer) => void,
+): Promise<{ server: tls.Server; port: number; store: Map<string, Buffer> }> {
   const store = new Map<string, Buffer>();
-  const server = tls.createServer({
-    key: serverKey,
-    cert: serverCert,
-    minVersion: sc.version,
-    maxVersion: sc.version,
-    sessionIdContext: 'der-tests',
-    secureOptions: sc.tickets ? 0 : crypto.constants.SSL_OP_NO_TICKET,
-    requestCert: !!sc.clientCert,
-    rejectUnauthorized: false,
-    ...(sc.alpn ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
-    ...(sc.cipher ? { ciphers: sc.cipher } : {}),
-    ...(sc.sni ? { SNICallback: (_name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, sniContext) } : {}),
-  }, (sock) => {
-    sock.on('error', () => {});
-    sock.end('hello');
-  });
+  const server = tls.createServer(
+    {
+      key: serverKey,
+      cert: serverCert,
+      minVersion: sc.version,
+      maxVersion: sc.version,
+      sessionIdContext: 'der-tests',
+      secureOptions: sc.tickets ? 0 : crypto.constants.SSL_OP_NO_TICKET,
+      requestCert: !!sc.clientCert,
+      rejectUnauthorized: false,
+      ...(sc.alpn ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
+      ...(sc.cipher ? { ciphers: sc.cipher } : {}),
+      ...(sc.sni ? { SNICallback: (_name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, sniContext) } : {}),
+    },
+    (sock) => {
+      sock.on('error', () => {});
+      sock.end('hello');
+    },
+  );
   server.on('newSession', (id: Buffer, der: Buffer, cb: () => void) => {
     store.set(id.toString('hex'), der);
     onNew?.(id, der);
@@ -73,8 +79,8 @@ export function startServer(sc: Scenario, onNew?: (id: Buffer, der: Buffer) => v
 
 export interface ConnectResult {
   reused: boolean;
-  sessions: Buffer[];  // 'session' events
-  final: Buffer | undefined;  // getSession() at the end
+  sessions: Buffer[]; // 'session' events
+  final: Buffer | undefined; // getSession() at the end
 }
 
 /** One client connection; resolves once the server closed it. */
@@ -94,10 +100,16 @@ export function connect(sc: Scenario, port: number, session?: Uint8Array): Promi
     });
     let reused = false;
     let final: Buffer | undefined;
-    sock.on('secureConnect', () => { reused = sock.isSessionReused(); });
+    sock.on('secureConnect', () => {
+      reused = sock.isSessionReused();
+    });
     sock.on('session', (s: Buffer) => sessions.push(s));
-    sock.on('data', () => { final = sock.getSession() ?? final; });
-    sock.on('end', () => { final = sock.getSession() ?? final; });
+    sock.on('data', () => {
+      final = sock.getSession() ?? final;
+    });
+    sock.on('end', () => {
+      final = sock.getSession() ?? final;
+    });
     sock.on('error', reject);
     sock.on('close', () => resolve({ reused, sessions, final }));
   });
@@ -109,11 +121,15 @@ export async function collectSessions(): Promise<Captured[]> {
   for (const sc of scenarios) {
     const { server, port } = await startServer(sc, (_id, der) => out.push({ what: `${sc.name}: server newSession`, der }));
     const first = await connect(sc, port);
-    first.sessions.forEach((der, i) => out.push({ what: `${sc.name}: client 'session' #${i}`, der }));
+    first.sessions.forEach((der, i) => {
+      out.push({ what: `${sc.name}: client 'session' #${i}`, der });
+    });
     if (first.final) out.push({ what: `${sc.name}: client getSession()`, der: first.final });
     const resumeWith = first.sessions[first.sessions.length - 1] ?? first.final;
     const second = await connect(sc, port, resumeWith);
-    second.sessions.forEach((der, i) => out.push({ what: `${sc.name}: resumed client 'session' #${i}`, der }));
+    second.sessions.forEach((der, i) => {
+      out.push({ what: `${sc.name}: resumed client 'session' #${i}`, der });
+    });
     if (second.final) out.push({ what: `${sc.name}: resumed client getSession()`, der: second.final });
     await new Promise<void>((r) => server.close(() => r()));
   }

@@ -32,16 +32,16 @@
 using Bytes = std::vector<uint8_t>;
 
 static int g_failures = 0;
-#define CHECK(cond, ...)                                             \
-  do {                                                               \
-    if (!(cond)) {                                                   \
-      g_failures++;                                                  \
-      if (g_failures < 30) {                                         \
+#define CHECK(cond, ...)                                                     \
+  do {                                                                       \
+    if (!(cond)) {                                                           \
+      g_failures++;                                                          \
+      if (g_failures < 30) {                                                 \
         std::fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-        std::fprintf(stderr, __VA_ARGS__);                           \
-        std::fprintf(stderr, "\n");                                  \
-      }                                                              \
-    }                                                                \
+        std::fprintf(stderr, __VA_ARGS__);                                   \
+        std::fprintf(stderr, "\n");                                          \
+      }                                                                      \
+    }                                                                        \
   } while (0)
 
 static std::string hex(const Bytes& b) {
@@ -118,8 +118,7 @@ static Bytes our_encode(const osc::SessionView& v) {
   return out;
 }
 
-static osc::DerDecodeResult our_decode(const Bytes& in, OurSession* s, int64_t now,
-                                       bool compression = true) {
+static osc::DerDecodeResult our_decode(const Bytes& in, OurSession* s, int64_t now, bool compression = true) {
   osc::DerDecodeOptions o;
   o.now = now;
   o.compression = compression;  // the system libssl is built with compression
@@ -236,13 +235,12 @@ static void check_round_trip(SSL_SESSION* s, const char* what) {
   CHECK(again == ref, "%s: re-encode differs\n ossl %s\n ours %s", what, hex(ref).c_str(),
         hex(again).c_str());
   Bytes built = our_encode_from_ossl(s);
-  CHECK(built == ref, "%s: encode-from-fields differs\n ossl %s\n ours %s", what,
-        hex(ref).c_str(), hex(built).c_str());
+  CHECK(built == ref, "%s: encode-from-fields differs\n ossl %s\n ours %s", what, hex(ref).c_str(),
+        hex(built).c_str());
   // Field checks against OpenSSL's getters.
   unsigned int idlen;
   const unsigned char* id = SSL_SESSION_get_id(s, &idlen);
-  CHECK(idlen == o.core.session_id_length && std::memcmp(id, o.core.session_id, idlen) == 0,
-        "%s: id", what);
+  CHECK(idlen == o.core.session_id_length && std::memcmp(id, o.core.session_id, idlen) == 0, "%s: id", what);
   CHECK(SSL_SESSION_get_time(s) == o.core.time, "%s: time", what);
   CHECK(SSL_SESSION_get_timeout(s) == o.core.timeout, "%s: timeout", what);
   CHECK(SSL_SESSION_get_protocol_version(s) == o.core.ssl_version, "%s: version", what);
@@ -254,13 +252,13 @@ static void check_round_trip(SSL_SESSION* s, const char* what) {
             (!h || (std::strlen(h) == hv.size && (hv.size == 0 || std::memcmp(h, hv.data, hv.size) == 0))),
         "%s: hostname", what);
   CHECK(SSL_SESSION_get_max_early_data(s) == o.fields.max_early_data, "%s: max early", what);
-  CHECK(SSL_SESSION_get_ticket_lifetime_hint(s) == o.fields.tick_lifetime_hint, "%s: hint",
-        what);
+  CHECK(SSL_SESSION_get_ticket_lifetime_hint(s) == o.fields.tick_lifetime_hint, "%s: hint", what);
   X509* peer = SSL_SESSION_get0_peer(s);
   CHECK((peer != nullptr) == o.fields.has(osc::SessionFields::kPeer), "%s: peer", what);
   bool ook, mok;
   std::string op = ossl_print(s, &ook), mp = osc::der_print(o.view(), &mok);
-  CHECK(op == mp && ook == mok, "%s: SSL_SESSION_print differs\n--- ossl\n%s--- ours\n%s", what, op.c_str(), mp.c_str());
+  CHECK(op == mp && ook == mok, "%s: SSL_SESSION_print differs\n--- ossl\n%s--- ours\n%s", what, op.c_str(),
+        mp.c_str());
   g_prints_compared++;
   g_corpus.push_back(ref);
 }
@@ -304,8 +302,8 @@ static void test_setters() {
   SSL* ssl = SSL_new(ctx);
   std::mt19937_64 rng(1);
   const uint16_t ciphers[] = {0x1301, 0x1302, 0x1303, 0xc02f, 0xc030, 0xcca8, 0x009c, 0x00ff};
-  const int versions[] = {TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION,
-                          DTLS1_VERSION, DTLS1_2_VERSION, 0x0100, 0x0300};
+  const int versions[] = {TLS1_VERSION,  TLS1_1_VERSION,  TLS1_2_VERSION, TLS1_3_VERSION,
+                          DTLS1_VERSION, DTLS1_2_VERSION, 0x0100,         0x0300};
   int n = 0;
   for (int i = 0; i < 400; i++) {
     SSL_SESSION* s = SSL_SESSION_new();
@@ -354,16 +352,21 @@ static void test_random_fields() {
   const osc::CipherInfo* table = osc::cipher_table(&n_ciphers);
   auto pick64 = [&rng]() -> uint64_t {
     switch (rng() % 6) {
-      case 0: return 0;
-      case 1: return rng() % 256;
-      case 2: return rng() % 65536;
-      case 3: return rng() >> (rng() % 64);
-      case 4: return ~uint64_t{0} - rng() % 3;
-      default: return uint64_t{1} << (rng() % 64);
+      case 0:
+        return 0;
+      case 1:
+        return rng() % 256;
+      case 2:
+        return rng() % 65536;
+      case 3:
+        return rng() >> (rng() % 64);
+      case 4:
+        return ~uint64_t{0} - rng() % 3;
+      default:
+        return uint64_t{1} << (rng() % 64);
     }
   };
-  const int versions[] = {0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0xfeff, 0xfefd, 0x0100, 0x03ff,
-                          0xfe00};
+  const int versions[] = {0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0xfeff, 0xfefd, 0x0100, 0x03ff, 0xfe00};
   int accepted = 0;
   const int kCases = 20000;
   for (int i = 0; i < kCases; i++) {
@@ -393,12 +396,11 @@ static void test_random_fields() {
     for (int b = 1; b < osc::SessionFields::kBlobCount; b++) {  // not the peer
       if (rng() % 3 == 0) continue;
       size_t len = rng() % 3 == 0 ? 0 : rng() % (rng() % 4 == 0 ? 300 : 20);
-      bool is_string = b == osc::SessionFields::kHostname ||
-                       b == osc::SessionFields::kPskIdentityHint ||
-                       b == osc::SessionFields::kPskIdentity ||
-                       b == osc::SessionFields::kSrpUsername;
+      bool is_string = b == osc::SessionFields::kHostname || b == osc::SessionFields::kPskIdentityHint ||
+                       b == osc::SessionFields::kPskIdentity || b == osc::SessionFields::kSrpUsername;
       if (is_string) {
-        for (size_t k = 0; k < len; k++) if (buf[k] == 0) buf[k] = 'x';
+        for (size_t k = 0; k < len; k++)
+          if (buf[k] == 0) buf[k] = 'x';
       }
       o.fields.set(static_cast<osc::SessionFields::Blob>(b), buf, len);
     }
@@ -429,8 +431,10 @@ static void test_random_fields() {
     if (i < 300) g_corpus.push_back(ours);
     SSL_SESSION_free(s);
   }
-  std::printf("random fields: %d/%d sessions encoded by us, accepted by d2i, re-encoded "
-              "identically by i2d\n", accepted, kCases);
+  std::printf(
+      "random fields: %d/%d sessions encoded by us, accepted by d2i, re-encoded "
+      "identically by i2d\n",
+      accepted, kCases);
 }
 
 // ------------------------------------------------------------ 4. handshakes
@@ -479,18 +483,18 @@ static int server_new_cb(SSL*, SSL_SESSION* s) {
   g_server_new.push_back(s);
   return 1;
 }
-static int alpn_cb(SSL*, const unsigned char** out, unsigned char* outlen,
-                   const unsigned char* in, unsigned int inlen, void*) {
+static int alpn_cb(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                   unsigned int inlen, void*) {
   unsigned char* o;
-  if (SSL_select_next_proto(&o, outlen, (const unsigned char*)"\x02h2\x08http/1.1", 12, in,
-                            inlen) != OPENSSL_NPN_NEGOTIATED) {
+  if (SSL_select_next_proto(&o, outlen, (const unsigned char*)"\x02h2\x08http/1.1", 12, in, inlen) !=
+      OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_NOACK;
   }
   *out = o;
   return SSL_TLSEXT_ERR_OK;
 }
-static unsigned int psk_client_cb(SSL*, const char*, char* identity, unsigned int max_id,
-                                  unsigned char* psk, unsigned int max_psk) {
+static unsigned int psk_client_cb(SSL*, const char*, char* identity, unsigned int max_id, unsigned char* psk,
+                                  unsigned int max_psk) {
   std::snprintf(identity, max_id, "client-identity");
   if (max_psk < 16) return 0;
   std::memset(psk, 0x5a, 16);
@@ -676,8 +680,10 @@ static void test_handshakes() {
   cases.push_back({"tls13-stateful-clientcert", o});
   int total = 0;
   for (const Case& c : cases) total += handshake_case(c.o, c.name);
-  std::printf("handshakes: %zu scenarios, %d sessions (client/server, new_cb, resumed) "
-              "round-trip byte-identically\n", cases.size(), total);
+  std::printf(
+      "handshakes: %zu scenarios, %d sessions (client/server, new_cb, resumed) "
+      "round-trip byte-identically\n",
+      cases.size(), total);
 }
 
 // ------------------------------------------------------------ 4b. certificate rules
@@ -722,7 +728,7 @@ static Bytes cat(std::initializer_list<Bytes> parts) {
 struct CertParts {
   const char* version = "a003020102";
   const char* serial = "02021092";
-  const char* sigalg = "300a06082a8648ce3d040302";  // ecdsa-with-SHA256
+  const char* sigalg = "300a06082a8648ce3d040302";          // ecdsa-with-SHA256
   const char* issuer = "300e310c300a06035504030c03616263";  // CN=abc (UTF8String)
   const char* validity = "301e170d3236313132393131323132345a170d3236313133303132323132345a";
   const char* subject = "300e310c300a06035504030c03616263";
@@ -734,9 +740,9 @@ struct CertParts {
 };
 
 static Bytes session_with(const CertParts& c) {
-  Bytes tbs = tlv(0x30, cat({from_hex(c.version), from_hex(c.serial), from_hex(c.sigalg),
-                             from_hex(c.issuer), from_hex(c.validity), from_hex(c.subject),
-                             from_hex(c.spki), from_hex(c.uids), from_hex(c.extensions)}));
+  Bytes tbs = tlv(0x30, cat({from_hex(c.version), from_hex(c.serial), from_hex(c.sigalg), from_hex(c.issuer),
+                             from_hex(c.validity), from_hex(c.subject), from_hex(c.spki), from_hex(c.uids),
+                             from_hex(c.extensions)}));
   Bytes cert = tlv(0x30, cat({tbs, from_hex(c.outer_alg), from_hex(c.signature)}));
   return tlv(0x30, cat({from_hex("020101020203030402c02f04000400a1060204655f0000"), tlv(0xa3, cert),
                         from_hex("a4020400")}));
@@ -754,8 +760,14 @@ static void test_certificate_rules() {
     edit(p);
     return p;
   };
-#define CASE(name, edit, ok) {name, with([](CertParts& p) { edit; }), ok, ok}
-#define DIFF(name, edit, ossl, ours) {name, with([](CertParts& p) { edit; }), ossl, ours}
+#define CASE(name, edit, ok)                       \
+  {                                                \
+    name, with([](CertParts& p) { edit; }), ok, ok \
+  }
+#define DIFF(name, edit, ossl, ours)                   \
+  {                                                    \
+    name, with([](CertParts& p) { edit; }), ossl, ours \
+  }
   const Case cases[] = {
       CASE("base", (void)p, true),
       CASE("no version", p.version = "", true),
@@ -789,7 +801,10 @@ static void test_certificate_rules() {
       CASE("name VisibleString", p.issuer = "300e310c300a06035504031a03616263", false),
       CASE("name OCTET STRING", p.issuer = "300e310c300a06035504030403616263", false),
       CASE("name INTEGER", p.issuer = "300c310a3008060355040302017f", false),
-      CASE("name ENUMERATED", p.issuer = "300c310a30080603550403" "0a017f", false),
+      CASE("name ENUMERATED",
+           p.issuer = "300c310a30080603550403"
+                      "0a017f",
+           false),
       CASE("name ObjectDescriptor (B_ASN1_UNKNOWN)", p.issuer = "300e310c300a06035504030703616263", true),
       CASE("name BIT STRING", p.issuer = "300d310b30090603550403030200ff", true),
       CASE("name SEQUENCE, unread", p.issuer = "300d310b3009060355040330020500", true),
@@ -806,17 +821,23 @@ static void test_certificate_rules() {
       CASE("name UTF8String truncated", p.issuer = "300d310b300906035504030c02e282", false),
       CASE("name UTF8String 4-byte", p.issuer = "300f310d300b06035504030c04f09f9880", true),
       CASE("name UTF8String constructed", p.issuer = "3011310f300d06035504032c06040161040162", true),
-      CASE("name UTF8String constructed, bad when joined", p.issuer = "3011310f300d06035504032c060401c3040128", false),
-      CASE("name PrintableString with end-of-contents chunk", p.issuer = "3010310e300c060355040333050401610000", false),
-      CASE("validity GeneralizedTime", p.validity = "3020180f32303236313132393131323132345a170d3236313133303132323132345a", true),
+      CASE("name UTF8String constructed, bad when joined",
+           p.issuer = "3011310f300d06035504032c060401c3040128", false),
+      CASE("name PrintableString with end-of-contents chunk",
+           p.issuer = "3010310e300c060355040333050401610000", false),
+      CASE("validity GeneralizedTime",
+           p.validity = "3020180f32303236313132393131323132345a170d3236313133303132323132345a", true),
       CASE("validity short UTCTime", p.validity = "3006170130170130", true),
       CASE("validity PrintableString", p.validity = "3006130130170130", false),
       CASE("validity one time", p.validity = "3003170130", false),
       CASE("validity three times", p.validity = "3009170130170130170130", false),
-      CASE("key bits garbage (decode not required)", p.spki = "3019301306072a8648ce3d020106082a8648ce3d030107030200ee", true),
-      CASE("key BIT STRING 8 unused bits", p.spki = "3019301306072a8648ce3d020106082a8648ce3d030107030208ff", false),
+      CASE("key bits garbage (decode not required)",
+           p.spki = "3019301306072a8648ce3d020106082a8648ce3d030107030200ee", true),
+      CASE("key BIT STRING 8 unused bits", p.spki = "3019301306072a8648ce3d020106082a8648ce3d030107030208ff",
+           false),
       CASE("key BIT STRING empty", p.spki = "3017301306072a8648ce3d020106082a8648ce3d0301070300", false),
-      CASE("key algorithm UTCTime parameter", p.spki = "3017301106072a8648ce3d02011706313233343536030200ff", true),
+      CASE("key algorithm UTCTime parameter", p.spki = "3017301106072a8648ce3d02011706313233343536030200ff",
+           true),
       CASE("issuerUniqueID", p.uids = "810200ff", true),
       CASE("issuerUniqueID 9 unused bits", p.uids = "810209ff", false),
       CASE("both unique ids", p.uids = "810200ff820200ff", true),
@@ -828,7 +849,8 @@ static void test_certificate_rules() {
       CASE("extensions [3] primitive", p.extensions = "83023000", false),
       CASE("extensions trailing element", p.extensions = "a30430000500", false),
       CASE("extension not critical", p.extensions = "a30f300d300b0603551d13040430020101", true),
-      CASE("extension critical of length 2", p.extensions = "a3133011300f0603551d130102ffff040430020101", false),
+      CASE("extension critical of length 2", p.extensions = "a3133011300f0603551d130102ffff040430020101",
+           false),
       CASE("extension value garbage (unread)", p.extensions = "a30f300d300b0603551d130404ffffffff", true),
       CASE("extension value INTEGER", p.extensions = "a30c300a30080603551d13020101", false),
       CASE("extension value constructed", p.extensions = "a311300f300d0603551d1324060404300201ff", true),
@@ -842,11 +864,13 @@ static void test_certificate_rules() {
       CASE("outer VideotexString parameter", p.outer_alg = "300c06082a8648ce3d0403021500", true),
       CASE("outer [11] parameter", p.outer_alg = "300c06082a8648ce3d040302ab00", true),
       CASE("outer SEQUENCE parameter, unread", p.outer_alg = "300e06082a8648ce3d0403023002ffff", true),
-      CASE("outer BIT STRING parameter, unused bits clear", p.outer_alg = "300e06082a8648ce3d040302030201fe", true),
+      CASE("outer BIT STRING parameter, unused bits clear", p.outer_alg = "300e06082a8648ce3d040302030201fe",
+           true),
       // OpenSSL re-encodes these into other bytes; we refuse rather than keep
       // bytes it would change (docs/differences.md, "DER").
       DIFF("outer constructed string parameter", p.outer_alg = "300c06082a8648ce3d0403022b00", true, false),
-      DIFF("outer BIT STRING parameter with set unused bits", p.outer_alg = "300e06082a8648ce3d040302030201ff", true, false),
+      DIFF("outer BIT STRING parameter with set unused bits",
+           p.outer_alg = "300e06082a8648ce3d040302030201ff", true, false),
       DIFF("outer long-form header", p.outer_alg = "30810a06082a8648ce3d040302", true, false),
   };
 #undef CASE
@@ -863,12 +887,13 @@ static void test_certificate_rules() {
     const bool ours = r.error == osc::DerError::kOk;
     CHECK((s != nullptr) == c.ossl_ok, "certificate %s: OpenSSL %s\n in %s", c.name,
           s ? "accepts" : "rejects", hex(in).c_str());
-    CHECK(ours == c.ours_ok, "certificate %s: ours %s (%s)\n in %s", c.name,
-          ours ? "accepts" : "rejects", osc::der_error_name(r.error), hex(in).c_str());
+    CHECK(ours == c.ours_ok, "certificate %s: ours %s (%s)\n in %s", c.name, ours ? "accepts" : "rejects",
+          osc::der_error_name(r.error), hex(in).c_str());
     if (s && ours) {
       accepted++;
-      CHECK(our_encode(o.view()) == ossl_i2d(s), "certificate %s: re-encodings differ\n in   %s\n ours %s\n ossl %s",
-            c.name, hex(in).c_str(), hex(our_encode(o.view())).c_str(), hex(ossl_i2d(s)).c_str());
+      CHECK(our_encode(o.view()) == ossl_i2d(s),
+            "certificate %s: re-encodings differ\n in   %s\n ours %s\n ossl %s", c.name, hex(in).c_str(),
+            hex(our_encode(o.view())).c_str(), hex(ossl_i2d(s)).c_str());
     }
     SSL_SESSION_free(s);
   }
@@ -939,9 +964,8 @@ static void test_fuzz(long cases) {
         Bytes theirs = ossl_i2d(s);
         size_t at = 0;
         while (at < mine.size() && at < theirs.size() && mine[at] == theirs[at]) at++;
-        CHECK(mine == theirs,
-              "fuzz re-encode differs from OpenSSL at byte %zu\n in   %s\n ours %s\n ossl %s", at,
-              hex(in).c_str(), hex(mine).c_str(), hex(theirs).c_str());
+        CHECK(mine == theirs, "fuzz re-encode differs from OpenSSL at byte %zu\n in   %s\n ours %s\n ossl %s",
+              at, hex(in).c_str(), hex(mine).c_str(), hex(theirs).c_str());
         bool ook, mok;
         std::string op = ossl_print(s, &ook), mp = osc::der_print(o.view(), &mok);
         CHECK(op == mp && ook == mok, "fuzz: SSL_SESSION_print differs\n in %s\n--- ossl\n%s--- ours\n%s",
@@ -949,8 +973,7 @@ static void test_fuzz(long cases) {
         g_prints_compared++;
       } else {
         ours_only++;
-        std::string key = std::to_string(ERR_GET_LIB(oerr)) + "/" +
-                          std::to_string(ERR_GET_REASON(oerr));
+        std::string key = std::to_string(ERR_GET_LIB(oerr)) + "/" + std::to_string(ERR_GET_REASON(oerr));
         if (ours_only_by[key]++ == 0 && std::getenv("DER_TEST_VERBOSE")) {
           std::printf("  ours-only %s: %s\n", key.c_str(), hex(in).c_str());
         }
@@ -965,8 +988,7 @@ static void test_fuzz(long cases) {
       } else {
         both_fail++;
         osc::DerReason want = osc::der_error_reason(r.error);
-        if (ERR_GET_LIB(oerr) == want.lib &&
-            ERR_GET_REASON(oerr) == want.reason) {
+        if (ERR_GET_LIB(oerr) == want.lib && ERR_GET_REASON(oerr) == want.reason) {
           reason_same++;
         } else {
           reason_diff++;
@@ -975,12 +997,16 @@ static void test_fuzz(long cases) {
     }
     SSL_SESSION_free(s);
   }
-  std::printf("fuzz: %ld cases: both accept %ld, both reject %ld, only OpenSSL accepts %ld, "
-              "only ours accepts %ld\n", cases, both_ok, both_fail, ossl_only, ours_only);
-  std::printf("fuzz: first error reason equal to OpenSSL's in %ld of %ld common rejections\n",
-              reason_same, reason_same + reason_diff);
-  for (auto& kv : ossl_only_by) std::printf("  only OpenSSL accepts, ours: %s: %ld\n", kv.first.c_str(), kv.second);
-  for (auto& kv : ours_only_by) std::printf("  only ours accepts, OpenSSL lib/reason %s: %ld\n", kv.first.c_str(), kv.second);
+  std::printf(
+      "fuzz: %ld cases: both accept %ld, both reject %ld, only OpenSSL accepts %ld, "
+      "only ours accepts %ld\n",
+      cases, both_ok, both_fail, ossl_only, ours_only);
+  std::printf("fuzz: first error reason equal to OpenSSL's in %ld of %ld common rejections\n", reason_same,
+              reason_same + reason_diff);
+  for (auto& kv : ossl_only_by)
+    std::printf("  only OpenSSL accepts, ours: %s: %ld\n", kv.first.c_str(), kv.second);
+  for (auto& kv : ours_only_by)
+    std::printf("  only ours accepts, OpenSSL lib/reason %s: %ld\n", kv.first.c_str(), kv.second);
   if (!example_ossl_only.empty()) std::printf("  e.g. %s\n", hex(example_ossl_only).c_str());
   (void)ours_ok;
   // We accept nothing OpenSSL refuses. OpenSSL accepts a few BER forms we
@@ -997,9 +1023,9 @@ static void test_edge_cases() {
   struct Edge {
     const char* name;
     const char* hex;
-    bool ok;         // ours accepts
-    int ossl_ok;     // OpenSSL accepts (1) or not (0), differing only where we chose to;
-                     // -1: differs between 3.0 patch releases, not compared
+    bool ok;      // ours accepts
+    int ossl_ok;  // OpenSSL accepts (1) or not (0), differing only where we chose to;
+                  // -1: differs between 3.0 patch releases, not compared
   };
   // A minimal valid session: version 1, TLS 1.2, c02f, empty id, empty key.
   const Edge edges[] = {
@@ -1027,7 +1053,9 @@ static void test_edge_cases() {
       {"unknown [20]", "3014020101020203030402c02f04000400b403020105", false, false},
       {"key_arg [0]", "3011020101020203030402c02f040004008000", true, true},
       {"high-tag [5]", "3015020101020203030402c02f04000400bf0503020101", true, true},
-      {"33-byte id", "3030020101020203030402c02f04211111111111111111111111111111111111111111111111111111111111111111110400", false, false},
+      {"33-byte id",
+       "3030020101020203030402c02f04211111111111111111111111111111111111111111111111111111111111111111110400",
+       false, false},
       {"negative kex_group", "3014020101020203030402c02f04000400b3030201ff", false, false},
       {"flags 2^32+1", "3018020101020203030402c02f04000400ad0702050100000001", true, true},
       {"empty", "", false, false},
@@ -1037,19 +1065,24 @@ static void test_edge_cases() {
       {"constructed hostname", "3019020101020203030402c02f04000400a6082406040161040162", true, true},
       {"constructed id, chunk of another tag", "3011020101020203030402c02f24020c000400", true, true},
       {"constructed id, end-of-contents chunk", "3011020101020203030402c02f240200000400", false, false},
-      {"constructed id, 6 levels", "301d020101020203030402c02f240e240c240a240824062404040211110400", true, true},
-      {"constructed id, 7 levels", "301f020101020203030402c02f2410240e240c240a240824062404040211110400", false, false},
-      {"long form, one byte after the length bytes", "3015020101020203030402c02f04000400b30402810101", true, true},
+      {"constructed id, 6 levels", "301d020101020203030402c02f240e240c240a240824062404040211110400", true,
+       true},
+      {"constructed id, 7 levels", "301f020101020203030402c02f2410240e240c240a240824062404040211110400",
+       false, false},
+      {"long form, one byte after the length bytes", "3015020101020203030402c02f04000400b30402810101", true,
+       true},
       // Node's OpenSSL 3.0.19 refuses a long form with nothing after its
       // length bytes; 3.0.22 accepts it. We follow Node's; which the system
       // libssl does depends on its patch release.
-      {"long form, nothing after the length bytes", "3014020101020203030402c02f04000400b303028100", false, -1},
+      {"long form, nothing after the length bytes", "3014020101020203030402c02f04000400b303028100", false,
+       -1},
       {"long form, length bytes missing", "3013020101020203030402c02f04000400b3020281", false, false},
   };
   for (const Edge& e : edges) {
     Bytes in;
     std::string h;
-    for (const char* p = e.hex; *p; p++) if (*p != ' ') h += *p;
+    for (const char* p = e.hex; *p; p++)
+      if (*p != ' ') h += *p;
     for (size_t i = 0; i + 1 < h.size(); i += 2) in.push_back(std::stoi(h.substr(i, 2), nullptr, 16));
     OurSession o;
     osc::DerDecodeResult r = our_decode(in, &o, 1000);
@@ -1059,7 +1092,8 @@ static void test_edge_cases() {
     bool ours = r.error == osc::DerError::kOk;
     CHECK(ours == e.ok, "edge %s: ours %s (%s)", e.name, ours ? "accepts" : "rejects",
           osc::der_error_name(r.error));
-    if (e.ossl_ok >= 0) CHECK((s != nullptr) == (e.ossl_ok == 1), "edge %s: OpenSSL %s", e.name, s ? "accepts" : "rejects");
+    if (e.ossl_ok >= 0)
+      CHECK((s != nullptr) == (e.ossl_ok == 1), "edge %s: OpenSSL %s", e.name, s ? "accepts" : "rejects");
     if (s && ours) {
       CHECK(oc == r.consumed, "edge %s consumed", e.name);
       if (o.core.time_was_absent) o.core.time = SSL_SESSION_get_time(s);
@@ -1084,39 +1118,44 @@ static double ns_per(F f, int iters) {
 static void bench_one(const char* name, const Bytes& der) {
   volatile size_t sink = 0;
   const int N = 200000;
-  double od = ns_per([&] {
-    const unsigned char* p = der.data();
-    SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, der.size());
-    sink += (size_t)s;
-    SSL_SESSION_free(s);
-  }, N / 10);
+  double od = ns_per(
+      [&] {
+        const unsigned char* p = der.data();
+        SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, der.size());
+        sink += (size_t)s;
+        SSL_SESSION_free(s);
+      },
+      N / 10);
   const unsigned char* p0 = der.data();
   SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p0, der.size());
   Bytes obuf(der.size() + 16);
-  double oe = ns_per([&] {
-    unsigned char* p = obuf.data();
-    sink += i2d_SSL_SESSION(s, &p);
-  }, N);
+  double oe = ns_per(
+      [&] {
+        unsigned char* p = obuf.data();
+        sink += i2d_SSL_SESSION(s, &p);
+      },
+      N);
   SSL_SESSION_free(s);
   osc::DerDecodeOptions opt;
   opt.now = 1;
   // Decode into a fresh session each time (as d2i makes a new SSL_SESSION).
-  double ud = ns_per([&] {
-    OurSession* o = new OurSession;
-    sink += static_cast<size_t>(osc::der_decode(der.data(), der.size(), opt, &o->core, &o->fields).error);
-    delete o;
-  }, N);
+  double ud = ns_per(
+      [&] {
+        OurSession* o = new OurSession;
+        sink += static_cast<size_t>(osc::der_decode(der.data(), der.size(), opt, &o->core, &o->fields).error);
+        delete o;
+      },
+      N);
   OurSession o;
   osc::der_decode(der.data(), der.size(), opt, &o.core, &o.fields);
   osc::SessionView v = o.view();
   Bytes ubuf(der.size() + 16);
-  double ue = ns_per([&] {
-    sink += osc::der_encode(v, ubuf.data(), ubuf.size());
-  }, N);
+  double ue = ns_per([&] { sink += osc::der_encode(v, ubuf.data(), ubuf.size()); }, N);
   double ul = ns_per([&] { sink += osc::der_encoded_length(v); }, N);
-  std::printf("bench %-28s %4zu B: decode ours %7.0f ns, OpenSSL %8.0f ns (%5.1fx); "
-              "encode ours %5.0f ns (+length-only %4.0f ns), OpenSSL %6.0f ns (%5.1fx)\n",
-              name, der.size(), ud, od, od / ud, ue, ul, oe, oe / ue);
+  std::printf(
+      "bench %-28s %4zu B: decode ours %7.0f ns, OpenSSL %8.0f ns (%5.1fx); "
+      "encode ours %5.0f ns (+length-only %4.0f ns), OpenSSL %6.0f ns (%5.1fx)\n",
+      name, der.size(), ud, od, od / ud, ue, ul, oe, oe / ue);
 }
 
 static void bench() {
@@ -1131,7 +1170,8 @@ static void bench() {
         !o.fields.has(osc::SessionFields::kTicket) && o.core.session_id_length == 32) {
       server = &b;
     }
-    if (!client && o.fields.has(osc::SessionFields::kPeer) && o.fields.has(osc::SessionFields::kTicket)) client = &b;
+    if (!client && o.fields.has(osc::SessionFields::kPeer) && o.fields.has(osc::SessionFields::kTicket))
+      client = &b;
   }
   if (server) bench_one("TLS1.2 server session", *server);
   if (client) bench_one("client session (cert+ticket)", *client);

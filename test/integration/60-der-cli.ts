@@ -11,19 +11,41 @@ import { build } from '../der-oracle/build';
 import type { OracleSpec } from '../der-oracle/oracle';
 
 const specs: Array<[string, OracleSpec]> = [
-  ['TLS 1.2 with hostname and ALPN', {
-    version: osc.TLS1_2_VERSION, cipher: 0xc02f, id: Buffer.alloc(32, 7), masterKey: Buffer.alloc(48, 9),
-    time: 1700000000, timeout: 7200, hostname: 'pem.example', alpn: Buffer.from('h2'),
-  }],
-  ['TLS 1.3 with early data and ticket appdata', {
-    version: osc.TLS1_3_VERSION, cipher: 0x1302, id: Buffer.alloc(32, 1), sidCtx: Buffer.from('ctx'),
-    masterKey: Buffer.alloc(48, 3), time: 1800000000, timeout: 300, maxEarlyData: 16384, appdata: Buffer.from('app'),
-  }],
+  [
+    'TLS 1.2 with hostname and ALPN',
+    {
+      version: osc.TLS1_2_VERSION,
+      cipher: 0xc02f,
+      id: Buffer.alloc(32, 7),
+      masterKey: Buffer.alloc(48, 9),
+      time: 1700000000,
+      timeout: 7200,
+      hostname: 'pem.example',
+      alpn: Buffer.from('h2'),
+    },
+  ],
+  [
+    'TLS 1.3 with early data and ticket appdata',
+    {
+      version: osc.TLS1_3_VERSION,
+      cipher: 0x1302,
+      id: Buffer.alloc(32, 1),
+      sidCtx: Buffer.from('ctx'),
+      masterKey: Buffer.alloc(48, 3),
+      time: 1800000000,
+      timeout: 300,
+      maxEarlyData: 16384,
+      appdata: Buffer.from('app'),
+    },
+  ],
   ['no id, no master key', { version: osc.TLS1_2_VERSION, cipher: 0x009c, time: 1, timeout: 1 }],
 ];
 
 t.test('openssl sess_id agrees with PEM_write_SSL_SESSION and SSL_SESSION_print', async (t) => {
-  t.doesNotThrow(() => execFileSync('openssl', ['version'], { stdio: 'ignore' }), 'the openssl tool is installed (apt-get install openssl)');
+  t.doesNotThrow(
+    () => execFileSync('openssl', ['version'], { stdio: 'ignore' }),
+    'the openssl tool is installed (apt-get install openssl)',
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osc-der-cli-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   for (const [name, spec] of specs) {
@@ -35,7 +57,11 @@ t.test('openssl sess_id agrees with PEM_write_SSL_SESSION and SSL_SESSION_print'
     t.equal(execFileSync('openssl', ['sess_id', '-inform', 'DER', '-in', file], { encoding: 'utf8' }), pem.value, `${name}: the same PEM`);
     const text = { value: '' };
     t.equal(osc.SSL_SESSION_print(text, s), 1);
-    t.equal(execFileSync('openssl', ['sess_id', '-inform', 'DER', '-in', file, '-noout', '-text'], { encoding: 'utf8' }), text.value, `${name}: the same text`);
+    t.equal(
+      execFileSync('openssl', ['sess_id', '-inform', 'DER', '-in', file, '-noout', '-text'], { encoding: 'utf8' }),
+      text.value,
+      `${name}: the same text`,
+    );
     osc.SSL_SESSION_free(s);
   }
 });

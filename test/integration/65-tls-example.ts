@@ -25,19 +25,28 @@ if (which.error || which.status !== 0) {
       const server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
-      server.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-      server.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      server.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      server.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
       const exited = new Promise<number | null>((r) => server.on('exit', (code) => r(code)));
       const port = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`s_server did not start: ${out}${err}`)), 15000);
         const check = (): void => {
           const m = /ACCEPT [\d.]+:(\d+)/.exec(out);
-          if (m) { clearTimeout(timer); resolve(m[1] as string); }
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1] as string);
+          }
         };
         server.stdout.on('data', check);
       });
       const client = spawnSync('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-reconnect', '-no_ticket', '-tls1_2'], {
-        input: '', encoding: 'utf8', timeout: 20000,
+        input: '',
+        encoding: 'utf8',
+        timeout: 20000,
       });
       const lines = (client.stdout || '').split('\n').filter((l) => /^(New|Reused), /.test(l));
       // s_client's whole output only when it fails (it is long).
@@ -65,9 +74,21 @@ if (which.error || which.status !== 0) {
   t.test('npm run demo', (t) => {
     const r = spawnSync(process.execPath, [path.join(built, 'demo.js')], { encoding: 'utf8', timeout: 20000 });
     t.equal(r.status, 0, r.stderr);
-    const rows = r.stdout.split('\n').filter((l) => /^\d\s/.test(l)).map((l) => l.trim().split(/\s{2,}/));
-    t.same(rows.map((c) => [c[2], c[3]]), [['no', 'no'], ['yes', 'yes'], ['yes', 'yes'], ['yes', 'no'], ['yes', 'yes']],
-      'offered / reused per request');
+    const rows = r.stdout
+      .split('\n')
+      .filter((l) => /^\d\s/.test(l))
+      .map((l) => l.trim().split(/\s{2,}/));
+    t.same(
+      rows.map((c) => [c[2], c[3]]),
+      [
+        ['no', 'no'],
+        ['yes', 'yes'],
+        ['yes', 'yes'],
+        ['yes', 'no'],
+        ['yes', 'yes'],
+      ],
+      'offered / reused per request',
+    );
     t.end();
   });
 }

@@ -19,21 +19,37 @@ const certFile = path.join(certs, 'localhost-cert.pem');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'osc-stats-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-interface Scenario { name: string; server: string[]; client: string[]; node: https.ServerOptions }
+interface Scenario {
+  name: string;
+  server: string[];
+  client: string[];
+  node: https.ServerOptions;
+}
 const scenarios: Scenario[] = [
-  { name: 'TLS 1.2 without tickets', server: ['-tls1_2', '-no_ticket'], client: ['-tls1_2', '-no_ticket'],
-    node: { maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET } },
+  {
+    name: 'TLS 1.2 without tickets',
+    server: ['-tls1_2', '-no_ticket'],
+    client: ['-tls1_2', '-no_ticket'],
+    node: { maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET },
+  },
   { name: 'TLS 1.2 with tickets', server: ['-tls1_2'], client: ['-tls1_2'], node: { maxVersion: 'TLSv1.2' } },
   { name: 'TLS 1.3 (tickets)', server: ['-tls1_3'], client: ['-tls1_3'], node: { minVersion: 'TLSv1.3' } },
   // A client that could do TLS 1.3 sends a random legacy session id; the server negotiates 1.2.
-  { name: 'a TLS 1.2 server, TLS 1.3-capable clients', server: ['-tls1_2', '-no_ticket'], client: ['-no_ticket'],
-    node: { maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET } },
+  {
+    name: 'a TLS 1.2 server, TLS 1.3-capable clients',
+    server: ['-tls1_2', '-no_ticket'],
+    client: ['-no_ticket'],
+    node: { maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET },
+  },
 ];
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
@@ -42,11 +58,19 @@ function sClient(port: number, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const c = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-quiet', ...args]);
     let out = '';
-    const timer = setTimeout(() => { c.kill(); reject(new Error('s_client hung')); }, 20_000);
-    c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const timer = setTimeout(() => {
+      c.kill();
+      reject(new Error('s_client hung'));
+    }, 20_000);
+    c.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     c.stderr.resume();
     c.on('error', reject);
-    c.on('close', () => { clearTimeout(timer); resolve(out); });
+    c.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
     c.stdin.end('GET / HTTP/1.0\r\n\r\n');
   });
 }
@@ -62,10 +86,14 @@ async function traffic(port: number, client: string[]): Promise<string> {
 }
 
 const FIELDS: [keyof ReturnType<typeof osc.sessionCacheStats>, RegExp][] = [
-  ['number', /(\d+) items in the session cache/], ['accept', /(\d+) server accepts \(SSL_accept\(\)\)/],
-  ['accept_good', /(\d+) server accepts that finished/], ['hits', /(\d+) session cache hits/],
-  ['misses', /(\d+) session cache misses/], ['timeouts', /(\d+) session cache timeouts/],
-  ['cb_hits', /(\d+) callback cache hits/], ['cache_full', /(\d+) cache full overflows/],
+  ['number', /(\d+) items in the session cache/],
+  ['accept', /(\d+) server accepts \(SSL_accept\(\)\)/],
+  ['accept_good', /(\d+) server accepts that finished/],
+  ['hits', /(\d+) session cache hits/],
+  ['misses', /(\d+) session cache misses/],
+  ['timeouts', /(\d+) session cache timeouts/],
+  ['cb_hits', /(\d+) callback cache hits/],
+  ['cache_full', /(\d+) cache full overflows/],
 ];
 
 function parse(page: string): Record<string, number> {
@@ -81,21 +109,37 @@ function parse(page: string): Record<string, number> {
 // s_server's print_stats, for the Node server's page.
 function page(ctx: osc.SSL_CTX): string {
   const s = osc.sessionCacheStats(ctx);
-  return [`${s.number} items in the session cache`, `${s.accept} server accepts (SSL_accept())`,
-    `${s.accept_good} server accepts that finished`, `${s.hits} session cache hits`, `${s.misses} session cache misses`,
-    `${s.timeouts} session cache timeouts`, `${s.cb_hits} callback cache hits`,
-    `${s.cache_full} cache full overflows (${osc.SSL_CTX_sess_get_cache_size(ctx)} allowed)`].join('\n');
+  return [
+    `${s.number} items in the session cache`,
+    `${s.accept} server accepts (SSL_accept())`,
+    `${s.accept_good} server accepts that finished`,
+    `${s.hits} session cache hits`,
+    `${s.misses} session cache misses`,
+    `${s.timeouts} session cache timeouts`,
+    `${s.cb_hits} callback cache hits`,
+    `${s.cache_full} cache full overflows (${osc.SSL_CTX_sess_get_cache_size(ctx)} allowed)`,
+  ].join('\n');
 }
 
 async function withSServer(args: string[], client: string[]): Promise<string> {
   const port = await freePort();
-  const srv = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', certFile, '-key', keyFile, '-www', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const srv = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', certFile, '-key', keyFile, '-www', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('s_server did not start')), 10_000);
-      srv.stdout.on('data', (d: Buffer) => { if (/ACCEPT/.test(d.toString())) { clearTimeout(timer); resolve(); } });
+      srv.stdout.on('data', (d: Buffer) => {
+        if (/ACCEPT/.test(d.toString())) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
       srv.stderr.resume();
-      srv.on('exit', (code) => { clearTimeout(timer); reject(new Error(`s_server exited (${code})`)); });
+      srv.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`s_server exited (${code})`));
+      });
     });
     return await traffic(port, client);
   } finally {

@@ -10,11 +10,19 @@ import { RedisServer } from './redis/harness';
 const WORKERS = 3;
 const CLIENTS = 30;
 
-interface Outcome { first: string; second: string; reused: boolean }
+interface Outcome {
+  first: string;
+  second: string;
+  reused: boolean;
+}
 
 let redis: RedisServer;
-t.before(async () => { redis = await RedisServer.start(); });
-t.teardown(async () => { await redis?.kill(); });
+t.before(async () => {
+  redis = await RedisServer.start();
+});
+t.teardown(async () => {
+  await redis?.kill();
+});
 
 async function run(port: number, clients = CLIENTS): Promise<Outcome[]> {
   const out: Outcome[] = [];
@@ -59,8 +67,7 @@ t.test('reconnections that land on another worker resume only with the shared st
     const downBefore = await Promise.all(shared.workers.map(stats));
     down = rate(await run(shared.port, 6));
     const downAfter = await Promise.all(shared.workers.map(stats));
-    const delta = (f: (s: Awaited<ReturnType<typeof stats>>) => number) =>
-      downAfter.reduce((n, s, i) => n + f(s) - f(downBefore[i]), 0);
+    const delta = (f: (s: Awaited<ReturnType<typeof stats>>) => number) => downAfter.reduce((n, s, i) => n + f(s) - f(downBefore[i]), 0);
     downFailures = { errors: delta((s) => s.store!.errors), timeouts: delta((s) => s.store!.timeouts) };
     // Redis comes back (empty, same port): the workers' clients reconnect by themselves.
     await redis.start();
@@ -70,7 +77,8 @@ t.test('reconnections that land on another worker resume only with the shared st
     await stopCluster(shared.workers);
   }
 
-  const line = `cross-worker resumption over ${WORKERS} workers: without the store ${without.resumed}/${without.moved} (${pct(without)}), ` +
+  const line =
+    `cross-worker resumption over ${WORKERS} workers: without the store ${without.resumed}/${without.moved} (${pct(without)}), ` +
     `with the Redis store ${withStore.resumed}/${withStore.moved} (${pct(withStore)})`;
   t.comment(line);
   t.ok(without.moved >= CLIENTS / 2, `round robin moved ${without.moved} of ${CLIENTS} reconnections`);
@@ -80,13 +88,26 @@ t.test('reconnections that land on another worker resume only with the shared st
   t.same(shared.errors, [], 'no adapter errors in the workers');
 
   const sum = (f: (s: (typeof st)[number]) => number) => st.reduce((n, s) => n + f(s), 0);
-  t.equal(sum((s) => s.store!.errors + s.store!.timeouts + s.store!.wrongContext), 0, 'no store errors, timeouts or context mismatches');
+  t.equal(
+    sum((s) => s.store!.errors + s.store!.timeouts + s.store!.wrongContext),
+    0,
+    'no store errors, timeouts or context mismatches',
+  );
   t.ok(sum((s) => s.store!.stores) >= CLIENTS, 'every new session was written');
-  t.equal(sum((s) => s.adapter.cb_hits), withStore.resumed, 'each cross-worker resumption was an external-cache hit (cb_hits)');
+  t.equal(
+    sum((s) => s.adapter.cb_hits),
+    withStore.resumed,
+    'each cross-worker resumption was an external-cache hit (cb_hits)',
+  );
 
-  t.comment(`Redis killed: ${down.resumed}/${down.moved} resumed, store failures ${JSON.stringify(downFailures)}; ` +
-    `restarted: ${back.resumed}/${back.moved} resumed`);
+  t.comment(
+    `Redis killed: ${down.resumed}/${down.moved} resumed, store failures ${JSON.stringify(downFailures)}; ` +
+      `restarted: ${back.resumed}/${back.moved} resumed`,
+  );
   t.equal(down.resumed, 0, 'Redis down: reconnections to another worker make full handshakes');
-  t.ok(downFailures.errors > 0 && downFailures.timeouts === 0, 'and do not wait for the store: its lookups fail at once (errors), none waits out its timeout');
+  t.ok(
+    downFailures.errors > 0 && downFailures.timeouts === 0,
+    'and do not wait for the store: its lookups fail at once (errors), none waits out its timeout',
+  );
   t.ok(back.moved > 0 && back.rate >= 0.8, `Redis back: sharing resumed by itself (${pct(back)})`);
 });

@@ -2,20 +2,21 @@
 // file starts on a loopback port of its own and kills at the end: sessions shared between
 // contexts, TTLs that follow session lifetimes, removal, the id context in the key, every
 // cache mode, and Redis stalled, killed and restarted. No redis-server: the file fails.
-import t from 'tap';
+
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import * as osc from '../..';
+import { createRedisSessionStore, type RedisSessionStore, remainingMs } from 'openssl-session-cache/redis';
 import * as testing from 'openssl-session-cache/testing';
+import t from 'tap';
 import type { SSL_CTX } from '../..';
-import { createRedisSessionStore, remainingMs, type RedisSessionStore } from 'openssl-session-cache/redis';
+import * as osc from '../..';
 import { RedisServer, serve, storeClient, waitFor } from './redis/harness';
 
 type Client = ReturnType<typeof storeClient>;
 
 let redis: RedisServer;
-let client: Client;   // the stores' client
-let admin: Client;    // the test's own view of Redis
+let client: Client; // the stores' client
+let admin: Client; // the test's own view of Redis
 let prefixSerial = 0;
 
 t.before(async () => {
@@ -39,8 +40,11 @@ function ctxWithStore(opts: { mode?: number; idContext?: string; prefix?: string
   const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
   if (opts.mode !== undefined) osc.SSL_CTX_set_session_cache_mode(ctx, opts.mode);
   const store = createRedisSessionStore(ctx, {
-    client, idContext: opts.idContext ?? 'app-1', prefix: opts.prefix ?? `t${prefixSerial}:`,
-    timeoutMs: opts.timeoutMs ?? 200, maxPending: opts.maxPending,
+    client,
+    idContext: opts.idContext ?? 'app-1',
+    prefix: opts.prefix ?? `t${prefixSerial}:`,
+    timeoutMs: opts.timeoutMs ?? 200,
+    maxPending: opts.maxPending,
   });
   return { ctx, store };
 }
@@ -50,7 +54,9 @@ function done(ctx: SSL_CTX, store: RedisSessionStore): void {
   osc.SSL_CTX_free(ctx);
 }
 
-t.beforeEach(() => { prefixSerial++; });
+t.beforeEach(() => {
+  prefixSerial++;
+});
 
 t.test('a session stored by one SSL_CTX resumes on another (internal cache in front)', async (t) => {
   const a = ctxWithStore();
@@ -61,10 +67,13 @@ t.test('a session stored by one SSL_CTX resumes on another (internal cache in fr
   t.equal(a.store.stats().stores, 1, 'the new callback wrote it');
 
   const key = a.store.key(first.id);
-  t.equal(key, `t${prefixSerial}:${Buffer.from('app-1').toString('hex')}:${Buffer.from(first.id).toString('hex')}`,
-    'key = prefix + hex(id context) + ":" + hex(id)');
+  t.equal(
+    key,
+    `t${prefixSerial}:${Buffer.from('app-1').toString('hex')}:${Buffer.from(first.id).toString('hex')}`,
+    'key = prefix + hex(id context) + ":" + hex(id)',
+  );
   const stored: unknown = await admin.sendCommand(['GET', key], { typeMapping: { 36: Buffer } });
-  t.same(Buffer.from(stored as Uint8Array), Buffer.from(osc.sessionToDer(first.session)!), 'the value is the session\'s DER');
+  t.same(Buffer.from(stored as Uint8Array), Buffer.from(osc.sessionToDer(first.session)!), "the value is the session's DER");
 
   const again = await serve(b.ctx, first.id);
   t.ok(again.resumed, 'the other context resumed it');
@@ -75,7 +84,7 @@ t.test('a session stored by one SSL_CTX resumes on another (internal cache in fr
   t.equal(sb.openssl.cb_hits, 1, 'OpenSSL counts the external hit');
   t.equal(sb.openssl.hits, 1);
   t.equal(sb.openssl.misses, 1, 'after the internal miss');
-  t.equal(sb.openssl.number, 1, 'the fetched session now sits in b\'s internal cache');
+  t.equal(sb.openssl.number, 1, "the fetched session now sits in b's internal cache");
 
   // Found internally now: no second trip to Redis.
   const third = await serve(b.ctx, first.id);
@@ -112,7 +121,7 @@ t.test('Redis only (SSL_SESS_CACHE_NO_INTERNAL): every lookup goes to Redis', as
   done(a.ctx, a.store);
 });
 
-t.test('TTL is the session\'s remaining lifetime; expired sessions are never stored', async (t) => {
+t.test("TTL is the session's remaining lifetime; expired sessions are never stored", async (t) => {
   const T0 = 2_000_000_000;
   testing.setTestTime(T0);
   t.teardown(() => testing.setTestTime(null));
@@ -166,7 +175,7 @@ t.test('TTL is the session\'s remaining lifetime; expired sessions are never sto
   done(a.ctx, a.store);
 });
 
-t.test('a session that expired in Redis\'s absence is refused by OpenSSL\'s own check', async (t) => {
+t.test("a session that expired in Redis's absence is refused by OpenSSL's own check", async (t) => {
   const T0 = 2_000_000_000;
   testing.setTestTime(T0);
   t.teardown(() => testing.setTestTime(null));
@@ -174,7 +183,7 @@ t.test('a session that expired in Redis\'s absence is refused by OpenSSL\'s own 
   osc.SSL_CTX_set_timeout(a.ctx, 60);
   const r = await serve(a.ctx);
   await a.store.drain();
-  testing.setTestTime(T0 + 61);  // Redis's own clock has not moved: the key is still there
+  testing.setTestTime(T0 + 61); // Redis's own clock has not moved: the key is still there
   const late = await serve(a.ctx, r.id);
   t.notOk(late.resumed, 'a full handshake');
   t.equal(a.store.stats().hits, 1, 'Redis answered');
@@ -309,16 +318,16 @@ t.test('a killed Redis: misses and full handshakes at once, sharing resumes afte
   t.same(down, new Array(20).fill(false), 'every handshake was a full one');
   t.ok(took < 200, `20 handshakes without Redis took ${took} ms: failing fast, not waiting out the timeout`);
   const sb = b.store.stats();
-  t.equal(sb.errors, 40, 'each lookup and each new session\'s write counted as an error');
+  t.equal(sb.errors, 40, "each lookup and each new session's write counted as an error");
   t.equal(sb.lookups, 20);
   t.equal(sb.hits, 0);
-  t.ok(sb.clientErrors >= 1, 'the client\'s error events were caught, not thrown');
+  t.ok(sb.clientErrors >= 1, "the client's error events were caught, not thrown");
   t.ok(sb.lastError !== null);
   const w = a.store.stats().errors;
   osc.SSL_SESSION_free((await serve(a.ctx)).session);
   t.equal(a.store.stats().errors, w + 1, 'a write while down is an error, not a queued command');
 
-  await redis.start();  // same port, empty (no persistence)
+  await redis.start(); // same port, empty (no persistence)
   t.ok(await waitFor(() => client.isReady, 5000), 'the client reconnected by itself');
   const after = await serve(a.ctx);
   await a.store.drain();
@@ -333,24 +342,34 @@ t.test('a killed Redis: misses and full handshakes at once, sharing resumes afte
 t.test('entry points: the package and its /redis subpath, from require and from import', async (t) => {
   const pkg = path.join(__dirname, '..', '..');
   const run = (args: string[]) => spawnSync(process.execPath, args, { cwd: pkg, encoding: 'utf8', timeout: 30_000 });
-  const cjs = run(['-e', `
+  const cjs = run([
+    '-e',
+    `
     const osc = require('openssl-session-cache');
     const r = require('openssl-session-cache/redis');
     console.log([typeof osc.SSL_CTX_new, typeof osc.attachSessionCache, typeof r.createRedisSessionStore,
-      'createRedisSessionStore' in osc, require('openssl-session-cache/package.json').name].join(' '));`]);
+      'createRedisSessionStore' in osc, require('openssl-session-cache/package.json').name].join(' '));`,
+  ]);
   t.equal(cjs.stdout.trim(), 'function function function false openssl-session-cache', `require: ${cjs.stderr}`);
-  const esm = run(['--input-type=module', '-e', `
+  const esm = run([
+    '--input-type=module',
+    '-e',
+    `
     import osc, { SSL_CTX_new } from 'openssl-session-cache';
     import { createRedisSessionStore } from 'openssl-session-cache/redis';
-    console.log([typeof SSL_CTX_new, typeof osc.SSL_CTX_free, typeof createRedisSessionStore].join(' '));`]);
+    console.log([typeof SSL_CTX_new, typeof osc.SSL_CTX_free, typeof createRedisSessionStore].join(' '));`,
+  ]);
   t.equal(esm.stdout.trim(), 'function function function', `import: ${esm.stderr}`);
   // The main entry never loads a Redis client (it is an optional peer dependency).
-  const lazy = run(['-e', `require('openssl-session-cache'); require('openssl-session-cache/redis');
-    console.log(Object.keys(require.cache).some((f) => /node_modules[\\\\/](redis|@redis)[\\\\/]/.test(f)))`]);
+  const lazy = run([
+    '-e',
+    `require('openssl-session-cache'); require('openssl-session-cache/redis');
+    console.log(Object.keys(require.cache).some((f) => /node_modules[\\\\/](redis|@redis)[\\\\/]/.test(f)))`,
+  ]);
   t.equal(lazy.stdout.trim(), 'false', `no Redis client loaded: ${lazy.stderr}`);
 });
 
-t.test('a value whose session id is not its key\'s is refused (a miss, counted invalid)', async (t) => {
+t.test("a value whose session id is not its key's is refused (a miss, counted invalid)", async (t) => {
   const { ctx, store } = ctxWithStore();
   const first = await serve(ctx);
   await store.drain();
@@ -376,10 +395,12 @@ t.test('a flood of unknown ids cannot starve real lookups; a repeated unknown id
     lookups.push(store.getSession(null as never, id, 32, { value: 1 }));
     if (i % 1000 === 500) {
       const r = real[(i / 1000) | 0];
-      lookups.push(store.getSession(null as never, r, r.length, { value: 1 }).then((s) => {
-        results.push(s !== null);
-        if (s) osc.SSL_SESSION_free(s);
-      }));
+      lookups.push(
+        store.getSession(null as never, r, r.length, { value: 1 }).then((s) => {
+          results.push(s !== null);
+          if (s) osc.SSL_SESSION_free(s);
+        }),
+      );
     }
   }
   await Promise.all(lookups);
@@ -387,7 +408,7 @@ t.test('a flood of unknown ids cannot starve real lookups; a repeated unknown id
   const st = store.stats();
   t.equal(st.timeouts, 0, 'no lookup timed out');
   const before = st.lookups;
-  const id = Buffer.alloc(32);  // asked for last in the flood: known missing now
+  const id = Buffer.alloc(32); // asked for last in the flood: known missing now
   id.writeUInt32BE(19_999, 0);
   t.equal(await store.getSession(null as never, id, 32, { value: 1 }), null);
   t.equal(store.stats().knownMisses, 1, 'answered without a request');

@@ -38,12 +38,19 @@ async function traffic(port: number) {
 }
 
 t.test('clustered HTTPS workers resume across workers through the shared-memory store', async (t) => {
-  const segment = osc.sharedSessionSegment('1m');  // the primary's: its name goes to every worker
-  t.teardown(() => { segment.close(); segment.unlink(); });
+  const segment = osc.sharedSessionSegment('1m'); // the primary's: its name goes to every worker
+  t.teardown(() => {
+    segment.close();
+    segment.unlink();
+  });
 
   const plain = await startCluster(WORKERS, { OSC_SHARED: '' });
   let without: Awaited<ReturnType<typeof traffic>>;
-  try { without = await traffic(plain.port); } finally { await stopCluster(plain.workers); }
+  try {
+    without = await traffic(plain.port);
+  } finally {
+    await stopCluster(plain.workers);
+  }
 
   const shared = await startCluster(WORKERS, { OSC_SHARED: '1' });
   let withStore: Awaited<ReturnType<typeof traffic>>;
@@ -55,12 +62,20 @@ t.test('clustered HTTPS workers resume across workers through the shared-memory 
     await stopCluster(shared.workers);
   }
   const show = (r: { moved: number; resumed: number }) => `${r.resumed}/${r.moved}`;
-  t.comment(`per-worker caches: sequential ${show(without.sequential)}, parallel ${show(without.parallel)}; ` +
-    `shared memory: sequential ${show(withStore.sequential)}, parallel ${show(withStore.parallel)}`);
+  t.comment(
+    `per-worker caches: sequential ${show(without.sequential)}, parallel ${show(without.parallel)}; ` +
+      `shared memory: sequential ${show(withStore.sequential)}, parallel ${show(withStore.parallel)}`,
+  );
   t.ok(without.sequential.moved >= SEQUENTIAL * 0.9, 'round robin moves the reconnections');
   t.equal(without.sequential.resumed + without.parallel.resumed, 0, 'per-worker caches: no reconnection to another worker resumes');
-  t.ok(withStore.sequential.resumed >= 0.95 * withStore.sequential.moved, `shared: at least 95% of sequential reconnections resume (${show(withStore.sequential)})`);
-  t.ok(withStore.parallel.resumed >= 0.95 * withStore.parallel.moved, `shared: at least 95% of concurrent reconnections resume (${show(withStore.parallel)})`);
+  t.ok(
+    withStore.sequential.resumed >= 0.95 * withStore.sequential.moved,
+    `shared: at least 95% of sequential reconnections resume (${show(withStore.sequential)})`,
+  );
+  t.ok(
+    withStore.parallel.resumed >= 0.95 * withStore.parallel.moved,
+    `shared: at least 95% of concurrent reconnections resume (${show(withStore.parallel)})`,
+  );
   t.same(shared.errors, [], 'no adapter errors in the workers');
   const segStats = st[0].store?.segment as unknown as osc.SharedSegmentStats;
   t.ok(segStats.stores >= 1 + PARALLEL_CLIENTS, `the workers wrote their sessions into the one segment (${segStats.stores})`);

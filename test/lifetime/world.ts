@@ -3,9 +3,9 @@
 // holds), and hostile callbacks drawn from the run's list of bodies. Every API call is checked
 // against the model as it happens; `violations` collects what broke a rule.
 import * as tls from 'node:tls';
-import * as osc from '../..';
 import * as testing from 'openssl-session-cache/testing';
 import type { SSL, SSL_CTX, SSL_SESSION } from '../..';
+import * as osc from '../..';
 
 type Handle = SSL_CTX | SSL | SSL_SESSION;
 type Kind = 'ctx' | 'ssl' | 'sess';
@@ -14,17 +14,17 @@ export interface Rec {
   id: number;
   kind: Kind;
   h: Handle;
-  owned: number;       // references the program holds
-  destroyed: number;   // how many times its ex_data free callback ran
-  dying: boolean;      // the free callback is running
-  hidden?: boolean;    // an adapter's own connection: the program's other parts leave it alone
+  owned: number; // references the program holds
+  destroyed: number; // how many times its ex_data free callback ran
+  dying: boolean; // the free callback is running
+  hidden?: boolean; // an adapter's own connection: the program's other parts leave it alone
 }
 
 /** What a callback does: one step, drawn cyclically from the run's list. */
 export type Body =
   | { do: 'nothing' }
-  | { do: 'free' | 'upref'; pick: number }      // an object of the world, by index
-  | { do: 'freeGiven' | 'uprefGiven' }          // the object the callback was given
+  | { do: 'free' | 'upref'; pick: number } // an object of the world, by index
+  | { do: 'freeGiven' | 'uprefGiven' } // the object the callback was given
   | { do: 'add' | 'remove'; ctx: number; sess: number }
   | { do: 'flush'; ctx: number; all: boolean }
   | { do: 'setData'; pick: number }
@@ -66,7 +66,9 @@ function isBeingFreed(e: unknown): boolean {
 /** An error a body threw on purpose: the operation it ran under must rethrow exactly this one. */
 class Deliberate extends Error {}
 
-interface Frame { first: Deliberate | null }
+interface Frame {
+  first: Deliberate | null;
+}
 
 export class World {
   readonly recs: Rec[] = [];
@@ -98,8 +100,13 @@ export class World {
       // connection (which the rest of the program does not touch).
       ctx.owned++;
       const conn = this.recs.slice(before).find((r) => r.kind === 'ssl');
-      if (conn) { conn.hidden = true; conn.owned++; }
-      adapter.on('error', (e: osc.SessionCacheError) => { this.reported.push(e.cause ?? e); });
+      if (conn) {
+        conn.hidden = true;
+        conn.owned++;
+      }
+      adapter.on('error', (e: osc.SessionCacheError) => {
+        this.reported.push(e.cause ?? e);
+      });
       a = { server, adapter, conn };
       this.servers.set(ctx, a);
     }
@@ -113,7 +120,8 @@ export class World {
     } finally {
       this.frames.pop();
     }
-    if (frame.first !== null && !this.reported.includes(frame.first)) this.violations.push('a callback threw in an adapter step and it was not reported');
+    if (frame.first !== null && !this.reported.includes(frame.first))
+      this.violations.push('a callback threw in an adapter step and it was not reported');
   }
 
   // ---------------------------------------------------------------- bookkeeping
@@ -129,7 +137,10 @@ export class World {
   /** Called by the LIFE ex_data free callbacks. */
   died(h: Handle): void {
     const rec = this.byHandle.get(h);
-    if (!rec) { this.violations.push('a free callback for an object never born'); return; }
+    if (!rec) {
+      this.violations.push('a free callback for an object never born');
+      return;
+    }
     rec.destroyed++;
     if (rec.destroyed > 1) this.violations.push(`${rec.kind}#${rec.id} destroyed twice`);
     if (rec.owned > 0) this.violations.push(`${rec.kind}#${rec.id} destroyed while the program held ${rec.owned} reference(s)`);
@@ -162,7 +173,7 @@ export class World {
   call<T>(what: string, fn: () => T, expect: string | string[] | null = null): T | undefined {
     const frame: Frame = { first: null };
     this.frames.push(frame);
-    let threw: unknown = undefined;
+    let threw: unknown;
     let result: T | undefined;
     try {
       result = fn();
@@ -172,10 +183,14 @@ export class World {
       this.frames.pop();
     }
     if (frame.first !== null) {
-      if (threw !== frame.first) this.violations.push(`${what}: a callback threw, the call ${threw === undefined ? 'returned' : `threw ${String(threw)}`} instead of rethrowing it`);
+      if (threw !== frame.first)
+        this.violations.push(
+          `${what}: a callback threw, the call ${threw === undefined ? 'returned' : `threw ${String(threw)}`} instead of rethrowing it`,
+        );
     } else if (expect !== null) {
       const code = (threw as { code?: string } | undefined)?.code;
-      if (code === undefined || !([] as string[]).concat(expect).includes(code)) this.violations.push(`${what}: expected ${expect}, got ${threw === undefined ? 'no error' : String(code ?? threw)}`);
+      if (code === undefined || !([] as string[]).concat(expect).includes(code))
+        this.violations.push(`${what}: expected ${expect}, got ${threw === undefined ? 'no error' : String(code ?? threw)}`);
     } else if (threw !== undefined && !isBeingFreed(threw)) {
       this.violations.push(`${what}: unexpected ${String((threw as Error).stack ?? threw)}`);
     }
@@ -187,17 +202,29 @@ export class World {
   /** SSL_SESSION_free / SSL_CTX_free / SSL_free on rec, as the model predicts it. */
   free(rec: Rec): void {
     const free = rec.kind === 'sess' ? osc.SSL_SESSION_free : rec.kind === 'ctx' ? osc.SSL_CTX_free : osc.SSL_free;
-    if (rec.dying) { this.call('free of a dying object', () => free(rec.h as never), 'ERR_REFCOUNT'); return; }
+    if (rec.dying) {
+      this.call('free of a dying object', () => free(rec.h as never), 'ERR_REFCOUNT');
+      return;
+    }
     // Destroyed: stale, or (while the rest of its destruction runs) refused.
-    if (rec.destroyed > 0) { this.call('free after free', () => free(rec.h as never), ['ERR_USE_AFTER_FREE', 'ERR_REFCOUNT']); return; }
-    if (rec.owned === 0) { this.call(`free of ${rec.kind}#${rec.id} held by nobody of the program`, () => free(rec.h as never), 'ERR_REFCOUNT'); return; }
+    if (rec.destroyed > 0) {
+      this.call('free after free', () => free(rec.h as never), ['ERR_USE_AFTER_FREE', 'ERR_REFCOUNT']);
+      return;
+    }
+    if (rec.owned === 0) {
+      this.call(`free of ${rec.kind}#${rec.id} held by nobody of the program`, () => free(rec.h as never), 'ERR_REFCOUNT');
+      return;
+    }
     rec.owned--;
     this.call(`free ${rec.kind}#${rec.id}`, () => free(rec.h as never));
   }
 
   upref(rec: Rec): void {
     const up = rec.kind === 'sess' ? osc.SSL_SESSION_up_ref : rec.kind === 'ctx' ? osc.SSL_CTX_up_ref : osc.SSL_up_ref;
-    if (rec.destroyed > 0 || rec.dying) { this.call('up_ref of a dead object', () => up(rec.h as never), 'ERR_USE_AFTER_FREE'); return; }
+    if (rec.destroyed > 0 || rec.dying) {
+      this.call('up_ref of a dead object', () => up(rec.h as never), 'ERR_USE_AFTER_FREE');
+      return;
+    }
     // Refused (and not counted) for an object being freed that the model cannot see as such.
     if (this.call(`up_ref ${rec.kind}#${rec.id}`, () => up(rec.h as never)) === 1) rec.owned++;
   }
@@ -232,9 +259,18 @@ export class World {
 
   private body(b: Body, given: Handle, where: string): void {
     switch (b.do) {
-      case 'nothing': return;
-      case 'free': { const r = this.pick(undefined, b.pick); if (r) this.free(r); return; }
-      case 'upref': { const r = this.pick(undefined, b.pick); if (r) this.upref(r); return; }
+      case 'nothing':
+        return;
+      case 'free': {
+        const r = this.pick(undefined, b.pick);
+        if (r) this.free(r);
+        return;
+      }
+      case 'upref': {
+        const r = this.pick(undefined, b.pick);
+        if (r) this.upref(r);
+        return;
+      }
       case 'freeGiven': {
         const r = this.byHandle.get(given);
         if (r) this.free(r);
@@ -245,9 +281,15 @@ export class World {
         if (r) this.upref(r);
         return;
       }
-      case 'add': this.add(b.ctx, b.sess); return;
-      case 'remove': this.remove(b.ctx, b.sess); return;
-      case 'flush': this.flush(b.ctx, b.all); return;
+      case 'add':
+        this.add(b.ctx, b.sess);
+        return;
+      case 'remove':
+        this.remove(b.ctx, b.sess);
+        return;
+      case 'flush':
+        this.flush(b.ctx, b.all);
+        return;
       case 'setData': {
         const r = this.pick(undefined, b.pick);
         if (!r || r.destroyed > 0) return;
@@ -261,33 +303,60 @@ export class World {
         if (frame && frame.first === null) frame.first = e;
         throw e;
       }
-      case 'recall': { const r = this.livePick('ctx', b.ctx); if (r) this.install(r, b.which, b.off); return; }
+      case 'recall': {
+        const r = this.livePick('ctx', b.ctx);
+        if (r) this.install(r, b.which, b.off);
+        return;
+      }
     }
   }
 
   install(ctx: Rec, which: 'remove' | 'new' | 'get', off: boolean, copy = 1, keep = 0): void {
     const h = ctx.h as SSL_CTX;
     if (which === 'remove') {
-      this.call('set remove cb', () => osc.SSL_CTX_sess_set_remove_cb(h, off ? null : (_c, s) => { this.runBody(s, 'remove'); }));
+      this.call('set remove cb', () =>
+        osc.SSL_CTX_sess_set_remove_cb(
+          h,
+          off
+            ? null
+            : (_c, s) => {
+                this.runBody(s, 'remove');
+              },
+        ),
+      );
     } else if (which === 'new') {
-      this.call('set new cb', () => osc.SSL_CTX_sess_set_new_cb(h, off ? null : (_ssl, s) => {
-        this.runBody(s, 'new-session');
-        if (keep === 0) return 0;
-        const r = this.byHandle.get(s);
-        if (r) r.owned++;  // returning 1 keeps the lent reference
-        return 1;
-      }));
+      this.call('set new cb', () =>
+        osc.SSL_CTX_sess_set_new_cb(
+          h,
+          off
+            ? null
+            : (_ssl, s) => {
+                this.runBody(s, 'new-session');
+                if (keep === 0) return 0;
+                const r = this.byHandle.get(s);
+                if (r) r.owned++; // returning 1 keeps the lent reference
+                return 1;
+              },
+        ),
+      );
     } else {
-      this.call('set get cb', () => osc.SSL_CTX_sess_set_get_cb(h, off ? null : (_ssl, _id, _len, c) => {
-        this.runBody(h, 'get');
-        const cand = this.livePick('sess', this.bodyAt);
-        if (!cand) return null;
-        if (copy === 0) {
-          c.value = 0;
-          if (cand.owned > 0) cand.owned--;  // handed over (or, holding none, the core takes its own)
-        }
-        return cand.h as SSL_SESSION;
-      }));
+      this.call('set get cb', () =>
+        osc.SSL_CTX_sess_set_get_cb(
+          h,
+          off
+            ? null
+            : (_ssl, _id, _len, c) => {
+                this.runBody(h, 'get');
+                const cand = this.livePick('sess', this.bodyAt);
+                if (!cand) return null;
+                if (copy === 0) {
+                  c.value = 0;
+                  if (cand.owned > 0) cand.owned--; // handed over (or, holding none, the core takes its own)
+                }
+                return cand.h as SSL_SESSION;
+              },
+        ),
+      );
     }
   }
 
@@ -312,7 +381,9 @@ export class World {
 
   apply(o: Op): void {
     switch (o.op) {
-      case 'newCtx': this.took(this.call('SSL_CTX_new', () => osc.SSL_CTX_new(osc.TLS_server_method()))); return;
+      case 'newCtx':
+        this.took(this.call('SSL_CTX_new', () => osc.SSL_CTX_new(osc.TLS_server_method())));
+        return;
       case 'newSess': {
         const s = this.call('SSL_SESSION_new', () => osc.SSL_SESSION_new());
         this.took(s);
@@ -329,11 +400,25 @@ export class World {
         if (ctx) this.took(this.call('SSL_new', () => osc.SSL_new(ctx.h as SSL_CTX)));
         return;
       }
-      case 'free': { const r = this.pick(undefined, o.pick); if (r) this.free(r); return; }
-      case 'upref': { const r = this.pick(undefined, o.pick); if (r) this.upref(r); return; }
-      case 'add': this.add(o.ctx, o.sess); return;
-      case 'remove': this.remove(o.ctx, o.sess); return;
-      case 'flush': this.flush(o.ctx, o.all); return;
+      case 'free': {
+        const r = this.pick(undefined, o.pick);
+        if (r) this.free(r);
+        return;
+      }
+      case 'upref': {
+        const r = this.pick(undefined, o.pick);
+        if (r) this.upref(r);
+        return;
+      }
+      case 'add':
+        this.add(o.ctx, o.sess);
+        return;
+      case 'remove':
+        this.remove(o.ctx, o.sess);
+        return;
+      case 'flush':
+        this.flush(o.ctx, o.all);
+        return;
       case 'setSession': {
         const ssl = this.livePick('ssl', o.ssl);
         const sess = this.livePick('sess', o.sess);
@@ -360,7 +445,11 @@ export class World {
         this.took(this.call('lookup_sess_in_cache', () => osc.lookup_sess_in_cache(ssl.h as SSL, IDS[o.id % IDS.length])));
         return;
       }
-      case 'clear': { const ssl = this.livePick('ssl', o.ssl); if (ssl) this.call('SSL_clear', () => osc.SSL_clear(ssl.h as SSL)); return; }
+      case 'clear': {
+        const ssl = this.livePick('ssl', o.ssl);
+        if (ssl) this.call('SSL_clear', () => osc.SSL_clear(ssl.h as SSL));
+        return;
+      }
       case 'switchCtx': {
         const ssl = this.livePick('ssl', o.ssl);
         const ctx = this.livePick('ctx', o.ctx);
@@ -387,9 +476,17 @@ export class World {
         this.install(ctx, 'get', o.copy > 1, o.copy);
         return;
       }
-      case 'size': { const ctx = this.livePick('ctx', o.ctx); if (ctx) this.call('size', () => osc.SSL_CTX_sess_set_cache_size(ctx.h as SSL_CTX, o.n)); return; }
-      case 'time': this.now += o.dt; testing.setTestTime(this.now); return;
-      case 'adapterNew': case 'adapterResume': {
+      case 'size': {
+        const ctx = this.livePick('ctx', o.ctx);
+        if (ctx) this.call('size', () => osc.SSL_CTX_sess_set_cache_size(ctx.h as SSL_CTX, o.n));
+        return;
+      }
+      case 'time':
+        this.now += o.dt;
+        testing.setTestTime(this.now);
+        return;
+      case 'adapterNew':
+      case 'adapterResume': {
         const ctx = this.livePick('ctx', o.ctx);
         const s = this.livePick('sess', o.sess);
         if (!ctx || !s) return;

@@ -49,8 +49,8 @@ struct Gen {
   int64_t len;  // -1: the length of bytes
 };
 
-int g_idx = -1;               // SSL_SESSION ex_data index labelling sessions
-bool g_active = false;        // a run is in progress
+int g_idx = -1;         // SSL_SESSION ex_data index labelling sessions
+bool g_active = false;  // a run is in progress
 std::vector<Sess> g_sess;
 std::vector<Ctx> g_ctx;
 std::vector<std::string> g_trace;
@@ -70,10 +70,9 @@ EVP_PKEY* g_key = nullptr;
 X509* g_cert = nullptr;
 SSL_CTX* g_cli = nullptr;
 const SSL_CIPHER* g_cipher = nullptr;
-const unsigned char kMaster[48] = {
-    0x4d, 0x4b, 0x4d, 0x4b, 1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
-    13,   14,   15,   16,   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
-    29,   30,   31,   32,   33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44};
+const unsigned char kMaster[48] = {0x4d, 0x4b, 0x4d, 0x4b, 1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
+                                   13,   14,   15,   16,   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                                   29,   30,   31,   32,   33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44};
 const char* kCipherList = "AES128-SHA";
 
 std::string Hex(const unsigned char* p, size_t n) {
@@ -94,8 +93,7 @@ void T(const std::string& line) { g_trace.push_back(line); }
 // ---------------------------------------------------------------------------
 // Labels: a session gets the next label the first time the runner sees it.
 
-void FreeFunc(void* parent, void* ptr, CRYPTO_EX_DATA* ad, int idx, long argl,
-              void* argp) {
+void FreeFunc(void* parent, void* ptr, CRYPTO_EX_DATA* ad, int idx, long argl, void* argp) {
   if (ptr == nullptr || !g_active) return;
   size_t label = reinterpret_cast<uintptr_t>(ptr) - 1;
   if (label < g_sess.size()) {
@@ -120,8 +118,7 @@ int Label(SSL_SESSION* s, int ctx) {
   } else {
     label = static_cast<int>(g_sess.size());
     g_sess.push_back(Sess{s, 0, false, -1});
-    SSL_SESSION_set_ex_data(s, g_idx,
-                            reinterpret_cast<void*>(uintptr_t(label) + 1));
+    SSL_SESSION_set_ex_data(s, g_idx, reinterpret_cast<void*>(uintptr_t(label) + 1));
   }
   if (ctx >= 0 && g_sess[label].bound < 0) g_sess[label].bound = ctx;
   return label;
@@ -136,14 +133,11 @@ std::string C(int label) { return "c" + std::to_string(label); }
 void RemoveCb(SSL_CTX* ctx, SSL_SESSION* s) {
   int c = CtxLabel(ctx);
   int l = Label(s, c);
-  T("  remove " + C(c) + " " + S(l) +
-    " resumable=" + std::to_string(SSL_SESSION_is_resumable(s)));
+  T("  remove " + C(c) + " " + S(l) + " resumable=" + std::to_string(SSL_SESSION_is_resumable(s)));
 }
 
 // The context a cache callback acts for: the connection's session context.
-int CbCtx(SSL* ssl) {
-  return g_session_ctx >= 0 ? g_session_ctx : CtxLabel(SSL_get_SSL_CTX(ssl));
-}
+int CbCtx(SSL* ssl) { return g_session_ctx >= 0 ? g_session_ctx : CtxLabel(SSL_get_SSL_CTX(ssl)); }
 
 int NewCb(SSL* ssl, SSL_SESSION* s) {
   int c = CbCtx(ssl);
@@ -155,8 +149,7 @@ int NewCb(SSL* ssl, SSL_SESSION* s) {
 }
 
 bool Legal(const Sess& s, int ctx, int copy) {
-  return !s.destroyed && (s.bound < 0 || s.bound == ctx) &&
-         (copy != 0 || s.owned > 0);
+  return !s.destroyed && (s.bound < 0 || s.bound == ctx) && (copy != 0 || s.owned > 0);
 }
 
 SSL_SESSION* GetCb(SSL* ssl, const unsigned char* id, int len, int* copy) {
@@ -169,13 +162,11 @@ SSL_SESSION* GetCb(SSL* ssl, const unsigned char* id, int len, int* copy) {
     {  // only sessions with the requested id (see ops.ts)
       unsigned int n = 0;
       const unsigned char* d = SSL_SESSION_get_id(g_sess[i].p, &n);
-      if (n != static_cast<unsigned int>(len) || memcmp(d, id, n) != 0)
-        continue;
+      if (n != static_cast<unsigned int>(len) || memcmp(d, id, n) != 0) continue;
     }
     cand.push_back(static_cast<int>(i));
   }
-  if (x.getCb != "null" && !cand.empty())
-    pick = x.getCb == "byId" ? cand[0] : cand[x.getSess % cand.size()];
+  if (x.getCb != "null" && !cand.empty()) pick = x.getCb == "byId" ? cand[0] : cand[x.getSess % cand.size()];
   std::string line = "  get " + C(c) + " id=" + Hex(id, len) + " -> ";
   if (pick < 0) {
     T(line + "null");
@@ -193,11 +184,9 @@ int GenCb(SSL* ssl, unsigned char* id, unsigned int* id_len) {
   size_t n = g_gen.bytes.size();
   if (n > *id_len) n = *id_len;
   memcpy(id, g_gen.bytes.data(), n);
-  int64_t len = g_gen.len < 0 ? static_cast<int64_t>(g_gen.bytes.size())
-                              : g_gen.len;
+  int64_t len = g_gen.len < 0 ? static_cast<int64_t>(g_gen.bytes.size()) : g_gen.len;
   *id_len = static_cast<unsigned int>(len);
-  T("  genid " + C(c) + " -> " + std::to_string(g_gen.ret) +
-    " len=" + std::to_string(len));
+  T("  genid " + C(c) + " -> " + std::to_string(g_gen.ret) + " len=" + std::to_string(len));
   return g_gen.ret;
 }
 
@@ -257,9 +246,8 @@ bool InitOnce(std::string* err) {
   X509_gmtime_adj(X509_getm_notAfter(g_cert), 3600L * 24 * 365);
   X509_set_pubkey(g_cert, g_key);
   X509_NAME* name = X509_get_subject_name(g_cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("oracle"),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("oracle"), -1,
+                             -1, 0);
   X509_set_issuer_name(g_cert, name);
   if (!X509_sign(g_cert, g_key, EVP_sha256())) return *err = "sign", false;
 
@@ -307,10 +295,14 @@ int64_t Time(const Napi::Object& o, const char* k) {
   Napi::Object t = o.Get(k).As<Napi::Object>();
   std::string base = Str(t, "base");
   __int128 b = 0;
-  if (base == "now") b = g_now;
-  else if (base == "max") b = INT64_MAX;
-  else if (base == "min") b = INT64_MIN;
-  else if (base == "maxMinusNow") b = static_cast<__int128>(INT64_MAX) - g_now;
+  if (base == "now")
+    b = g_now;
+  else if (base == "max")
+    b = INT64_MAX;
+  else if (base == "min")
+    b = INT64_MIN;
+  else if (base == "maxMinusNow")
+    b = static_cast<__int128>(INT64_MAX) - g_now;
   __int128 v = b + Num(t, "delta");
   if (v > INT64_MAX) v = INT64_MAX;
   if (v < INT64_MIN) v = INT64_MIN;
@@ -345,21 +337,19 @@ void Stats() {
   for (size_t i = 0; i < g_ctx.size(); i++) {
     if (g_ctx[i].destroyed) continue;
     SSL_CTX* c = g_ctx[i].p;
-    T("  stats " + C(static_cast<int>(i)) +
-      " n=" + L(SSL_CTX_sess_number(c)) + " connect=" + L(SSL_CTX_sess_connect(c)) +
-      "/" + L(SSL_CTX_sess_connect_good(c)) + "/" + L(SSL_CTX_sess_connect_renegotiate(c)) +
-      " accept=" + L(SSL_CTX_sess_accept(c)) + "/" + L(SSL_CTX_sess_accept_good(c)) +
-      "/" + L(SSL_CTX_sess_accept_renegotiate(c)) + " hits=" + L(SSL_CTX_sess_hits(c)) +
-      " cb_hits=" + L(SSL_CTX_sess_cb_hits(c)) + " misses=" + L(SSL_CTX_sess_misses(c)) +
-      " timeouts=" + L(SSL_CTX_sess_timeouts(c)) + " cache_full=" + L(SSL_CTX_sess_cache_full(c)));
+    T("  stats " + C(static_cast<int>(i)) + " n=" + L(SSL_CTX_sess_number(c)) +
+      " connect=" + L(SSL_CTX_sess_connect(c)) + "/" + L(SSL_CTX_sess_connect_good(c)) + "/" +
+      L(SSL_CTX_sess_connect_renegotiate(c)) + " accept=" + L(SSL_CTX_sess_accept(c)) + "/" +
+      L(SSL_CTX_sess_accept_good(c)) + "/" + L(SSL_CTX_sess_accept_renegotiate(c)) +
+      " hits=" + L(SSL_CTX_sess_hits(c)) + " cb_hits=" + L(SSL_CTX_sess_cb_hits(c)) +
+      " misses=" + L(SSL_CTX_sess_misses(c)) + " timeouts=" + L(SSL_CTX_sess_timeouts(c)) +
+      " cache_full=" + L(SSL_CTX_sess_cache_full(c)));
   }
 }
 
 void Errors() {
   unsigned long e = ERR_peek_error();
-  if (e != 0)
-    T("  err " + std::to_string(ERR_GET_LIB(e)) + ":" +
-      std::to_string(ERR_GET_REASON(e)));
+  if (e != 0) T("  err " + std::to_string(ERR_GET_LIB(e)) + ":" + std::to_string(ERR_GET_REASON(e)));
   ERR_clear_error();
 }
 
@@ -442,15 +432,14 @@ void Handshake(const std::string& pre, int c, const Napi::Object& o) {
   g_gen.ret = static_cast<int>(Num(o["gen"].As<Napi::Object>(), "ret"));
   g_gen.bytes = Bytes(o["gen"].As<Napi::Object>(), "bytes");
   g_gen.len = Num(o["gen"].As<Napi::Object>(), "len", -1);
-  std::string line = pre + " handshake " + C(c) + " v=" + std::to_string(version) +
-                     " propose=" + Hex(propose);
+  std::string line =
+      pre + " handshake " + C(c) + " v=" + std::to_string(version) + " propose=" + Hex(propose);
 
   SSL* srv = SSL_new(g_ctx[c].p);
   if (Has(o, "sslSidCtxBytes")) {
     std::string sc = Bytes(o, "sslSidCtxBytes");
-    int r = SSL_set_session_id_context(
-        srv, reinterpret_cast<const unsigned char*>(sc.data()),
-        static_cast<unsigned int>(sc.size()));
+    int r = SSL_set_session_id_context(srv, reinterpret_cast<const unsigned char*>(sc.data()),
+                                       static_cast<unsigned int>(sc.size()));
     line += " ssl_sid_ctx=" + Hex(sc) + ":" + std::to_string(r);
   }
   if (Num(o, "sni", -1) >= 0) {
@@ -496,9 +485,9 @@ void Handshake(const std::string& pre, int c, const Napi::Object& o) {
   }
   if (Has(o, "probeBytes")) {
     std::string p = Bytes(o, "probeBytes");
-    res += " probe=" + std::to_string(SSL_has_matching_session_id(
-                           srv, reinterpret_cast<const unsigned char*>(p.data()),
-                           static_cast<unsigned int>(p.size())));
+    res += " probe=" +
+           std::to_string(SSL_has_matching_session_id(srv, reinterpret_cast<const unsigned char*>(p.data()),
+                                                      static_cast<unsigned int>(p.size())));
   }
   Finish(pre, srv, res, Num(o, "shutdown") != 0);
   FreePeer(cli);
@@ -528,8 +517,8 @@ void Connect(const std::string& pre, int c, const Napi::Object& o) {
   SSL_set_verify(cli, SSL_get_verify_mode(cli), AcceptAnyCert);
   // Never an internal cache (a session from its get callback would stay
   // there); without SERVER it sends no session id.
-  SSL_CTX_set_session_cache_mode(
-      g_srv, SSL_SESS_CACHE_NO_INTERNAL | (g_srv_id.empty() ? 0 : SSL_SESS_CACHE_SERVER));
+  SSL_CTX_set_session_cache_mode(g_srv,
+                                 SSL_SESS_CACHE_NO_INTERNAL | (g_srv_id.empty() ? 0 : SSL_SESS_CACHE_SERVER));
   SSL* srv = SSL_new(g_srv);
   g_session_ctx = c;
   Driven d = Drive(cli, srv, version);
@@ -557,10 +546,12 @@ void RunOp(size_t i, const Napi::Object& o) {
   if (op == "ctx_new") {
     bool server = Num(o, "server") != 0;
     SSL_CTX* p = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
-    if (server) SetupServer(p); else SetupClient(p);
+    if (server)
+      SetupServer(p);
+    else
+      SetupClient(p);
     g_ctx.push_back(Ctx{p, 1, server, false, "none", "none", 0, 1, false});
-    T(pre + " ctx_new server=" + std::to_string(server) + " -> " +
-      C(static_cast<int>(g_ctx.size() - 1)));
+    T(pre + " ctx_new server=" + std::to_string(server) + " -> " + C(static_cast<int>(g_ctx.size() - 1)));
     return;
   }
   if (op == "sess_new") {
@@ -576,14 +567,12 @@ void RunOp(size_t i, const Napi::Object& o) {
     std::string line = pre + " sess_new -> " + S(l) + " v=" + std::to_string(v);
     if (!id.empty())
       line += " id=" + Hex(id) + ":" +
-              std::to_string(SSL_SESSION_set1_id(
-                  s, reinterpret_cast<const unsigned char*>(id.data()),
-                  static_cast<unsigned int>(id.size())));
+              std::to_string(SSL_SESSION_set1_id(s, reinterpret_cast<const unsigned char*>(id.data()),
+                                                 static_cast<unsigned int>(id.size())));
     if (!sc.empty())
       line += " sid_ctx=" + Hex(sc) + ":" +
-              std::to_string(SSL_SESSION_set1_id_context(
-                  s, reinterpret_cast<const unsigned char*>(sc.data()),
-                  static_cast<unsigned int>(sc.size())));
+              std::to_string(SSL_SESSION_set1_id_context(s, reinterpret_cast<const unsigned char*>(sc.data()),
+                                                         static_cast<unsigned int>(sc.size())));
     if (Has(o, "time")) {
       int64_t t = Time(o, "time");
       line += " time=" + std::to_string(t) + ":" + L(SSL_SESSION_set_time(s, t));
@@ -595,10 +584,9 @@ void RunOp(size_t i, const Napi::Object& o) {
     T(line);
     return;
   }
-  if (op == "ctx_up_ref" || op == "ctx_free" || op == "set_mode" ||
-      op == "set_cache_size" || op == "set_ctx_timeout" || op == "set_sid_ctx" ||
-      op == "set_verify" || op == "set_remove_cb" || op == "set_new_cb" ||
-      op == "set_get_cb" || op == "flush" || op == "has_matching" ||
+  if (op == "ctx_up_ref" || op == "ctx_free" || op == "set_mode" || op == "set_cache_size" ||
+      op == "set_ctx_timeout" || op == "set_sid_ctx" || op == "set_verify" || op == "set_remove_cb" ||
+      op == "set_new_cb" || op == "set_get_cb" || op == "flush" || op == "has_matching" ||
       op == "handshake" || op == "connect" || op == "add" || op == "remove") {
     int c = PickCtx(Num(o, "ctx"), op == "handshake" ? kServer : op == "connect" ? kClient : kAny);
     if (c < 0) return T(pre + " skip");
@@ -622,9 +610,8 @@ void RunOp(size_t i, const Napi::Object& o) {
       T(pre + " set_ctx_timeout" + cs + " " + L(t) + " -> " + L(SSL_CTX_set_timeout(x.p, t)));
     } else if (op == "set_sid_ctx") {
       std::string b = Bytes(o, "sidCtxBytes");
-      int r = SSL_CTX_set_session_id_context(
-          x.p, reinterpret_cast<const unsigned char*>(b.data()),
-          static_cast<unsigned int>(b.size()));
+      int r = SSL_CTX_set_session_id_context(x.p, reinterpret_cast<const unsigned char*>(b.data()),
+                                             static_cast<unsigned int>(b.size()));
       T(pre + " set_sid_ctx" + cs + " " + Hex(b) + " -> " + std::to_string(r));
     } else if (op == "set_verify") {
       int m = Num(o, "peer") ? SSL_VERIFY_PEER : SSL_VERIFY_NONE;
@@ -652,9 +639,8 @@ void RunOp(size_t i, const Napi::Object& o) {
     } else if (op == "has_matching") {
       std::string id = Bytes(o, "idBytes");
       SSL* ssl = SSL_new(x.p);
-      int r = SSL_has_matching_session_id(
-          ssl, reinterpret_cast<const unsigned char*>(id.data()),
-          static_cast<unsigned int>(id.size()));
+      int r = SSL_has_matching_session_id(ssl, reinterpret_cast<const unsigned char*>(id.data()),
+                                          static_cast<unsigned int>(id.size()));
       T(pre + " has_matching" + cs + " " + Hex(id) + " -> " + std::to_string(r));
       SSL_free(ssl);
     } else if (op == "handshake") {
@@ -667,8 +653,7 @@ void RunOp(size_t i, const Napi::Object& o) {
       if (l < 0) return T(pre + " skip");
       T(pre + " " + op + cs + " " + S(l));
       if (add) g_sess[l].bound = c;
-      int r = add ? SSL_CTX_add_session(x.p, g_sess[l].p)
-                  : SSL_CTX_remove_session(x.p, g_sess[l].p);
+      int r = add ? SSL_CTX_add_session(x.p, g_sess[l].p) : SSL_CTX_remove_session(x.p, g_sess[l].p);
       T(pre + " -> " + std::to_string(r));
     }
     return;

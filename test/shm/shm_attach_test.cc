@@ -57,7 +57,8 @@ void test_create_attach() {
   if (!a) return;
   const char* name = a->name();
   CHECK(std::strlen(name) == 21 && std::strncmp(name, "/osc-", 5) == 0, "name %s", name);
-  CHECK(shm::Cache::create(1 << 20, &c2) == shm::Result::kOk && std::strcmp(c2->name(), name) != 0, "names differ");
+  CHECK(shm::Cache::create(1 << 20, &c2) == shm::Result::kOk && std::strcmp(c2->name(), name) != 0,
+        "names differ");
   shm::Cache::unlink(c2->name());
 
   int fd = shm_open(name, O_RDONLY, 0);
@@ -88,7 +89,8 @@ void test_create_attach() {
   CHECK(try_attach(name) == shm::Result::kOk, "0600 accepted");
   {
     std::unique_ptr<shm::Cache> x;
-    CHECK(shm::Cache::attach_as(name, geteuid() + 1, &x) == shm::Result::kBadSegment, "expected another owner");
+    CHECK(shm::Cache::attach_as(name, geteuid() + 1, &x) == shm::Result::kBadSegment,
+          "expected another owner");
   }
   if (geteuid() == 0) {
     // Really another user's object (we are root here, so we can open it).
@@ -109,14 +111,18 @@ void test_create_attach() {
   expect_refused_with<uint64_t>(name, offsetof(shm::Header, total_bytes), (1 << 20) - 64, "total size");
   expect_refused_with<uint32_t>(name, offsetof(shm::Header, block_bytes), 32, "block size");
   expect_refused_with<uint32_t>(name, offsetof(shm::Header, nblocks), a->layout().nblocks + 1, "block count");
-  expect_refused_with<uint32_t>(name, offsetof(shm::Header, nbuckets), a->layout().nbuckets * 2, "bucket count");
+  expect_refused_with<uint32_t>(name, offsetof(shm::Header, nbuckets), a->layout().nbuckets * 2,
+                                "bucket count");
   expect_refused_with<uint32_t>(name, offsetof(shm::Header, nctx), 64, "context slots");
-  expect_refused_with<uint64_t>(name, offsetof(shm::Header, blocks_off), a->layout().blocks_off - 64, "blocks offset");
+  expect_refused_with<uint64_t>(name, offsetof(shm::Header, blocks_off), a->layout().blocks_off - 64,
+                                "blocks offset");
   expect_refused_with<uint32_t>(name, offsetof(shm::Header, lock_kind), 3, "lock kind");
-  expect_refused_with<uint64_t>(name, offsetof(shm::Header, seed), a->layout().seed + 1, "seed (layout checksum)");
+  expect_refused_with<uint64_t>(name, offsetof(shm::Header, seed), a->layout().seed + 1,
+                                "seed (layout checksum)");
 
   // Truncated, extended, emptied.
-  for (off_t size : {off_t{(1 << 20) / 2}, off_t{(1 << 20) + 4096}, off_t{sizeof(shm::Header) - 1}, off_t{0}}) {
+  for (off_t size :
+       {off_t{(1 << 20) / 2}, off_t{(1 << 20) + 4096}, off_t{sizeof(shm::Header) - 1}, off_t{0}}) {
     char tmp[32];
     std::snprintf(tmp, sizeof tmp, "/osc-test-%d", static_cast<int>(getpid()));
     std::unique_ptr<shm::Cache> t;

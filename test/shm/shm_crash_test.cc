@@ -166,7 +166,8 @@ int main(int argc, char** argv) {
   CHECK(r == shm::Result::kOk, "create: %s", rn(r));
   if (!cache) return finish("shm_crash_test");
   const std::string name = cache->name();
-  Shared* sh = static_cast<Shared*>(mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  Shared* sh = static_cast<Shared*>(
+      mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   new (sh) Shared();
   sh->clock = 1700000000;
 
@@ -225,19 +226,22 @@ int main(int argc, char** argv) {
   shm::Cache::unlink(name.c_str());
 
   std::printf(
-      "crash: %d workers, %d kills, %.1f s: %llu ops, %llu lookups, %llu hits; %llu recoveries, %llu rebuilds, "
+      "crash: %d workers, %d kills, %.1f s: %llu ops, %llu lookups, %llu hits; %llu recoveries, %llu "
+      "rebuilds, "
       "%llu damaged entries; longest operation %.2f ms, longest wait for progress after a kill %.2f ms; "
       "%u entries at the end\n",
-      workers, kills, seconds_since(t0), (unsigned long long)ops, (unsigned long long)lookups, (unsigned long long)hits,
-      (unsigned long long)s.counters.recoveries, (unsigned long long)s.counters.rebuilds,
-      (unsigned long long)s.counters.corrupt_dropped, max_op / 1e6, max_progress_wait_ns / 1e6, s.entries);
+      workers, kills, seconds_since(t0), (unsigned long long)ops, (unsigned long long)lookups,
+      (unsigned long long)hits, (unsigned long long)s.counters.recoveries,
+      (unsigned long long)s.counters.rebuilds, (unsigned long long)s.counters.corrupt_dropped, max_op / 1e6,
+      max_progress_wait_ns / 1e6, s.entries);
   CHECK(stalls == 0, "the survivors made no progress for 2 s after a kill (deadlock)");
   CHECK(bad == 0, "%llu lookups returned bytes no store wrote for the key", (unsigned long long)bad);
   CHECK(corrupt == 0 && s.counters.corrupt_dropped == 0, "damaged entries: %llu lookups, %llu dropped",
         (unsigned long long)corrupt, (unsigned long long)s.counters.corrupt_dropped);
   CHECK(timeouts == 0, "%llu operations gave up on the lock", (unsigned long long)timeouts);
   CHECK(errors == 0, "%llu unexpected errors", (unsigned long long)errors);
-  CHECK(hits > 0 && hits < lookups, "hits %llu of %llu lookups", (unsigned long long)hits, (unsigned long long)lookups);
+  CHECK(hits > 0 && hits < lookups, "hits %llu of %llu lookups", (unsigned long long)hits,
+        (unsigned long long)lookups);
   CHECK(r == shm::Result::kOk && cr == shm::Result::kOk, "final check: %s", why.c_str());
   if (kills >= 100) {
     CHECK(s.counters.recoveries > 0, "no kill landed while the lock was held: nothing was recovered");

@@ -45,7 +45,8 @@ const char* volatile g_current = "";
 volatile uint64_t g_current_seed = 0;
 void on_abort(int) {
   char msg[96];
-  int n = std::snprintf(msg, sizeof msg, "\naborted in %s run, seed %llu\n", g_current, (unsigned long long)g_current_seed);
+  int n = std::snprintf(msg, sizeof msg, "\naborted in %s run, seed %llu\n", g_current,
+                        (unsigned long long)g_current_seed);
   if (write(2, msg, n)) {
   }
   signal(SIGABRT, SIG_DFL);
@@ -70,7 +71,8 @@ class Model {
   Model(uint32_t nblocks, uint64_t seed) : nblocks_(nblocks), seed_(seed) {}
 
   shm::Result store(const MKey& k, const Bytes& der, int64_t expiry, int64_t now) {
-    if (k.id.empty() || k.id.size() > 32 || k.ctx.size() > 32 || der.empty()) return shm::Result::kInvalidArgument;
+    if (k.id.empty() || k.id.size() > 32 || k.ctx.size() > 32 || der.empty())
+      return shm::Result::kInvalidArgument;
     if (der.size() > shm::kMaxDer || shm::blocks_for(1, der.size()) > nblocks_) return shm::Result::kTooLarge;
     uint64_t h = shm::key_hash(seed_, k.ctx.data(), k.ctx.size(), k.id.data(), k.id.size());
     uint32_t need = shm::blocks_for(shm::entry_level(h, der.size(), nblocks_), der.size());
@@ -169,15 +171,16 @@ class Model {
     CHECK(r == shm::Result::kOk, "%s step %llu: check: %s", when, (unsigned long long)step, why.c_str());
     std::vector<shm::DumpEntry> dump;
     CHECK(cache.dump(&dump) == shm::Result::kOk, "%s: dump", when);
-    CHECK(dump.size() == order_.size(), "%s step %llu: %zu entries, model %zu", when, (unsigned long long)step,
-          dump.size(), order_.size());
+    CHECK(dump.size() == order_.size(), "%s step %llu: %zu entries, model %zu", when,
+          (unsigned long long)step, dump.size(), order_.size());
     size_t i = 0;
     for (auto& o : order_) {
       if (i >= dump.size()) break;
       const MKey& k = std::get<2>(o);
       const MEntry& m = entries_.at(k);
       const shm::DumpEntry& d = dump[i++];
-      bool same = d.ctx == k.ctx && d.id == k.id && d.der == m.der && d.expiry == m.expiry && d.blocks == m.blocks;
+      bool same =
+          d.ctx == k.ctx && d.id == k.id && d.der == m.der && d.expiry == m.expiry && d.blocks == m.blocks;
       CHECK(same, "%s step %llu: entry %zu differs (expiry %lld vs %lld, blocks %u vs %u)", when,
             (unsigned long long)step, i - 1, (long long)d.expiry, (long long)m.expiry, d.blocks, m.blocks);
       if (!same) break;
@@ -188,8 +191,9 @@ class Model {
     CHECK(s.blocks_used == used_, "%s: blocks used %u vs %u", when, s.blocks_used, used_);
     CHECK(s.bytes_used <= s.total_bytes && s.blocks_used <= s.blocks_total, "%s: over budget", when);
     const shm::Counters& a = s.counters;
-#define SAME(f) CHECK(a.f == c.f, "%s step %llu: counter " #f " %llu vs model %llu", when, (unsigned long long)step, \
-                      (unsigned long long)a.f, (unsigned long long)c.f)
+#define SAME(f)                                                                                        \
+  CHECK(a.f == c.f, "%s step %llu: counter " #f " %llu vs model %llu", when, (unsigned long long)step, \
+        (unsigned long long)a.f, (unsigned long long)c.f)
     SAME(stores);
     SAME(stored);
     SAME(replaced);
@@ -198,9 +202,10 @@ class Model {
     SAME(expired_removed);
     SAME(ctx_full);
 #undef SAME
-    CHECK(s.lookups == lookups && s.hits == hits && s.misses == misses, "%s step %llu: lookups %llu/%llu/%llu vs model %llu/%llu/%llu",
-          when, (unsigned long long)step, (unsigned long long)s.lookups, (unsigned long long)s.hits,
-          (unsigned long long)s.misses, (unsigned long long)lookups, (unsigned long long)hits, (unsigned long long)misses);
+    CHECK(s.lookups == lookups && s.hits == hits && s.misses == misses,
+          "%s step %llu: lookups %llu/%llu/%llu vs model %llu/%llu/%llu", when, (unsigned long long)step,
+          (unsigned long long)s.lookups, (unsigned long long)s.hits, (unsigned long long)s.misses,
+          (unsigned long long)lookups, (unsigned long long)hits, (unsigned long long)misses);
   }
 
   size_t size() const { return entries_.size(); }
@@ -292,7 +297,8 @@ void model_run(uint64_t seed, uint64_t steps) {
       shm::Result want = model.store(k, der, expiry, now);
       shm::Result got = cache->store(key_of(k.ctx, k.id), der.data(), der.size(), expiry, now);
       g_results[static_cast<int>(got)]++;
-      CHECK(got == want, "%s step %llu: store %s, model %s", when, (unsigned long long)step, rn(got), rn(want));
+      CHECK(got == want, "%s step %llu: store %s, model %s", when, (unsigned long long)step, rn(got),
+            rn(want));
     } else if (op < 75) {
       // Half the lookups ask for a recently stored key.
       MKey k = recent.empty() || rng() % 2 ? pools.key(rng) : recent[rng() % recent.size()];
@@ -301,8 +307,8 @@ void model_run(uint64_t seed, uint64_t steps) {
       size_t mlen, len = 12345;
       shm::Result want = model.lookup(k, now, cap, &mout, &mlen);
       shm::Result got = cache->lookup(key_of(k.ctx, k.id), now, out.data(), cap, &len);
-      CHECK(got == want && len == mlen, "%s step %llu: lookup %s/%zu, model %s/%zu", when, (unsigned long long)step,
-            rn(got), len, rn(want), mlen);
+      CHECK(got == want && len == mlen, "%s step %llu: lookup %s/%zu, model %s/%zu", when,
+            (unsigned long long)step, rn(got), len, rn(want), mlen);
       if (got == shm::Result::kOk && want == got)
         CHECK(Bytes(out.begin(), out.begin() + len) == mout, "%s step %llu: lookup bytes", when,
               (unsigned long long)step);
@@ -310,21 +316,32 @@ void model_run(uint64_t seed, uint64_t steps) {
       MKey k = pools.key(rng);
       shm::Result want = model.remove(k);
       shm::Result got = cache->remove(key_of(k.ctx, k.id));
-      CHECK(got == want, "%s step %llu: remove %s, model %s", when, (unsigned long long)step, rn(got), rn(want));
+      CHECK(got == want, "%s step %llu: remove %s, model %s", when, (unsigned long long)step, rn(got),
+            rn(want));
     } else if (op < 86) {
       uint32_t n = 0, mn = model.flush(now);
-      CHECK(cache->flush_expired(now, &n) == shm::Result::kOk && n == mn, "%s: flush %u, model %u", when, n, mn);
+      CHECK(cache->flush_expired(now, &n) == shm::Result::kOk && n == mn, "%s: flush %u, model %u", when, n,
+            mn);
     } else if (op < 96) {
       now += static_cast<int64_t>(rng() % 8);
     } else if (op < 98) {
       // Invalid arguments: refused before anything changes.
       Bytes id33(33, 1), ctx33(33, 2), id = pools.ids[0], der(10, 3);
-      CHECK(cache->store(key_of({}, {}), der.data(), der.size(), now + 5, now) == shm::Result::kInvalidArgument, "empty id");
-      CHECK(cache->store(key_of({}, id33), der.data(), der.size(), now + 5, now) == shm::Result::kInvalidArgument, "id 33");
-      CHECK(cache->store(key_of(ctx33, id), der.data(), der.size(), now + 5, now) == shm::Result::kInvalidArgument, "ctx 33");
-      CHECK(cache->store(key_of({}, id), der.data(), 0, now + 5, now) == shm::Result::kInvalidArgument, "empty der");
+      CHECK(
+          cache->store(key_of({}, {}), der.data(), der.size(), now + 5, now) == shm::Result::kInvalidArgument,
+          "empty id");
+      CHECK(cache->store(key_of({}, id33), der.data(), der.size(), now + 5, now) ==
+                shm::Result::kInvalidArgument,
+            "id 33");
+      CHECK(cache->store(key_of(ctx33, id), der.data(), der.size(), now + 5, now) ==
+                shm::Result::kInvalidArgument,
+            "ctx 33");
+      CHECK(cache->store(key_of({}, id), der.data(), 0, now + 5, now) == shm::Result::kInvalidArgument,
+            "empty der");
       size_t len;
-      CHECK(cache->lookup(key_of(ctx33, id), now, out.data(), out.size(), &len) == shm::Result::kInvalidArgument, "lookup ctx 33");
+      CHECK(cache->lookup(key_of(ctx33, id), now, out.data(), out.size(), &len) ==
+                shm::Result::kInvalidArgument,
+            "lookup ctx 33");
       CHECK(cache->remove(key_of({}, id33)) == shm::Result::kInvalidArgument, "remove id 33");
     } else {
       // A rebuild (what a crash triggers) keeps every entry and expiry; only
@@ -346,9 +363,11 @@ void model_run(uint64_t seed, uint64_t steps) {
   g_total.replaced += s.counters.replaced;
   g_hits += s.hits;
   g_misses += s.misses;
-  CHECK(s.counters.corrupt_dropped == 0 && s.counters.rebuilds == model.c.rebuilds && s.counters.recoveries == 0,
-        "%s: %llu dropped, %llu rebuilds (expected %llu)", when, (unsigned long long)s.counters.corrupt_dropped,
-        (unsigned long long)s.counters.rebuilds, (unsigned long long)model.c.rebuilds);
+  CHECK(s.counters.corrupt_dropped == 0 && s.counters.rebuilds == model.c.rebuilds &&
+            s.counters.recoveries == 0,
+        "%s: %llu dropped, %llu rebuilds (expected %llu)", when,
+        (unsigned long long)s.counters.corrupt_dropped, (unsigned long long)s.counters.rebuilds,
+        (unsigned long long)model.c.rebuilds);
 }
 
 // Damage: operations while random bytes of the segment change under them.
@@ -364,7 +383,8 @@ void damage_run(uint64_t seed, uint64_t steps, uint64_t* dropped) {
   int fd = shm_open(cache->name(), O_RDWR, 0);
   shm::Cache::unlink(cache->name());
   size_t bytes = cache->layout().total_bytes;
-  unsigned char* raw = static_cast<unsigned char*>(mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  unsigned char* raw =
+      static_cast<unsigned char*>(mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
   close(fd);
   CHECK(raw != MAP_FAILED, "raw mapping");
   if (raw == MAP_FAILED) return;
@@ -380,13 +400,15 @@ void damage_run(uint64_t seed, uint64_t steps, uint64_t* dropped) {
     if (op < 40) {
       Bytes der = random_bytes(rng, der_length(rng) % 600 + 1);
       history[k].insert(der);
-      cache->store(key_of(k.ctx, k.id), der.data(), der.size(), now + 5 + static_cast<int64_t>(rng() % 50), now);
+      cache->store(key_of(k.ctx, k.id), der.data(), der.size(), now + 5 + static_cast<int64_t>(rng() % 50),
+                   now);
     } else if (op < 75) {
       size_t len = 0;
       shm::Result got = cache->lookup(key_of(k.ctx, k.id), now, out.data(), out.size(), &len);
       if (got == shm::Result::kOk)
-        CHECK(history[k].count(Bytes(out.begin(), out.begin() + len)), "seed %llu step %llu: lookup returned bytes never stored for the key",
-              (unsigned long long)seed, (unsigned long long)step);
+        CHECK(history[k].count(Bytes(out.begin(), out.begin() + len)),
+              "seed %llu step %llu: lookup returned bytes never stored for the key", (unsigned long long)seed,
+              (unsigned long long)step);
       else
         CHECK(len == 0, "no length on a miss");
     } else if (op < 80) {
@@ -409,7 +431,8 @@ void damage_run(uint64_t seed, uint64_t steps, uint64_t* dropped) {
         where = lo + rng() % (sizeof(shm::State) - 4);
       else
         where = lay.ctx_off + rng() % (shm::kCtxSlots * sizeof(shm::CtxSlot) - 4);
-      uint32_t v = rng() % 3 == 0 ? static_cast<uint32_t>(rng()) : static_cast<uint32_t>(rng() % (lay.nblocks + 2));
+      uint32_t v =
+          rng() % 3 == 0 ? static_cast<uint32_t>(rng()) : static_cast<uint32_t>(rng() % (lay.nblocks + 2));
       if (rng() % 2)
         raw[where] = static_cast<uint8_t>(v);
       else
@@ -419,8 +442,8 @@ void damage_run(uint64_t seed, uint64_t steps, uint64_t* dropped) {
       // Whatever the damage, a rebuild leaves a structure that passes check().
       CHECK(cache->force_rebuild() == shm::Result::kOk, "rebuild");
       std::string why;
-      CHECK(cache->check(&why) == shm::Result::kOk, "seed %llu step %llu: after rebuild: %s", (unsigned long long)seed,
-            (unsigned long long)step, why.c_str());
+      CHECK(cache->check(&why) == shm::Result::kOk, "seed %llu step %llu: after rebuild: %s",
+            (unsigned long long)seed, (unsigned long long)step, why.c_str());
     }
   }
   shm::Stats s;
@@ -459,8 +482,8 @@ int main(int argc, char** argv) {
   if (damage_only) {  // --damage-only [seconds] [--from N]: seeds from N on
     uint64_t dropped = 0, seed = static_cast<uint64_t>(from);
     for (; g_failures == 0 && seconds_since(t0) < seconds; seed++) damage_run(seed, 2000, &dropped);
-    std::printf("damage: seeds %lld..%llu, %llu corrupt entries dropped\n", from, (unsigned long long)seed - 1,
-                (unsigned long long)dropped);
+    std::printf("damage: seeds %lld..%llu, %llu corrupt entries dropped\n", from,
+                (unsigned long long)seed - 1, (unsigned long long)dropped);
     return finish("shm_model_test (damage only)");
   }
   if (only >= 0) {
@@ -468,16 +491,18 @@ int main(int argc, char** argv) {
     runs = 1;
   } else {
     // Two thirds of the time on the model, the rest on damage.
-    for (uint64_t seed = 1; g_failures == 0 && (seed <= 4 || seconds_since(t0) < seconds * 2 / 3); seed++, runs++)
+    for (uint64_t seed = 1; g_failures == 0 && (seed <= 4 || seconds_since(t0) < seconds * 2 / 3);
+         seed++, runs++)
       model_run(seed, 3000);
   }
-  std::printf("model: %llu runs, %.1f s: %llu evictions, %llu expired removed, %llu replaced, %llu hits, %llu misses; "
-              "stores: %llu ok, %llu expired, %llu too large, %llu context table full\n",
-              (unsigned long long)runs, seconds_since(t0), (unsigned long long)g_total.evictions,
-              (unsigned long long)g_total.expired_removed, (unsigned long long)g_total.replaced,
-              (unsigned long long)g_hits, (unsigned long long)g_misses,
-              (unsigned long long)g_results[0], (unsigned long long)g_results[2], (unsigned long long)g_results[4],
-              (unsigned long long)g_results[6]);
+  std::printf(
+      "model: %llu runs, %.1f s: %llu evictions, %llu expired removed, %llu replaced, %llu hits, %llu "
+      "misses; "
+      "stores: %llu ok, %llu expired, %llu too large, %llu context table full\n",
+      (unsigned long long)runs, seconds_since(t0), (unsigned long long)g_total.evictions,
+      (unsigned long long)g_total.expired_removed, (unsigned long long)g_total.replaced,
+      (unsigned long long)g_hits, (unsigned long long)g_misses, (unsigned long long)g_results[0],
+      (unsigned long long)g_results[2], (unsigned long long)g_results[4], (unsigned long long)g_results[6]);
   if (only < 0)
     CHECK(g_total.evictions > 0 && g_total.expired_removed > 0 && g_total.ctx_full > 0 && g_results[4] > 0 &&
               g_total.replaced > 0 && g_hits > 0,

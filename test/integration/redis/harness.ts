@@ -1,10 +1,10 @@
 // A real redis-server for the store tests: started on a loopback port the test picks, with
 // no persistence, and killed at the end. Missing redis-server is a failure, not a skip.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { createClient } from 'redis';
-import * as osc from '../../..';
 import type { SSL, SSL_CTX, SSL_SESSION } from '../../..';
+import * as osc from '../../..';
 
 export const REDIS_MISSING =
   'redis-server is not on PATH: these tests need a real Redis (Debian/Ubuntu: apt-get install redis-server; .ci/run installs it)';
@@ -32,18 +32,26 @@ export function freePort(): Promise<number> {
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
 
 const live = new Set<ChildProcess>();
-process.on('exit', () => { for (const p of live) p.kill('SIGKILL'); });
+process.on('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
 
 /** One redis-server process on 127.0.0.1:port; start() again after kill() restarts it on the same port. */
 export class RedisServer {
   proc: ChildProcess | null = null;
-  private constructor(readonly bin: string, readonly port: number) {}
+  private constructor(
+    readonly bin: string,
+    readonly port: number,
+  ) {}
 
   static async start(): Promise<RedisServer> {
     const r = new RedisServer(redisServerPath(), await freePort());
@@ -51,18 +59,38 @@ export class RedisServer {
     return r;
   }
 
-  get url(): string { return `redis://127.0.0.1:${this.port}`; }
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
 
   async start(): Promise<void> {
-    const p = spawn(this.bin, [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--daemonize', 'no', '--loglevel', 'warning',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(
+      this.bin,
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     this.proc = p;
     live.add(p);
     let stderr = '';
-    p.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-    p.once('exit', () => { live.delete(p); });
+    p.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    p.once('exit', () => {
+      live.delete(p);
+    });
     const deadline = Date.now() + 10_000;
     while (!(await canConnect(this.port))) {
       if (p.exitCode !== null) throw new Error(`redis-server exited (${p.exitCode}): ${stderr}`);
@@ -82,8 +110,12 @@ export class RedisServer {
   }
 
   /** pause freezes the server (SIGSTOP): connections stay open, nothing is answered. */
-  pause(): void { this.proc?.kill('SIGSTOP'); }
-  resume(): void { this.proc?.kill('SIGCONT'); }
+  pause(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+  resume(): void {
+    this.proc?.kill('SIGCONT');
+  }
 }
 
 /**
@@ -97,7 +129,9 @@ export function storeClient(url: string) {
     commandsQueueMaxLength: 1000,
     socket: { connectTimeout: 500, reconnectStrategy: (retries: number) => Math.min(20 * 2 ** retries, 500) },
   });
-  client.on('error', () => { /* counted by the store; the test client must not crash on it */ });
+  client.on('error', () => {
+    /* counted by the store; the test client must not crash on it */
+  });
   return client;
 }
 
@@ -133,7 +167,8 @@ export async function serve(ctx: SSL_CTX, sessionId?: Uint8Array, unclean = fals
   osc.SSL_set_accept_state(ssl);
   osc.setNegotiatedVersion(ssl, osc.TLS1_2_VERSION);
   const getCb = osc.SSL_CTX_sess_get_get_cb(ctx) as unknown as
-    ((s: SSL, id: Uint8Array, len: number, copy: { value: number }) => SSL_SESSION | null | Promise<SSL_SESSION | null>) | null;
+    | ((s: SSL, id: Uint8Array, len: number, copy: { value: number }) => SSL_SESSION | null | Promise<SSL_SESSION | null>)
+    | null;
   let fetched: SSL_SESSION | null = null;
   let fetchedCopy = 1;
   let consumed = false;
