@@ -4,7 +4,7 @@
 #include <string>
 
 #include "../src/error_queue.h"
-#include "../src/handshake.h"
+#include "../src/handshake_sim.h"
 #include "callbacks.h"
 #include "entry.h"
 

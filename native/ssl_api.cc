@@ -13,7 +13,6 @@ namespace {
 void* CopyHeld(Instance* inst, void* held) { return held ? HoldValue(inst, HeldValue(inst, held)) : nullptr; }
 
 napi_value SSL_new(Call& a) {
-  napi_env env = a.env;
   Context* ctx = UnwrapLive<Context>(a.inst, a[0], "SSL_new");
   if (!ctx) return nullptr;
   Ref<Connection> ssl;

@@ -1,14 +1,7 @@
 #include "handshake.h"
 
-#include <random>
-
-#if defined(__linux__)
-#include <sys/random.h>
-#elif defined(__APPLE__)
-#include <stdlib.h>
-#endif
-
 #include "error_queue.h"
+#include "system_random.h"
 
 namespace osc {
 namespace {
@@ -23,58 +16,17 @@ constexpr int kDtls1Version = 0xFEFF;
 constexpr int kDtls12Version = 0xFEFD;
 constexpr unsigned kMaxSessIdAttempts = 10;  // MAX_SESS_ID_ATTEMPTS
 
-// ssl_version_supported for a TLS_ANY_VERSION method: TLS 1.0 to 1.3 (SSL 3.0
-// is not built into Node's OpenSSL) within the connection's version bounds.
-// Security levels are not modelled.
-bool ssl_version_supported(const Connection* ssl, int version) {
-  if (version < kTls1Version || version > kTls13Version) return false;
-  return (ssl->min_proto_version == 0 || version >= ssl->min_proto_version) &&
-         (ssl->max_proto_version == 0 || version <= ssl->max_proto_version);
-}
-
 // A failed step: queues the reason and records it on the connection.
 void fail(Connection* ssl, int reason) {
   err_push(kErrLibSsl, reason);
   ssl->fatal_reason = reason;
 }
 
-// SSLfatal with an alert: fail, and send the fatal alert (see below).
-void fatal(Connection* ssl, int reason) {
-  fail(ssl, reason);
-  // ssl3_send_alert: a fatal alert removes the connection's session from its
-  // session context's cache (remove callback even when it was not cached),
-  // unless a shutdown was already sent.
-  if (ssl->session && !(ssl->shutdown & kSentShutdown)) {
-    Ref<Session> keep = Ref<Session>::up(ssl->session.get());  // the callback may replace ssl's
-    ctx_remove_session(ssl->session_ctx.get(), keep.get());
-  }
-}
-
-void system_random(uint8_t* out, size_t n) {
-#if defined(__linux__)
-  while (n > 0) {
-    ssize_t got = getrandom(out, n, 0);
-    if (got <= 0) break;
-    out += got;
-    n -= static_cast<size_t>(got);
-  }
-  if (n == 0) return;
-#elif defined(__APPLE__)
-  arc4random_buf(out, n);
-  return;
-#endif
-  std::random_device rd;
-  while (n > 0) {
-    unsigned v = rd();
-    for (size_t i = 0; i < sizeof v && n > 0; i++, n--) *out++ = static_cast<uint8_t>(v >> (8 * i));
-  }
-}
-
 // def_generate_session_id: random ids, retried while they clash.
 int default_generate(Connection* ssl, uint8_t* id, unsigned* len) {
   unsigned retry = 0;
   do {
-    random_bytes(ssl->rt, id, *len);
+    if (!random_bytes(ssl->rt, id, *len)) return 0;
   } while (ssl_has_matching_session_id(ssl, id, *len) && ++retry < kMaxSessIdAttempts);
   return retry < kMaxSessIdAttempts ? 1 : 0;
 }
@@ -85,15 +37,30 @@ bool same_sid_ctx(const Session* s, const Connection* ssl) {
 
 }  // namespace
 
-void random_bytes(Runtime* rt, uint8_t* out, size_t n) {
-  if (rt->test_random.empty()) {
-    system_random(out, n);
-    return;
+bool ssl_version_supported(const Connection* ssl, int version) {
+  if (version < kTls1Version || version > kTls13Version) return false;
+  return (ssl->min_proto_version == 0 || version >= ssl->min_proto_version) &&
+         (ssl->max_proto_version == 0 || version <= ssl->max_proto_version);
+}
+
+void ssl_fatal(Connection* ssl, int reason) {
+  fail(ssl, reason);
+  // ssl3_send_alert: a fatal alert removes the connection's session from its
+  // session context's cache (remove callback even when it was not cached),
+  // unless a shutdown was already sent.
+  if (ssl->session && !(ssl->shutdown & kSentShutdown)) {
+    Ref<Session> keep = Ref<Session>::up(ssl->session.get());  // the callback may replace ssl's
+    ctx_remove_session(ssl->session_ctx.get(), keep.get());
   }
+}
+
+bool random_bytes(Runtime* rt, uint8_t* out, size_t n) {
+  if (rt->test_random.empty()) return system_random(out, n);
   for (size_t i = 0; i < n; i++) {
     if (rt->test_random_pos >= rt->test_random.size()) rt->test_random_pos = 0;
     out[i] = rt->test_random[rt->test_random_pos++];
   }
+  return true;
 }
 
 int ssl_generate_session_id(Connection* ssl, Session* ss) {
@@ -108,7 +75,7 @@ int ssl_generate_session_id(Connection* ssl, Session* ss) {
     case kDtls12Version:
       break;
     default:
-      fatal(ssl, kReasonUnsupportedSslVersion);
+      ssl_fatal(ssl, kReasonUnsupportedSslVersion);
       return 0;
   }
   if (ssl->ticket_expected) {
@@ -129,17 +96,17 @@ int ssl_generate_session_id(Connection* ssl, Session* ss) {
     ok = default_generate(ssl, id, &len);
   }
   if (!ok) {
-    fatal(ssl, kReasonSessionIdCallbackFailed);
+    ssl_fatal(ssl, kReasonSessionIdCallbackFailed);
     return 0;
   }
   // Neither empty nor longer than offered.
   if (len == 0 || len > kMaxSessionIdLength) {
-    fatal(ssl, kReasonSessionIdHasBadLength);
+    ssl_fatal(ssl, kReasonSessionIdHasBadLength);
     return 0;
   }
   session_set_key(ss, ss->ssl_version, id, len);
   if (ssl_has_matching_session_id(ssl, id, len)) {
-    fatal(ssl, kReasonSessionIdConflict);
+    ssl_fatal(ssl, kReasonSessionIdConflict);
     return 0;
   }
   return 1;
@@ -148,7 +115,7 @@ int ssl_generate_session_id(Connection* ssl, Session* ss) {
 int ssl_get_new_session(Connection* ssl, int session) {
   Ref<Session> ss = session_new(ssl->rt);  // this step's; the connection's if all goes well
   if (!ss) {
-    fatal(ssl, kReasonMallocFailure);
+    ssl_fatal(ssl, kReasonMallocFailure);
     return 0;
   }
   const long t = ssl->session_ctx->timeout;
@@ -215,7 +182,7 @@ int judge_prev_session(Connection* ssl, Session* s, bool from_cache) {
   if (!same_sid_ctx(s, ssl)) return 0;  // treated like a miss
   if ((ssl->verify_mode & kVerifyPeer) && ssl->sid_ctx_len == 0) {
     // Not a miss: an application that verifies peers must set an id context.
-    fatal(ssl, kReasonSessionIdContextUninitialized);
+    ssl_fatal(ssl, kReasonSessionIdContextUninitialized);
     return -1;
   }
   if (s->timed_out(ssl->rt->now())) {
@@ -243,7 +210,7 @@ int resume_candidate(Connection* ssl, Ref<Session> candidate, bool from_cache) {
 int ssl_get_prev_session(Connection* ssl, const uint8_t* id, size_t len, Ref<Session> ticket) {
   if (len > kMaxSessionIdLength) {
     // The ClientHello parser rejects such an id before any lookup.
-    fatal(ssl, kReasonLengthMismatch);
+    ssl_fatal(ssl, kReasonLengthMismatch);
     return -1;
   }
   const bool try_session_cache = !ticket && len > 0;
@@ -342,41 +309,17 @@ void tls_finish_handshake(Connection* ssl) {
   ssl->handshake_done = true;
 }
 
-HandshakeResult simulate_server_handshake(Connection* ssl, const ServerHello& hello) {
-  Ref<Connection> hold = Ref<Connection>::hold(ssl);
-  HandshakeResult result;
-  if (!ssl->role_set) ssl_set_accept_state(ssl);
-  if (!tls_setup_handshake(ssl)) {
-    result.reason = ssl->fatal_reason;
-    return result;
-  }
-  ssl->version = hello.version;
-  ssl->ticket_expected = hello.ticket_expected;
-  int r = ssl_get_prev_session(ssl, hello.session_id, hello.session_id_len, Ref<Session>::up(hello.ticket));
-  if (r == 1) {
-    ssl->hit = true;
-  } else if (r == -1 || !ssl_get_new_session(ssl, 1)) {
-    result.reason = ssl->fatal_reason;
-    return result;
-  }
-  final_server_name(ssl);
-  tls_construct_server_hello(ssl);
-  tls_finish_handshake(ssl);
-  result.resumed = ssl->hit;
-  return result;
-}
-
 int tls_process_server_hello(Connection* ssl, bool resumed, int version, const uint8_t* server_id,
                              size_t server_id_len) {
   Ref<Connection> hold = Ref<Connection>::hold(ssl);
   ssl->version = version;
   if (!ssl->session) {
-    fatal(ssl, kReasonInternalError);
+    ssl_fatal(ssl, kReasonInternalError);
     return 0;
   }
   if (resumed && ssl->session->id_len > 0) {
     if (!same_sid_ctx(ssl->session.get(), ssl)) {
-      fatal(ssl, kReasonReuseInDifferentContext);
+      ssl_fatal(ssl, kReasonReuseInDifferentContext);
       return 0;
     }
     ssl->hit = true;
@@ -385,7 +328,7 @@ int tls_process_server_hello(Connection* ssl, bool resumed, int version, const u
     if (ssl->session->id_len > 0) {
       ssl->session_ctx->stats.misses++;
       if (!ssl_get_new_session(ssl, 0) || !ssl->session) {
-        if (ssl->fatal_reason == 0) fatal(ssl, kReasonInternalError);
+        if (ssl->fatal_reason == 0) ssl_fatal(ssl, kReasonInternalError);
         return 0;
       }
     }
@@ -395,57 +338,10 @@ int tls_process_server_hello(Connection* ssl, bool resumed, int version, const u
     }
   }
   if (ssl->session->ssl_version != ssl->version) {
-    fatal(ssl, kReasonSessionVersionMismatch);
+    ssl_fatal(ssl, kReasonSessionVersionMismatch);
     return 0;
   }
   return 1;
-}
-
-HandshakeResult simulate_client_handshake(Connection* ssl, const ServerReply& reply) {
-  Ref<Connection> hold = Ref<Connection>::hold(ssl);
-  HandshakeResult result;
-  // Callbacks (ex_data free of a replaced session) may unset the session
-  // under a step; the handshake then fails instead of reading null.
-  auto failed = [&](bool need_session) {
-    if (ssl->fatal_reason == 0 && need_session && !ssl->session) {
-      fatal(ssl, kReasonInternalError);
-    }
-    result.reason = ssl->fatal_reason;
-    return result.reason != 0;
-  };
-  if (!ssl->role_set) ssl_set_connect_state(ssl);
-  if (!tls_setup_handshake(ssl)) {
-    result.reason = ssl->fatal_reason;
-    return result;
-  }
-  // ClientHello: propose the session if the connection may use its version
-  // and it can be resumed, else start empty.
-  if (!ssl->session || !ssl_version_supported(ssl, ssl->session->ssl_version) ||
-      !ssl->session->is_resumable()) {
-    if (!ssl_get_new_session(ssl, 0) && failed(false)) return result;
-  }
-  if (failed(true)) return result;
-  unsigned proposed_len = ssl->session->id_len;
-  int proposed_version = ssl->session->ssl_version;
-
-  // ServerHello.
-  bool echoed = reply.resumed && proposed_len > 0;
-  int version = reply.version != 0 ? reply.version : echoed ? proposed_version : kTls12Version;
-  uint8_t id[kMaxSessionIdLength];
-  size_t len = kMaxSessionIdLength;
-  if (reply.session_id != nullptr) {
-    len = reply.session_id_len > kMaxSessionIdLength ? kMaxSessionIdLength : reply.session_id_len;
-    if (len) memcpy(id, reply.session_id, len);
-  } else {
-    random_bytes(ssl->rt, id, len);
-  }
-  if (!tls_process_server_hello(ssl, echoed, version, id, len)) {
-    failed(true);
-    return result;
-  }
-  tls_finish_handshake(ssl);
-  result.resumed = ssl->hit;
-  return result;
 }
 
 }  // namespace osc

@@ -1,8 +1,8 @@
 // The handshake path: the cache steps SSL_accept / SSL_connect take, under
 // OpenSSL 3.0's internal names (ssl/ssl_sess.c, ssl/ssl_lib.c,
 // ssl/statem/statem_lib.c), for TLS <= 1.2 session-id resumption. A driver
-// (a simulator, a test, an adapter) calls them in the order OpenSSL does; the
-// simulate_* functions run a whole handshake in that order.
+// (handshake_sim.h, a test, the Node adapter) calls them in the order
+// OpenSSL does.
 //
 // Every step may call user callbacks (get, new, remove, generate-session-id,
 // ex_data) that re-enter the API; the steps keep what they use referenced and
@@ -14,8 +14,17 @@
 namespace osc {
 
 // Fills out with the default generator's bytes: the runtime's test script if
-// set, else the system's random source.
-void random_bytes(Runtime* rt, uint8_t* out, size_t n);
+// set, else the system's random source. false when that source failed.
+bool random_bytes(Runtime* rt, uint8_t* out, size_t n);
+
+// ssl_version_supported for a TLS_ANY_VERSION method: TLS 1.0 to 1.3 (SSL 3.0
+// is not built into Node's OpenSSL) within the connection's version bounds.
+// Security levels are not modelled.
+bool ssl_version_supported(const Connection* ssl, int version);
+
+// SSLfatal: queues the reason, records it on the connection and sends the
+// fatal alert, which removes the connection's session from the cache.
+void ssl_fatal(Connection* ssl, int reason);
 
 // ssl_generate_session_id: gives ss a new id (empty when a ticket will be
 // issued) from the connection's generator, else the session context's, else
@@ -92,32 +101,5 @@ int tls_process_server_hello(Connection* ssl, bool resumed, int version, const u
 // client: ssl_update_cache(CLIENT), then `hits` if resumed and
 // `connect_good` on the session context. The connection leaves init.
 void tls_finish_handshake(Connection* ssl);
-
-struct ServerHello {
-  const uint8_t* session_id = nullptr;  // the id the client proposed
-  size_t session_id_len = 0;
-  int version = 0x0303;          // the negotiated version
-  Session* ticket = nullptr;     // a session a ticket decrypted to (not owned)
-  bool ticket_expected = false;  // a ticket will be issued: new sessions get no id
-};
-
-struct HandshakeResult {
-  bool resumed = false;
-  int reason = 0;  // SSL_R_* when the handshake failed
-};
-
-// A whole server handshake against the cache, in OpenSSL's order.
-HandshakeResult simulate_server_handshake(Connection* ssl, const ServerHello& hello);
-
-struct ServerReply {
-  bool resumed = false;                 // the server echoed the proposed id
-  const uint8_t* session_id = nullptr;  // otherwise: the server's new id (null: 32 random bytes)
-  size_t session_id_len = 0;
-  int version = 0;  // 0: the session's version when resuming, else TLS 1.2
-};
-
-// A whole client handshake: proposes the connection's session if resumable,
-// learns from the reply whether the server resumed it.
-HandshakeResult simulate_client_handshake(Connection* ssl, const ServerReply& reply);
 
 }  // namespace osc

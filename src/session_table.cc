@@ -1,7 +1,10 @@
 #include "session_table.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <new>
+
+#include "system_random.h"
 
 namespace osc {
 namespace {

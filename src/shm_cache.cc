@@ -7,6 +7,7 @@
 #include <new>
 
 #include "shm_lock.h"
+#include "system_random.h"
 
 namespace osc {
 namespace shm {
@@ -441,7 +442,7 @@ Result Cache::create_at(const char* name, size_t bytes, const uint64_t* chosen_s
   uint64_t seed;
   if (chosen_seed)
     seed = *chosen_seed;
-  else if (!os_random(&seed, sizeof seed))
+  else if (!system_random(&seed, sizeof seed))
     return Result::kSystemError;
   l.seed = seed;
   std::unique_ptr<Cache> c(new (std::nothrow) Cache());

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "shm_format.h"
+#include "system_random.h"
 
 #if defined(_WIN32)
 
@@ -22,7 +23,6 @@ Result os_unlink(const char*) { return Result::kNotSupported; }
 uint32_t os_euid() { return 0; }
 uint32_t os_pid() { return 0; }
 bool os_process_alive(uint32_t) { return true; }
-bool os_random(void*, size_t) { return false; }
 uint64_t os_now_ms() { return 0; }
 void os_yield() {}
 void os_sleep_us(unsigned) {}
@@ -77,7 +77,7 @@ bool valid_name(const char* name) {
 
 bool random_name(char* name) {
   unsigned char r[8];
-  if (!os_random(r, sizeof r)) return false;
+  if (!system_random(r, sizeof r)) return false;
   static const char hex[] = "0123456789abcdef";
   std::memcpy(name, "/osc-", 5);
   for (int i = 0; i < 8; i++) {
@@ -161,24 +161,6 @@ uint32_t os_pid() { return static_cast<uint32_t>(getpid()); }
 bool os_process_alive(uint32_t pid) {
   if (pid == 0 || pid > 0x7FFFFFFF) return false;
   return kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
-}
-
-bool os_random(void* p, size_t n) {
-  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  unsigned char* b = static_cast<unsigned char*>(p);
-  while (n) {
-    ssize_t r = read(fd, b, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      close(fd);
-      return false;
-    }
-    b += r;
-    n -= static_cast<size_t>(r);
-  }
-  close(fd);
-  return true;
 }
 
 uint64_t os_now_ms() {

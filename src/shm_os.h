@@ -41,7 +41,6 @@ uint32_t os_pid();
 // false only when the process certainly does not exist (ESRCH). A zombie
 // (dead, not yet reaped) counts as alive.
 bool os_process_alive(uint32_t pid);
-bool os_random(void* p, size_t n);
 // Monotonic milliseconds, comparable across processes of one machine.
 uint64_t os_now_ms();
 // Lets another thread or process run (spin back-off).

@@ -1,6 +1,6 @@
 // Bench-only addon (1): our C++ core called directly from C++. The core's
 // sources are compiled into this addon; nothing crosses into JS while timing.
-#include "../../src/handshake.h"
+#include "../../src/handshake_sim.h"
 #include "run_glue.h"
 
 namespace {

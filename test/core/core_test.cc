@@ -9,7 +9,7 @@
 
 #include "../../src/connection.h"
 #include "../../src/error_queue.h"
-#include "../../src/handshake.h"
+#include "../../src/handshake_sim.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

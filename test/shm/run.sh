@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 OUT=build/shm-test
 mkdir -p "$OUT"
 CXX=${CXX:-g++}
-CORE="src/shm_format.cc src/shm_os.cc src/shm_lock.cc src/shm_cache.cc src/shm_repair.cc"
+CORE="src/shm_format.cc src/shm_os.cc src/shm_lock.cc src/shm_cache.cc src/shm_repair.cc src/system_random.cc"
 FLAGS="-std=c++17 -Wall -Wextra -Wshadow -Isrc"
 TEST="-DOSC_SHM_DEBUG"  # abort on any unchecked block index (src/shm_engine.h)
 SAN="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
