@@ -27,8 +27,8 @@ const u = require('./lib/unit-tests');
 
 // Every line `engines` admits; a major alone means the newest release of that
 // line (18: the newest 18.20.x, the engines floor's line). test/60-der.ts
-// compares our DER with the OpenSSL inside each node binary: Node before
-// 18.20 embeds OpenSSL 3.0.9, whose SSL_SESSION_new() encodes no
+// compares our DER with the OpenSSL inside each node binary: Node 18.17.0
+// embeds OpenSSL 3.0.9, whose SSL_SESSION_new() encodes no
 // max_fragment_length field (3.0.16+ and 3.5 do, as we do).
 const NODE_VERSIONS = ['18', '20', '22', '24'];
 const ARCH = process.arch;

@@ -149,3 +149,35 @@ t.test('refusals and errors', async (t) => {
   t.equal(shm.shmUnlink(name), 1);
   t.equal(shm.shmUnlink(name), 0);
 });
+
+t.test("the cluster segment's name goes when the primary ends, by exit or by a terminating signal", async (t) => {
+  const run = (ending: string) => {
+    const script = `
+      const { sharedSessionSegment } = require(${JSON.stringify(root)});
+      const segment = sharedSessionSegment('1m');
+      process.stdout.write(segment.name);
+      ${ending}
+      setTimeout(() => {}, 10000);
+    `;
+    return spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: root, timeout: 20000 });
+  };
+  const exited = run('process.exit(3);');
+  t.equal(exited.status, 3, exited.stderr);
+  t.equal(shm.shmUnlink(exited.stdout), 0, 'process.exit: removed');
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+    const r = run(`process.kill(process.pid, '${signal}');`);
+    t.equal(r.signal, signal, `${signal}: the process still ends by the signal`);
+    t.equal(shm.shmUnlink(r.stdout), 0, `${signal}: removed`);
+  }
+  const own = run(
+    "process.on('SIGTERM', () => { process.stderr.write('own handler'); process.exit(0); }); process.kill(process.pid, 'SIGTERM');",
+  );
+  t.equal(own.stderr, 'own handler', "the application's SIGTERM handler runs");
+  t.equal(own.status, 0);
+  t.equal(shm.shmUnlink(own.stdout), 0, 'and its exit removes the name');
+  const kept = run(
+    "process.on('SIGTERM', () => { process.stdout.write(' alive'); setTimeout(() => process.exit(0), 50); }); process.kill(process.pid, 'SIGTERM');",
+  );
+  t.match(kept.stdout, / alive$/, 'a handler that keeps the process running');
+  t.equal(shm.shmUnlink(kept.stdout.replace(/ alive$/, '')), 0, 'keeps the segment until the exit');
+});

@@ -134,10 +134,37 @@ export class SharedSessionSegment {
 
 let clusterSegment: SharedSessionSegment | null = null;
 
+const TERMINATING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+// The segment holds master secrets: its name goes when the process ends, whether by exit or by
+// one of the signals that end a Node process by default (which emit no 'exit'). A signal the
+// application listens to itself is its own to handle: its handler ends the process (then 'exit'
+// removes the name) or keeps it running, and the segment with it.
+function removeOnExit(segment: SharedSessionSegment): void {
+  const unlink = () => {
+    try {
+      segment.unlink();
+    } catch {
+      // already removed
+    }
+  };
+  process.once('exit', unlink);
+  for (const signal of TERMINATING_SIGNALS) {
+    const onSignal = () => {
+      process.removeListener(signal, onSignal);
+      if (process.listenerCount(signal) > 0) return;
+      unlink();
+      process.kill(process.pid, signal); // the default action, now that nobody listens
+    };
+    process.on(signal, onSignal);
+  }
+}
+
 /**
  * sharedSessionSegment returns the segment of this cluster. In the primary (or a process outside
  * any cluster) the first call creates it, puts its name in process.env.OSC_SESSION_SEGMENT (which
- * cluster.fork() passes to every worker) and removes the name when the process exits; in a
+ * cluster.fork() passes to every worker) and removes the name when the process exits (also on
+ * SIGINT, SIGTERM and SIGHUP when nothing else listens to them); in a
  * worker it attaches the segment named there. Call it in the primary before forking.
  */
 export function sharedSessionSegment(size: string | number = '10m'): SharedSessionSegment {
@@ -152,12 +179,13 @@ export function sharedSessionSegment(size: string | number = '10m'): SharedSessi
   } else {
     const segment = SharedSessionSegment.create(size);
     process.env[SESSION_SEGMENT_ENV] = segment.name;
-    process.once('exit', () => segment.unlink());
+    removeOnExit(segment);
     clusterSegment = segment;
   }
   return clusterSegment;
 }
 
+/** The options of createSharedSessionStore(): the segment, the id context, and what a removal does. */
 export interface SharedSessionStoreOptions {
   /** The segment (or its name): sharedSessionSegment() in a cluster. */
   segment: SharedSessionSegment | string;

@@ -54,6 +54,7 @@ import type { SSL, SSL_CTX, SSL_SESSION } from './types';
 
 const clientCachedSession: (ctx: SSL_CTX, version: number, id: Uint8Array) => SSL_SESSION | null = binding.clientCachedSession;
 
+/** The options of createClientSessionCache(): how connections are filed per peer and which sessions are kept. */
 export interface ClientSessionCacheOptions {
   /** The peer a connection belongs to (default: "host:port", plus "/servername" when it differs from host). */
   peerKey?: (options: { host: string; port: number; servername?: string }) => string;

@@ -101,6 +101,7 @@ const LOOKUP_FATAL = 3;
 const NEW_SESSION_WRONG_CONTEXT = 2;
 const NEW_SESSION_UNDECODABLE = -1;
 const NEW_SESSION_SKIPPED = -2;
+const NEW_SESSION_NOT_RUN = -3; // detached, or the native step threw
 
 const PROTOCOL_VERSIONS: Record<string, number> = {
   TLSv1: TLS1_VERSION,
@@ -109,6 +110,7 @@ const PROTOCOL_VERSIONS: Record<string, number> = {
   'TLSv1.3': TLS1_3_VERSION,
 };
 
+/** The options of attachSessionCache(): how the adapter sets up Node's server and the cache. */
 export interface SessionCacheOptions {
   /**
    * The session id context, set for both Node's server (its `sessionIdContext`) and the cache
@@ -509,7 +511,7 @@ export class SessionCacheAdapter extends EventEmitter {
   }
 
   private readonly onNewSession = (id: Buffer, der: Buffer, done: () => void): void => {
-    let r = NEW_SESSION_UNDECODABLE - 1; // none yet
+    let r = NEW_SESSION_NOT_RUN;
     if (!this.detached) {
       try {
         r = adapterNewSession(this.conn, der, this.tls13 === 'skip');
