@@ -261,3 +261,24 @@ t.test("the client helper resumes TLS 1.3 as often as Node's https.Agent", async
   osc.SSL_CTX_free(cctx);
   osc.SSL_CTX_free(sctx);
 });
+
+t.test('a TLS 1.2 session whose new callback throws is cached, reported, and not counted as a skipped TLS 1.3 one', async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  osc.SSL_CTX_sess_set_new_cb(ctx, () => {
+    throw new Error('the new callback fails');
+  });
+  const srv = await serve(ctx);
+  const stored: boolean[] = [];
+  srv.adapter.on('store', (info: { handled: boolean }) => stored.push(info.handled));
+  await connect(srv.port);
+  await delay(20);
+  const st = srv.adapter.stats();
+  t.same([st.number, st.tls13Skipped], [1, 0], 'cached, not skipped');
+  t.ok(
+    srv.errors.some((e) => /the new callback fails/.test(String(e.cause ?? e.message))),
+    "the callback's error was reported",
+  );
+  t.same(stored, [false], "the 'store' event says the step did not complete");
+  await srv.close();
+  osc.SSL_CTX_free(ctx);
+});
