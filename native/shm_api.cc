@@ -16,7 +16,9 @@
 //                                       looked up by id) or 'no-der' (no cipher)
 //   shmLookupSession(h, idctx, id) → a session with one reference for the
 //                                       caller (decoded; it must carry the id
-//                                       asked for), or null
+//                                       asked for), null (no entry), or
+//                                       'undecodable' / 'wrong-id' (an entry
+//                                       that fails those checks: a miss)
 //   shmRemoveSession(h, s) → 1 | 0
 // The session steps take the key (id context, id), the DER and the expiry
 // (time + timeout, never for an overflowed sum) from the core's session, and
@@ -156,6 +158,7 @@ bool GetName(napi_env env, napi_value v, const char* fn, char* out) {
   napi_get_value_string_utf8(env, v, nullptr, 0, &n);
   if (n > shm::kNameMax) return ThrowRange(env, fn, "segment name longer than 31 bytes");
   napi_get_value_string_utf8(env, v, out, shm::kNameMax + 1, &n);
+  if (std::strlen(out) != n) return ThrowRange(env, fn, "segment name holds a NUL character");
   return true;
 }
 
@@ -352,7 +355,8 @@ napi_value shmLookupSession(Call& a) {
   Ref<Session> s = session_from_der(a.inst->runtime, der, len, &consumed);
   secure_zero(der, len);
   // Trusted no further than a get callback's answer: it must decode and carry the id asked for.
-  if (s && !s->same_key(s->ssl_version, k.id, static_cast<unsigned>(k.ref.id_len))) s.reset();
+  if (!s) return Str(a.env, "undecodable");
+  if (!s->same_key(s->ssl_version, k.id, static_cast<unsigned>(k.ref.id_len))) return Str(a.env, "wrong-id");
   return HandOver(a.inst, s);
 }
 

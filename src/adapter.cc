@@ -139,7 +139,9 @@ void server_finish(Connection* conn, int version, bool resumed, const Stats* tal
   Stats& st = ctx->stats;
   const bool by_id = version != kTls13Version;  // TLS 1.3 resumes by PSK only
   if (tally != nullptr && by_id) {
-    st.hits += tally->hits;
+    // A session the lookup found that Node did not resume failed a check OpenSSL makes before
+    // counting the hit (the negotiated version): no hit, as in ssl_get_prev_session.
+    if (resumed) st.hits += tally->hits;
     st.misses += tally->misses;
     st.cb_hits += tally->cb_hits;
     st.timeouts += tally->timeouts;

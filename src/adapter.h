@@ -65,7 +65,8 @@ enum : int {
 int server_new_session(Connection* conn, Session* s);
 
 // 'secureConnection': tls_finish_handshake's counting. A lookup's tally is
-// committed when the version looks ids up (TLS <= 1.2); a resumption the
+// committed when the version looks ids up (TLS <= 1.2), its hits only when
+// Node resumed (a found session of another version is not one); a resumption the
 // lookup did not make (a TLS 1.2 or 1.3 ticket) counts `hits`; a resumed
 // TLS <= 1.2 handshake runs ssl_update_cache's auto-clear check; then
 // `accept_good`. `tally` is null when no lookup ran.

@@ -60,6 +60,27 @@ void* map_shared(int fd, size_t bytes) {
   return p;
 }
 
+// Linux: allocates the object's pages now. Without it a tmpfs (/dev/shm)
+// with less room than the segment (a container's 64 MiB default) accepts the
+// size and then kills the process with SIGBUS at the first write it cannot
+// back; with it the creation fails with ENOSPC. Elsewhere (and on a file
+// system without fallocate) the pages come at first touch, as before.
+bool reserve(int fd, size_t bytes) {
+#if defined(__linux__)
+  int r;
+  do {
+    r = posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+  } while (r == EINTR);
+  if (r == 0 || r == EOPNOTSUPP || r == EINVAL) return true;
+  errno = r;
+  return false;
+#else
+  (void)fd;
+  (void)bytes;
+  return true;
+#endif
+}
+
 }  // namespace
 
 bool valid_name(const char* name) {
@@ -72,7 +93,8 @@ bool valid_name(const char* name) {
               c == '_' || c == '-';
     if (!ok) return false;
   }
-  return true;
+  // "/." and "/..": not names of objects (shm_open refuses them).
+  return std::strspn(name + 1, ".") != n - 1;
 }
 
 bool random_name(char* name) {
@@ -92,7 +114,7 @@ Result os_create(const char* name, size_t bytes, Mapping* out) {
   if (!valid_name(name)) return Result::kInvalidArgument;
   int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
   if (fd < 0) return errno == EEXIST ? Result::kExists : Result::kSystemError;
-  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+  if (ftruncate(fd, static_cast<off_t>(bytes)) != 0 || !reserve(fd, bytes)) {
     int e = errno;
     close(fd);
     shm_unlink(name);

@@ -282,3 +282,104 @@ t.test('a TLS 1.2 session whose new callback throws is cached, reported, and not
   await srv.close();
   osc.SSL_CTX_free(ctx);
 });
+
+t.test("a store's session that Node does not resume (another version) counts no hit", async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_NO_INTERNAL);
+  let answer: Buffer | null = null;
+  let made: Buffer | null = null;
+  osc.SSL_CTX_sess_set_new_cb(ctx, (_ssl, s) => {
+    made = Buffer.from(osc.sessionToDer(s) as Uint8Array);
+    return 0;
+  });
+  osc.SSL_CTX_sess_set_get_cb(ctx, (_ssl, _id, _len, copy) => {
+    copy.value = 0;
+    return answer ? osc.sessionFromDer(answer) : null;
+  });
+  const srv = await serve(ctx);
+  const first = await connect(srv.port);
+  // The server's session with its id and secrets, but TLS 1.0: the negotiated TLS 1.2 cannot resume it.
+  const s = osc.sessionFromDer(made as unknown as Buffer) as SSL_SESSION;
+  const same = Buffer.from(osc.sessionToDer(s) as Uint8Array);
+  osc.SSL_SESSION_set_protocol_version(s, osc.TLS1_VERSION);
+  const other = Buffer.from(osc.sessionToDer(s) as Uint8Array);
+  osc.SSL_SESSION_free(s);
+  answer = other;
+  const second = await connect(srv.port, first.session);
+  t.equal(second.reused, false, 'Node made a full handshake');
+  t.equal(stats(ctx).hits, 0, 'no hit counted');
+  answer = same;
+  const third = await connect(srv.port, first.session);
+  t.equal(third.reused, true, 'the same session of the right version resumes');
+  t.equal(stats(ctx).hits, 1, 'and counts its hit');
+  await srv.close();
+  osc.SSL_CTX_free(ctx);
+});
+
+t.test('every resumeSession answer is the DER of the session found, across slab refills (lookups and get answers)', async (t) => {
+  const server = tls.createServer({});
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  const adapter = osc.attachSessionCache(server, ctx, { sessionIdContext: 'slab' });
+  const cipher = osc.SSL_CIPHER_find(null, Buffer.from([0xc0, 0x2f]));
+  const records = new Map<string, Buffer>();
+  for (let i = 0; i < 1000; i++) {
+    const s = osc.SSL_SESSION_new();
+    const sid = Buffer.alloc(32, 0);
+    sid.writeUInt32BE(i + 1, 0);
+    osc.SSL_SESSION_set1_id(s, sid);
+    osc.SSL_SESSION_set_protocol_version(s, osc.TLS1_2_VERSION);
+    osc.SSL_SESSION_set_cipher(s, cipher!);
+    osc.SSL_SESSION_set1_master_key(s, Buffer.alloc(48, i & 0xff));
+    osc.SSL_SESSION_set1_id_context(s, Buffer.from('slab'));
+    osc.SSL_SESSION_set_timeout(s, 7200);
+    const der = Buffer.from(osc.sessionToDer(s) as Uint8Array);
+    osc.SSL_SESSION_free(s);
+    records.set(sid.toString('hex'), der);
+    // Half in the cache, half answered by the get callback.
+    if (i % 2 === 0) server.emit('newSession', sid, der, () => undefined);
+  }
+  osc.setAsyncGetSessionCallback(ctx, (_ssl, id, len) => records.get(Buffer.from(id.subarray(0, len)).toString('hex')) ?? null);
+  let wrong = 0;
+  for (const [hexId, der] of records) {
+    const got = await new Promise<Buffer | null>((resolve) =>
+      server.emit('resumeSession', Buffer.from(hexId, 'hex'), (_e: Error | null, d?: Buffer | null) => resolve(d ? Buffer.from(d) : null)),
+    );
+    if (!got?.equals(der)) {
+      wrong++;
+      if (wrong < 3) t.comment(hexId.slice(0, 8), got ? got.length : null, der.length);
+    }
+  }
+  t.equal(wrong, 0, `all ${records.size} answers (about ${Math.round((records.size * 160) / 65536)} slabs' worth) are the sessions' DER`);
+  adapter.detach();
+  osc.SSL_CTX_free(ctx);
+});
+
+t.test('a get callback thenable that fulfils twice: the unused session is freed', async (t) => {
+  const server = tls.createServer({});
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  osc.SSL_CTX_set_session_cache_mode(ctx, osc.SSL_SESS_CACHE_SERVER | osc.SSL_SESS_CACHE_NO_INTERNAL);
+  const adapter = osc.attachSessionCache(server, ctx, { sessionIdContext: 'twice' });
+  const make = () => {
+    const s = osc.SSL_SESSION_new();
+    osc.SSL_SESSION_set1_id(s, Buffer.alloc(32, 7));
+    return s;
+  };
+  osc.setAsyncGetSessionCallback(ctx, (_ssl, _id, _len, copy) => {
+    copy.value = 0;
+    return {
+      // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point of the test
+      then(ok: (s: SSL_SESSION) => void) {
+        ok(make());
+        ok(make());
+      },
+    } as unknown as Promise<SSL_SESSION>;
+  });
+  const ask = () => new Promise<void>((resolve) => server.emit('resumeSession', Buffer.alloc(32, 7), () => resolve()));
+  await ask();
+  const base = testing.debugRuntimeStats().objects;
+  for (let i = 0; i < 100; i++) await ask();
+  await delay(10);
+  t.equal(testing.debugRuntimeStats().objects, base, 'no object left per lookup');
+  adapter.detach();
+  osc.SSL_CTX_free(ctx);
+});

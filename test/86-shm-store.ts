@@ -181,3 +181,41 @@ t.test("the cluster segment's name goes when the primary ends, by exit or by a t
   t.match(kept.stdout, / alive$/, 'a handler that keeps the process running');
   t.equal(shm.shmUnlink(kept.stdout.replace(/ alive$/, '')), 0, 'keeps the segment until the exit');
 });
+
+t.test('the store counts and names entries that fail the checks of a get answer (undecodable, another id): misses', async (t) => {
+  const osc = require(root) as typeof import('..');
+  const segment = osc.SharedSessionSegment.create('1m');
+  t.teardown(() => {
+    segment.close();
+    segment.unlink();
+  });
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  const store = osc.createSharedSessionStore(ctx, { segment, idContext: ctxA });
+  const now = Math.floor(Date.now() / 1000);
+  const h = segment.mapped();
+  // A real session's DER, stored under another id's key.
+  const s = osc.SSL_SESSION_new();
+  osc.SSL_SESSION_set1_id(s, id(1));
+  osc.SSL_SESSION_set_protocol_version(s, osc.TLS1_2_VERSION);
+  osc.SSL_SESSION_set_cipher(s, osc.SSL_CIPHER_find(null, Buffer.from([0xc0, 0x2f]))!);
+  osc.SSL_SESSION_set1_master_key(s, Buffer.alloc(48, 1));
+  const real = Buffer.from(osc.sessionToDer(s)!);
+  osc.SSL_SESSION_free(s);
+  t.equal(shm.shmStore(h, ctxA, id(2), real, now + 300, now), 'ok');
+  t.equal(shm.shmStore(h, ctxA, id(3), der(3), now + 300, now), 'ok');
+  t.equal(shm.shmStore(h, ctxA, id(1), real, now + 300, now), 'ok');
+  const get = osc.SSL_CTX_sess_get_get_cb(ctx)!;
+  const ssl = osc.SSL_new(ctx);
+  const ask = (n: number) => get(ssl, id(n), 32, { value: 1 });
+  t.equal(ask(2), null, 'another id: a miss');
+  t.match(store.stats().lastError, /carries another session id/);
+  t.equal(ask(3), null, 'garbage: a miss');
+  t.match(store.stats().lastError, /does not decode/);
+  const found = ask(1);
+  t.not(found, null, 'the right entry: a hit');
+  osc.SSL_SESSION_free(found as never);
+  t.match(store.stats(), { lookups: 3, hits: 1, misses: 2, invalid: 2 });
+  osc.SSL_free(ssl);
+  store.detach();
+  osc.SSL_CTX_free(ctx);
+});

@@ -207,6 +207,9 @@ export const remainingMs: (s: SSL_SESSION) => number = binding.sessionRemainingM
  * lookup goes to Redis. Throws a RangeError for an id context over 32 bytes.
  */
 export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStoreOptions): RedisSessionStore {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('createRedisSessionStore: expected options { client, idContext, ... }');
+  }
   const { client } = options;
   if (client === null || typeof client !== 'object' || typeof client.sendCommand !== 'function') {
     throw new TypeError('createRedisSessionStore: options.client must be a node-redis client');
@@ -214,15 +217,18 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
   if (options.idContext === undefined || options.idContext === null) {
     throw new TypeError('createRedisSessionStore: options.idContext is required (the same in every process sharing the store)');
   }
+  if (typeof options.idContext !== 'string' && !(options.idContext instanceof Uint8Array)) {
+    throw new TypeError('createRedisSessionStore: idContext must be a string or a Uint8Array');
+  }
   const idContext = toBytes(options.idContext);
   if (idContext.length > 32) throw new RangeError('createRedisSessionStore: idContext is longer than 32 bytes');
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== 'string') throw new TypeError('createRedisSessionStore: prefix must be a string');
   const timeoutMs = checkTimeoutMs('createRedisSessionStore: timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
-  const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+  const maxPending = options.maxPending === undefined ? DEFAULT_MAX_PENDING : options.maxPending;
   if (!Number.isInteger(maxPending) || maxPending < 1)
     throw new RangeError('createRedisSessionStore: maxPending must be a positive integer');
-  const negativeTtlMs = options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS;
+  const negativeTtlMs = options.negativeTtlMs === undefined ? DEFAULT_NEGATIVE_TTL_MS : options.negativeTtlMs;
   if (!Number.isInteger(negativeTtlMs) || negativeTtlMs < 0 || negativeTtlMs > 2 ** 31 - 1) {
     throw new RangeError('createRedisSessionStore: negativeTtlMs must be whole milliseconds from 0 to 2147483647');
   }
@@ -279,7 +285,8 @@ export function createRedisSessionStore(ctx: SSL_CTX, options: RedisSessionStore
     }
     let p: Promise<unknown>;
     try {
-      p = client.sendCommand(args, opts);
+      // Promise.resolve: a client that answers with a bare value or a thenable still settles here.
+      p = Promise.resolve(client.sendCommand(args, opts));
     } catch (err) {
       c.errors += times;
       lastError = message(err);

@@ -206,10 +206,18 @@ export interface SharedSessionStoreCounters {
   skipped: number;
   /** Writes the segment refused (lock timeout, context table full, damage found). */
   errors: number;
+  /** Lookups this process made through the get callback. */
   lookups: number;
+  /** Lookups answered with a session. */
   hits: number;
+  /** Lookups with no answer, the invalid ones included. */
   misses: number;
+  /** Entries found that failed the checks of a get callback's answer (undecodable, or another session id): misses. */
+  invalid: number;
+  /** Entries the remove callback deleted. */
   removes: number;
+  /** The last refused write or invalid entry, or null. */
+  lastError: string | null;
 }
 
 /** SharedSessionStore is what createSharedSessionStore returns. */
@@ -244,7 +252,17 @@ export function createSharedSessionStore(ctx: SSL_CTX, options: SharedSessionSto
   const deleteOnRemove = options.deleteOnRemove ?? true;
   if (typeof deleteOnRemove !== 'boolean') throw new TypeError(`${fn}: deleteOnRemove must be a boolean`);
   const h = segment.mapped();
-  const c: SharedSessionStoreCounters = { stores: 0, skipped: 0, errors: 0, lookups: 0, hits: 0, misses: 0, removes: 0 };
+  const c: SharedSessionStoreCounters = {
+    stores: 0,
+    skipped: 0,
+    errors: 0,
+    lookups: 0,
+    hits: 0,
+    misses: 0,
+    invalid: 0,
+    removes: 0,
+    lastError: null,
+  };
 
   const onNew: NewSessionCallback = (_ssl, s) => {
     if (!Buffer.from(SSL_SESSION_get0_id_context(s)).equals(idContext)) {
@@ -254,7 +272,10 @@ export function createSharedSessionStore(ctx: SSL_CTX, options: SharedSessionSto
     const r = shmStoreSession(h, s);
     if (r === 'ok') c.stores++;
     else if (r === 'skipped' || r === 'no-der' || r === 'expired' || r === 'too-large') c.skipped++;
-    else c.errors++;
+    else {
+      c.errors++;
+      c.lastError = `storing a session: ${r}`;
+    }
     return 0; // the store keeps no reference: it holds the DER
   };
   const onRemove: RemoveSessionCallback = (_ctx, s) => {
@@ -262,9 +283,13 @@ export function createSharedSessionStore(ctx: SSL_CTX, options: SharedSessionSto
   };
   const onGet: GetSessionCallback = (_ssl, id, len, copy) => {
     c.lookups++;
-    const s = shmLookupSession(h, idContext, id.subarray(0, len)) as ReturnType<GetSessionCallback>;
-    if (s === null) {
+    const s = shmLookupSession(h, idContext, id.subarray(0, len)) as ReturnType<GetSessionCallback> | 'undecodable' | 'wrong-id';
+    if (s === null || typeof s === 'string') {
       c.misses++;
+      if (typeof s === 'string') {
+        c.invalid++;
+        c.lastError = `the entry for ${Buffer.from(id.subarray(0, len)).toString('hex')} ${s === 'wrong-id' ? 'carries another session id' : 'does not decode'}: a miss`;
+      }
       return null;
     }
     c.hits++;

@@ -118,27 +118,44 @@ export function checkTimeoutMs(what: string, v: unknown, fallback: number): numb
   return v;
 }
 
-/** settleWithin waits for `p` at most `ms`; a timeout or a rejection calls `onFail` and resolves to undefined. */
+/**
+ * settleWithin waits for `p` at most `ms`; a timeout or a rejection calls `onFail` and resolves to
+ * undefined. Every value `p` delivers that is not the answer (after the timeout, or a second
+ * fulfilment from a thenable that is not a real Promise) goes to `onUnused`, so what it owns can be
+ * released.
+ */
 export function settleWithin<T>(
   p: PromiseLike<T>,
   ms: number,
   onFail: (why: 'timeout' | 'rejected', e?: unknown) => void,
+  onUnused: (v: T) => void,
 ): Promise<T | undefined> {
   return new Promise<T | undefined>((resolve) => {
+    let settled = false;
+    const settle = (v: T | undefined) => {
+      settled = true;
+      clearTimeout(timer);
+      resolve(v);
+    };
     const timer = setTimeout(() => {
+      if (settled) return;
       onFail('timeout');
-      resolve(undefined);
+      settle(undefined);
     }, ms);
-    Promise.resolve(p).then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        onFail('rejected', e);
-        resolve(undefined);
-      },
-    );
+    const fulfilled = (v: T) => {
+      if (settled) onUnused(v);
+      else settle(v);
+    };
+    const rejected = (e: unknown) => {
+      if (settled) return;
+      onFail('rejected', e);
+      settle(undefined);
+    };
+    try {
+      // p.then itself, not Promise.resolve(p): a hostile thenable may call back more than once.
+      p.then(fulfilled, rejected);
+    } catch (e) {
+      rejected(e);
+    }
   });
 }

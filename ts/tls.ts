@@ -391,7 +391,8 @@ export class SessionCacheAdapter extends EventEmitter {
     }
     let a: LookupAnswer = 0;
     try {
-      a = adapterLookup(this.conn, id, this.slab, this.roomAt());
+      const at = this.roomAt(); // may swap in a fresh slab: read this.slab after it
+      a = adapterLookup(this.conn, id, this.slab, at);
     } catch (e) {
       this.report(stepError('resumeSession', e));
     }
@@ -468,21 +469,20 @@ export class SessionCacheAdapter extends EventEmitter {
     }
     if (isThenable(r)) {
       const p = r;
-      r = await settleWithin(p, this.getTimeout, (why, e) => {
-        this.report(
-          why === 'timeout'
-            ? new SessionCacheError('get', `get session callback: its Promise did not settle within ${this.getTimeout} ms`)
-            : toError('get', 'get session callback rejected', e),
-        );
-        // A session that comes after the timeout, handed over with copy 0, is freed when it comes.
-        if (why === 'timeout')
-          void Promise.resolve(p).then(
-            (late) => {
-              if (copy.value === 0 && isSession(late)) this.freeQuietly(late);
-            },
-            () => undefined,
-          );
-      });
+      r = await settleWithin(
+        p,
+        this.getTimeout,
+        (why, e) =>
+          this.report(
+            why === 'timeout'
+              ? new SessionCacheError('get', `get session callback: its Promise did not settle within ${this.getTimeout} ms`)
+              : toError('get', 'get session callback rejected', e),
+          ),
+        // A session that comes after the timeout (or a second one), handed over with copy 0, is freed when it comes.
+        (late) => {
+          if (copy.value === 0 && isSession(late)) this.freeQuietly(late);
+        },
+      );
     }
     if (this.detached) {
       if (copy.value === 0 && isSession(r)) this.freeQuietly(r);
@@ -494,8 +494,10 @@ export class SessionCacheAdapter extends EventEmitter {
     }
     const answer = (r ?? null) as SSL_SESSION | Uint8Array | null;
     const a =
-      this.guard('get session answer', () => adapterLookupAnswer(this.conn, id, answer, copy.value, counted, this.slab, this.roomAt())) ??
-      counted << 2;
+      this.guard('get session answer', () => {
+        const at = this.roomAt(); // may swap in a fresh slab: read this.slab after it
+        return adapterLookupAnswer(this.conn, id, answer, copy.value, counted, this.slab, at);
+      }) ?? counted << 2;
     const n = typeof a === 'number' ? a : a[1];
     if (checkOf(n) === 1)
       this.report(
