@@ -74,6 +74,38 @@ napi_value Answer(Call& a, ServerLookup& r, int check, uint8_t* slab, size_t roo
 // The adapter's connection (first argument of every step).
 Connection* StepConnection(Call& a, const char* fn) { return UnwrapLive<Connection>(a.inst, a[0], fn); }
 
+// adapterOwn(ssl): the adapter's step connection, just made by SSL_new, becomes the core's: a
+// callback given it cannot free it (ERR_REFCOUNT, as any reference a running step holds).
+// adapterRelease(ssl) drops that reference (detach). Each once per connection.
+napi_value adapterOwn(Call& a) {
+  Connection* conn = StepConnection(a, "adapterOwn");
+  if (!conn) return nullptr;
+  if (conn->step_owned) {
+    ThrowRange(a.env, "adapterOwn", "the connection is a step connection already");
+    return nullptr;
+  }
+  Ref<Connection> own = adopt_app_reference(conn);
+  if (!own) {
+    napi_throw_error(a.env, "ERR_REFCOUNT", "adapterOwn: the application holds no reference to hand over");
+    return nullptr;
+  }
+  conn->step_owned = true;
+  own.release();  // held until adapterRelease
+  return Undefined(a.env);
+}
+
+napi_value adapterRelease(Call& a) {
+  Connection* conn = StepConnection(a, "adapterRelease");
+  if (!conn) return nullptr;
+  if (!conn->step_owned) {
+    ThrowRange(a.env, "adapterRelease", "not a step connection");
+    return nullptr;
+  }
+  conn->step_owned = false;
+  Ref<Connection>::adopt(conn).reset();  // ex_data free callbacks may run
+  return Undefined(a.env);
+}
+
 // adapterAccept(ssl)
 napi_value adapterAccept(Call& a) {
   Connection* conn = StepConnection(a, "adapterAccept");
@@ -95,6 +127,7 @@ napi_value adapterLookup(Call& a) {
   Connection* conn = StepConnection(a, fn);
   if (!conn) return nullptr;
   ServerLookup r = server_lookup(conn, id.data(), id.size());
+  server_step_done(conn);
   return Answer(a, r, 0, slab, room);
 }
 
@@ -134,6 +167,7 @@ napi_value adapterLookupAnswer(Call& a) {
   // a copy-1 answer (the step drops it after).
   ServerLookup r = decoded ? server_lookup_answer(conn, id.data(), id.size(), decoded.get(), 1, so_far)
                            : server_lookup_answer(conn, id.data(), id.size(), answer, copy, so_far);
+  server_step_done(conn);
   const int check = typed && !decoded ? 2 : r.id_mismatch ? 1 : 0;
   return Answer(a, r, check, slab, room);
 }
@@ -154,7 +188,9 @@ napi_value adapterNewSession(Call& a) {
   Ref<Session> s = session_from_der(a.inst->runtime, der.data(), der.size(), &consumed);
   if (!s) return Int(a.env, -1);
   if (skip_tls13 && s->ssl_version == 0x0304) return Int(a.env, -2);
-  return Int(a.env, server_new_session(conn, s.get()));
+  const int r = server_new_session(conn, s.get());
+  server_step_done(conn);
+  return Int(a.env, r);
 }
 
 // adapterFinish(ssl, version, resumed, counts?): the lookup's counts as
@@ -174,6 +210,7 @@ napi_value adapterFinish(Call& a) {
   Ref<Connection> hold = Ref<Connection>::hold(conn);  // an auto-clear's callbacks may free the caller's
   const Stats tally = UnpackCounts(packed);
   server_finish(conn, version, resumed, looked_up ? &tally : nullptr);
+  server_step_done(conn);
   return Undefined(a.env);
 }
 
@@ -237,6 +274,8 @@ const Export adapter_exports[] = {
     {"sessionRemainingMs", sessionRemainingMs},
     {"callbackErrorSource", callbackErrorSource},
     {"clientCachedSession", clientCachedSession},
+    {"adapterOwn", adapterOwn},
+    {"adapterRelease", adapterRelease},
     {"adapterAccept", adapterAccept},
     {"adapterLookup", adapterLookup},
     {"adapterLookupAnswer", adapterLookupAnswer},

@@ -159,4 +159,13 @@ void server_finish(Connection* conn, int version, bool resumed, const Stats* tal
   st.accept_good++;
 }
 
+void server_step_done(Connection* conn) {
+  void** slots = conn->ex.slots();
+  for (int i = 0; i < conn->ex.count(); i++) {
+    void* v = slots[i];
+    slots[i] = nullptr;
+    conn->rt->release(v);
+  }
+}
+
 }  // namespace osc

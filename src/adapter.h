@@ -72,4 +72,11 @@ int server_new_session(Connection* conn, Session* s);
 // `accept_good`. `tally` is null when no lookup ran.
 void server_finish(Connection* conn, int version, bool resumed, const Stats* tally);
 
+// After each step that may call out: the step connection stands in for
+// every connection, so what a callback stored on it (app data, ex_data) is
+// dropped with the step: nothing of one connection reaches another's
+// callbacks or outlives it. No ex_data callback runs: the connection object
+// lives on (its free callbacks run once, when the adapter detaches).
+void server_step_done(Connection* conn);
+
 }  // namespace osc

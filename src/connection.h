@@ -25,6 +25,7 @@ struct Connection : Object {
   // OpenSSL, whose generic method can accept), changed by set_*_state.
   bool server = false;
   bool role_set = false;         // SSL_set_accept_state/connect_state ran (handshake_func)
+  bool step_owned = false;       // the Node adapter's step connection: its reference is the core's
   bool handshake_done = false;   // !SSL_in_init: the last handshake finished
   bool hit = false;              // SSL_session_reused
   bool ticket_expected = false;  // s->ext.ticket_expected: new sessions get an empty id

@@ -383,3 +383,29 @@ t.test('a get callback thenable that fulfils twice: the unused session is freed'
   adapter.detach();
   osc.SSL_CTX_free(ctx);
 });
+
+t.test("the adapter's step connection: a callback cannot free it, and what it stores there ends with the step", async (t) => {
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  const seen: unknown[] = [];
+  const refused: string[] = [];
+  let news = 0;
+  osc.SSL_CTX_sess_set_new_cb(ctx, (ssl) => {
+    seen.push(osc.SSL_get_app_data(ssl));
+    osc.SSL_set_app_data(ssl, { connection: ++news });
+    try {
+      osc.SSL_free(ssl);
+    } catch (e) {
+      refused.push((e as { code: string }).code);
+    }
+    return 0;
+  });
+  const srv = await serve(ctx);
+  const first = await connect(srv.port);
+  await connect(srv.port);
+  const again = await connect(srv.port, first.session);
+  t.same(refused, ['ERR_REFCOUNT', 'ERR_REFCOUNT'], 'SSL_free of the connection a callback is given: ERR_REFCOUNT');
+  t.same(seen, [null, null], "no connection's app data reaches the next one's callback");
+  t.equal(again.reused, true, 'the server still resumes');
+  await srv.close();
+  osc.SSL_CTX_free(ctx);
+});

@@ -219,3 +219,19 @@ t.test('the store counts and names entries that fail the checks of a get answer 
   store.detach();
   osc.SSL_CTX_free(ctx);
 });
+
+t.test('worker threads started after the first call share the segment', async (t) => {
+  const script = `
+    const { Worker } = require('node:worker_threads');
+    const { sharedSessionSegment } = require(${JSON.stringify(root)});
+    const segment = sharedSessionSegment('1m');
+    const w = new Worker("process.stdout.write(require(" + JSON.stringify(${JSON.stringify(root)}) + ").sharedSessionSegment().name)", { eval: true });
+    w.on('exit', () => process.stdout.write(' ' + segment.name));
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: root, timeout: 20000 });
+  t.equal(r.status, 0, r.stderr);
+  const [inThread, inMain] = r.stdout.split(' ');
+  t.match(inMain, /^\/osc-[0-9a-f]{16}$/);
+  t.equal(inThread, inMain, "the thread attached the main thread's segment");
+  t.equal(shm.shmUnlink(inMain), 0, 'removed at exit');
+});

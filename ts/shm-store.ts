@@ -5,6 +5,7 @@
 // full; every worker of a cluster attaches it by a name the primary hands down. Lookups are
 // synchronous (a few microseconds): no Promise, no timeout. See docs/stores.md.
 import cluster from 'node:cluster';
+import { isMainThread } from 'node:worker_threads';
 import { binding } from './binding';
 import {
   SSL_CTX_sess_get_get_cb,
@@ -164,13 +165,18 @@ function removeOnExit(segment: SharedSessionSegment): void {
  * sharedSessionSegment returns the segment of this cluster. In the primary (or a process outside
  * any cluster) the first call creates it, puts its name in process.env.OSC_SESSION_SEGMENT (which
  * cluster.fork() passes to every worker) and removes the name when the process exits (also on
- * SIGINT, SIGTERM and SIGHUP when nothing else listens to them); in a
- * worker it attaches the segment named there. Call it in the primary before forking.
+ * SIGINT, SIGTERM and SIGHUP when nothing else listens to them); in a cluster worker, or a
+ * worker thread whose environment names a segment (threads started after the first call), it
+ * attaches the segment named there. Call it in the primary before forking.
  */
 export function sharedSessionSegment(size: string | number = '10m'): SharedSessionSegment {
   if (clusterSegment !== null) return clusterSegment;
   const inherited = process.env[SESSION_SEGMENT_ENV];
-  if (cluster.isWorker) {
+  if (!isMainThread && inherited) {
+    // A worker thread of a process that made (or attached) the segment: its copy of the
+    // environment names it.
+    clusterSegment = SharedSessionSegment.attach(inherited);
+  } else if (cluster.isWorker) {
     if (!inherited)
       throw new Error(
         `sharedSessionSegment: no ${SESSION_SEGMENT_ENV} in this worker's environment: call sharedSessionSegment() in the primary before cluster.fork()`,

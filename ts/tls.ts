@@ -41,7 +41,7 @@ import {
 } from './ctx';
 import { SSL_SESSION_free } from './session';
 import { createSharedSessionStore, SharedSessionSegment, type SharedSessionStore, sharedSessionSegment } from './shm-store';
-import { SSL_CTX_set_session_id_context, SSL_free, SSL_new, SSL_set_accept_state } from './ssl';
+import { SSL_CTX_set_session_id_context, SSL_new, SSL_set_accept_state } from './ssl';
 import {
   type AsyncGetSessionCallback,
   checkTimeoutMs,
@@ -72,6 +72,10 @@ export {
   setAsyncGetSessionCallback,
 } from './tls-common';
 
+// The step connection's reference becomes the core's (a callback given it cannot free it), and
+// is dropped at detach.
+const adapterOwn: (ssl: SSL) => void = binding.adapterOwn;
+const adapterRelease: (ssl: SSL) => void = binding.adapterRelease;
 const adapterAccept: (ssl: SSL) => void = binding.adapterAccept;
 // A lookup's answer: a number packing the outcome, OpenSSL's counts, the store check and the
 // length of the DER written into the slab, or [DER, number] when the DER did not fit.
@@ -265,6 +269,7 @@ export class SessionCacheAdapter extends EventEmitter {
     }
     try {
       this.conn = SSL_new(ctx);
+      adapterOwn(this.conn);
     } catch (e) {
       this.sharedStore?.detach();
       throw e;
@@ -273,7 +278,7 @@ export class SessionCacheAdapter extends EventEmitter {
       SSL_set_accept_state(this.conn);
       this.configureServer();
     } catch (e) {
-      SSL_free(this.conn);
+      adapterRelease(this.conn);
       this.sharedStore?.detach();
       throw e;
     }
@@ -361,7 +366,7 @@ export class SessionCacheAdapter extends EventEmitter {
     this.sharedStore?.detach(); // first: the context's last free must not empty the shared store
     const attached = attachedContexts.get(this.ctx);
     if (attached && --attached.adapters === 0) attachedContexts.delete(this.ctx);
-    this.guard('SSL_free', () => SSL_free(this.conn));
+    this.guard('releasing the step connection', () => adapterRelease(this.conn));
     this.guard('SSL_CTX_free', () => SSL_CTX_free(this.ctx));
   }
 

@@ -80,7 +80,7 @@ export class World {
   private now = 10_000;
 
   // The Node adapter on a server per context, fed Node's events by hand (no sockets).
-  private readonly servers = new Map<Rec, { server: tls.Server; adapter: osc.SessionCacheAdapter; conn: Rec | undefined }>();
+  private readonly servers = new Map<Rec, { server: tls.Server; adapter: osc.SessionCacheAdapter }>();
   private reported: unknown[] = [];
 
   constructor(private readonly bodies: Body[]) {}
@@ -96,18 +96,16 @@ export class World {
       const before = this.recs.length;
       const adapter = this.call('attachSessionCache', () => osc.attachSessionCache(server, ctx.h as SSL_CTX, { sessionIdContext: 'fuzz' }));
       if (!adapter) return;
-      // The adapter is part of the program: it holds a reference on the context and its own
-      // connection (which the rest of the program does not touch).
+      // The adapter is part of the program: it holds a reference on the context. Its own
+      // connection's reference is the core's (a callback given it cannot free it); the rest of
+      // the program does not reach it otherwise.
       ctx.owned++;
       const conn = this.recs.slice(before).find((r) => r.kind === 'ssl');
-      if (conn) {
-        conn.hidden = true;
-        conn.owned++;
-      }
+      if (conn) conn.hidden = true;
       adapter.on('error', (e: osc.SessionCacheError) => {
         this.reported.push(e.cause ?? e);
       });
-      a = { server, adapter, conn };
+      a = { server, adapter };
       this.servers.set(ctx, a);
     }
     const frame: Frame = { first: null };
@@ -511,10 +509,9 @@ export class World {
   teardown(): void {
     this.bodies.length = 0;
     this.bodies.push({ do: 'nothing' });
-    for (const [ctx, { adapter, conn }] of this.servers) {
-      // detach frees the adapter's connection and its context reference (one the program holds,
-      // unless another part of it freed that one already)
-      if (conn && conn.owned > 0) conn.owned--;
+    for (const [ctx, { adapter }] of this.servers) {
+      // detach drops the adapter's connection (the core's reference) and its context reference
+      // (one the program holds, unless another part of it freed that one already)
       if (ctx.owned > 0) ctx.owned--;
       adapter.detach();
     }
