@@ -34,12 +34,12 @@ struct Session : Object {
   static void operator delete(void*) = delete;
 
   // Layout (offsets in a pool slot, which sits at 32 mod 64): the reference
-  // count and flags (Object, 32..39), the hash chain link, the hash and the
-  // whole key (40..88) share one cache line, so a lookup hit touches one
-  // line per session it compares.
+  // count and flags (Object, 32..39), the hash and the whole key (40..80)
+  // share one cache line, so a lookup hit touches one line of the session
+  // whose tag matched. prev and next (the timeout list) share another.
 
-  // SessionTable chain.
-  Session* hash_next = nullptr;
+  // SessionTable: the full hash (the table keeps eight more bits of it as
+  // the slot's tag).
   uint32_t hash = 0;
   // The cache key: (ssl_version, id_len, id).
   int ssl_version = 0;
