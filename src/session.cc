@@ -69,7 +69,9 @@ Ref<Session> session_new(Runtime* rt) {
 void session_free(Session* s) {
   if (s == nullptr || --s->references > 0) return;
   s->dying = true;
-  ex_data_free(s);
+  // ex_data: callbacks only when a session index has one, values only when
+  // the session has a block (most have neither).
+  if (s->ex.block != nullptr || s->rt->ex_indexes(Kind::Session).size() > 1) ex_data_free(s);
   s->wipe_master_key();
   s->fields.reset();  // wipes the variable-length block (tickets, peer) and frees it
   s->destroyed = true;
