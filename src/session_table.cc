@@ -47,11 +47,15 @@ inline unsigned lowest_byte_index(uint64_t m) {
 #endif
 }
 
-// The seven tags of a bucket as one word, byte k = tag k (the eighth byte,
-// the overflow count, left out).
+// The first eight bytes of a bucket (seven tags, then the overflow count)
+// as one word with byte k = tags[k]: one load. Byte 7 is never looked at
+// (the masks below cover bytes 0..6).
 inline uint64_t tag_word(const SessionTable::Bucket* b) {
-  uint64_t w = 0;
-  for (unsigned k = 0; k < SessionTable::kSlots; k++) w |= static_cast<uint64_t>(b->tags[k]) << (8 * k);
+  uint64_t w;
+  memcpy(&w, b->tags, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
   return w;
 }
 
@@ -107,7 +111,7 @@ SessionTable::SessionTable() : buckets_(new_buckets(kMinBuckets)), mask_(kMinBuc
 
 SessionTable::~SessionTable() { free_buckets(buckets_); }
 
-uint32_t SessionTable::hash(int version, const uint8_t* id, unsigned len) const {
+inline uint32_t SessionTable::hash(int version, const uint8_t* id, unsigned len) const {
   // The id zero-padded to 32 bytes (its length is hashed beside it).
   uint64_t w[4];
   if (len == 32) {
@@ -134,7 +138,7 @@ Session* SessionTable::find(int version, const uint8_t* id, unsigned len) const 
       Session* s = b->slots[lowest_byte_index(m)];
       if (s->hash == h && s->same_key(version, id, len)) return s;
     }
-    if (b->overflow == 0) break;
+    if (b->overflow() == 0) break;
     i = (i + 1) & mask_;
   }
   return nullptr;
@@ -152,7 +156,7 @@ bool SessionTable::place(Bucket* buckets, size_t mask, Session* s, uint32_t h) {
       b->slots[k] = s;
       // The buckets passed over count one more entry beyond them.
       for (size_t j = h & mask; j != i; j = (j + 1) & mask) {
-        if (buckets[j].overflow != 255) buckets[j].overflow++;
+        if (buckets[j].overflow() != 255) buckets[j].overflow()++;
       }
       return true;
     }
@@ -177,7 +181,7 @@ Session* SessionTable::insert(Session* s) {
         return e;
       }
     }
-    if (b->overflow == 0) break;
+    if (b->overflow() == 0) break;
     i = (i + 1) & mask_;
   }
   s->hash = h;
@@ -201,13 +205,13 @@ void SessionTable::erase(Session* s) {
       b->tags[k] = 0;
       b->slots[k] = nullptr;
       for (size_t j = home; j != i; j = (j + 1) & mask_) {
-        if (buckets_[j].overflow != 255) buckets_[j].overflow--;
+        if (buckets_[j].overflow() != 255) buckets_[j].overflow()--;
       }
       size_--;
       if (mask_ + 1 > kMinBuckets && under_shrink_load(size_, mask_ + 1)) resize((mask_ + 1) / 2);
       return;
     }
-    if (b->overflow == 0) return;
+    if (b->overflow() == 0) return;
     i = (i + 1) & mask_;
   }
 }

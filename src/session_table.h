@@ -39,9 +39,11 @@ class SessionTable {
 
   static constexpr unsigned kSlots = 7;
   struct alignas(64) Bucket {
-    uint8_t tags[kSlots];  // 0: empty slot
-    uint8_t overflow;      // entries homed here or before, stored after (saturates at 255)
+    uint8_t tags[kSlots + 1];  // 0: empty slot; tags[kSlots] is the overflow count below
     Session* slots[kSlots];
+    // Entries homed here or before and stored after (saturates at 255).
+    uint8_t& overflow() { return tags[kSlots]; }
+    uint8_t overflow() const { return tags[kSlots]; }
   };
 
  private:
