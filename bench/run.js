@@ -92,6 +92,12 @@ const SCENARIOS = [
     unit: 'B',
     ops: [0, 0],
   },
+  {
+    id: 'dram_miss',
+    title: 'floor: one dependent load from a random line of a buffer the size of the core cache at N (N × 336 B)',
+    impls: ['core'],
+    ops: [200000, 40000],
+  },
   { id: 'floor_empty', title: 'Node-API floor: empty call', impls: ['floor'], sizeless: true, ops: [2000000, 500000] },
   { id: 'floor_buf', title: 'Node-API floor: call taking one 32-byte Buffer', impls: ['floor'], sizeless: true, ops: [2000000, 500000] },
   {
@@ -296,6 +302,17 @@ function goals(doc) {
     add('core vs OpenSSL, C++', `flush 10% per removed @${k}`, ratio(get('openssl', 'flush10', s), get('core', 'flush10', s)), 3, '>=');
     add('core vs OpenSSL, C++', `flush 100% per removed @${k}`, ratio(get('openssl', 'flush100', s), get('core', 'flush100', s)), 3, '>=');
     add('core vs OpenSSL, C++', `remove with destruction @${k}`, ratio(get('openssl', 'remove', s), get('core', 'remove', s)), 5, '>=');
+    for (const sc of ['lookup_hit', 'lookup_miss']) {
+      const dram = get('core', 'dram_miss', s);
+      add(
+        'core lookup vs one DRAM miss',
+        `${sc.replace('_', ' ')} @${k} / dependent random load`,
+        ratio(get('core', sc, s), dram),
+        2,
+        '<=',
+        `${fmt(get('core', sc, s))} ns vs ${fmt(dram)} ns (the goal is at 1M)`,
+      );
+    }
     add(
       'core vs OpenSSL, C++',
       `memory per session @${k} (core / OpenSSL)`,

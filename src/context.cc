@@ -147,7 +147,9 @@ int ctx_remove_session(Context* ctx, Session* c) {
   if (c == nullptr || c->id_len == 0) return 0;
   Ref<Context> hold = Ref<Context>::hold(ctx);
   Ref<Session> removed;
-  if (Session* r = ctx->table.find(c->ssl_version, c->id, c->id_len)) removed = detach(ctx, r);
+  // A session this cache holds is the table's entry for its key: no lookup.
+  Session* r = c->owner == ctx ? c : ctx->table.find(c->ssl_version, c->id, c->id_len);
+  if (r != nullptr) removed = detach(ctx, r);
   const int result = removed ? 1 : 0;
   c->not_resumable = true;
   call_remove(ctx, c);  // the cache's reference (if c was the entry) outlives the callback

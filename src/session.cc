@@ -69,9 +69,13 @@ Ref<Session> session_new(Runtime* rt) {
 void session_free(Session* s) {
   if (s == nullptr || --s->references > 0) return;
   s->dying = true;
-  ex_data_free(s);
+  // ex_data: callbacks only when a session index has one, values only when
+  // the session has a block (most have neither).
+  if (s->ex.block != nullptr || s->rt->ex_indexes(Kind::Session).size() > 1) ex_data_free(s);
   s->wipe_master_key();
-  s->fields.reset();  // wipes the variable-length block (tickets, peer) and frees it
+  // The variable-length block (tickets, peer) is wiped and freed by the
+  // destructor in destroy_object, next: resetting the inline fields first
+  // would only write a cache line the release does not otherwise need.
   s->destroyed = true;
   destroy_object(s);
 }

@@ -34,12 +34,12 @@ struct Session : Object {
   static void operator delete(void*) = delete;
 
   // Layout (offsets in a pool slot, which sits at 32 mod 64): the reference
-  // count and flags (Object, 32..39), the hash chain link, the hash and the
-  // whole key (40..88) share one cache line, so a lookup hit touches one
-  // line per session it compares.
+  // count and flags (Object, 32..39), the hash and the whole key (40..80)
+  // share one cache line, so a lookup hit touches one line of the session
+  // whose tag matched. prev and next (the timeout list) share another.
 
-  // SessionTable chain.
-  Session* hash_next = nullptr;
+  // SessionTable: the full hash (the table keeps eight more bits of it as
+  // the slot's tag).
   uint32_t hash = 0;
   // The cache key: (ssl_version, id_len, id).
   int ssl_version = 0;
@@ -80,7 +80,14 @@ struct Session : Object {
   Session* index_parent = nullptr;
 
   bool same_key(int version, const uint8_t* key_id, unsigned len) const {
-    return ssl_version == version && id_len == len && (len == 0 || memcmp(id, key_id, len) == 0);
+    if (ssl_version != version || id_len != len) return false;
+    if (len == kMaxSessionIdLength) {  // the usual id: four word compares, no call
+      uint64_t a[4], b[4];
+      memcpy(a, id, sizeof a);
+      memcpy(b, key_id, sizeof b);
+      return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
+    }
+    return len == 0 || memcmp(id, key_id, len) == 0;
   }
   const uint8_t* master_key_bytes() const { return long_master_key ? long_master_key : master_key; }
   // Overwrites the secret bytes and forgets the key.

@@ -6,10 +6,14 @@
 
 #include "system_random.h"
 
+#ifdef _MSC_VER
+#include <intrin.h>
+#endif
+
 namespace osc {
 namespace {
 
-constexpr size_t kMinBuckets = 16;
+constexpr size_t kMinBuckets = 2;
 
 uint64_t mix(uint64_t x) {
   x ^= x >> 32;
@@ -18,94 +22,214 @@ uint64_t mix(uint64_t x) {
   return x;
 }
 
-Session** new_buckets(size_t n) {
-  Session** b = static_cast<Session**>(calloc(n, sizeof(Session*)));
-  if (b == nullptr) throw std::bad_alloc();
-  return b;
+// The 128-bit product of a and b, folded: both halves depend on every bit
+// of both operands (wyhash's "mum").
+inline uint64_t mum(uint64_t a, uint64_t b) {
+#if defined(__SIZEOF_INT128__)
+  const __uint128_t r = static_cast<__uint128_t>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+#elif defined(_MSC_VER) && defined(_M_X64)
+  uint64_t hi;
+  const uint64_t lo = _umul128(a, b, &hi);
+  return lo ^ hi;
+#else
+  return mix(a ^ mix(b)) * 0x9e3779b97f4a7c15ULL;
+#endif
+}
+
+inline unsigned lowest_byte_index(uint64_t m) {
+#if defined(_MSC_VER)
+  unsigned long i;
+  _BitScanForward64(&i, m);
+  return static_cast<unsigned>(i) / 8;
+#else
+  return static_cast<unsigned>(__builtin_ctzll(m)) / 8;
+#endif
+}
+
+// The first eight bytes of a bucket (seven tags, then the overflow count)
+// as one word with byte k = tags[k]: one load. Byte 7 is never looked at
+// (the masks below cover bytes 0..6).
+inline uint64_t tag_word(const SessionTable::Bucket* b) {
+  uint64_t w;
+  memcpy(&w, b->tags, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
+  return w;
+}
+
+constexpr uint64_t kLow7 = 0x0080808080808080ULL;  // the high bit of bytes 0..6
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+
+// High bit of byte k set exactly where byte k of w is zero (k < 7).
+inline uint64_t zero_bytes(uint64_t w) {
+  return ~(((w & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | w) & kLow7;
+}
+
+SessionTable::Bucket* new_buckets(size_t n) {
+  void* p = nullptr;
+#ifdef _WIN32
+  p = _aligned_malloc(n * sizeof(SessionTable::Bucket), alignof(SessionTable::Bucket));
+#else
+  if (posix_memalign(&p, alignof(SessionTable::Bucket), n * sizeof(SessionTable::Bucket)) != 0) p = nullptr;
+#endif
+  if (p != nullptr) memset(p, 0, n * sizeof(SessionTable::Bucket));
+  return static_cast<SessionTable::Bucket*>(p);
+}
+
+void free_buckets(SessionTable::Bucket* b) {
+#ifdef _WIN32
+  _aligned_free(b);
+#else
+  free(b);
+#endif
+}
+
+// Grow before an insert would pass 3/4 of the slots; shrink below 3/32.
+inline bool over_grow_load(size_t size, size_t buckets) {
+  return size * 4 > buckets * SessionTable::kSlots * 3;
+}
+inline bool under_shrink_load(size_t size, size_t buckets) {
+  return size * 32 < buckets * SessionTable::kSlots * 3;
 }
 
 }  // namespace
 
 SessionTable::SessionTable() : buckets_(new_buckets(kMinBuckets)), mask_(kMinBuckets - 1) {
-  // Clients choose the ids a server looks up: seed the hash per table so
-  // colliding ids cannot be precomputed.
-  seed_ =
-      mix(reinterpret_cast<uintptr_t>(this) ^ static_cast<uint64_t>(rand()) << 17 ^ 0x9e3779b97f4a7c15ULL);
+  if (buckets_ == nullptr) throw std::bad_alloc();
+  // Clients choose the ids a server looks up: seed the hash per table from
+  // the system's random source so colliding ids cannot be precomputed.
+  if (!system_random(seed_, sizeof seed_)) {
+    // No random source: the address and the clock, still per table.
+    uint64_t x = reinterpret_cast<uintptr_t>(this) ^
+                 static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    for (uint64_t& s : seed_) s = x = mix(x + 0x9e3779b97f4a7c15ULL);
+  }
+  for (uint64_t& s : seed_) s |= 1;  // never a zero multiplier
 }
 
-SessionTable::~SessionTable() { free(buckets_); }
+SessionTable::~SessionTable() { free_buckets(buckets_); }
 
-uint32_t SessionTable::hash(int version, const uint8_t* id, unsigned len) const {
-  uint64_t h = seed_ ^ (static_cast<uint64_t>(static_cast<uint32_t>(version)) << 8 | len);
-  unsigned i = 0;
-  for (; i + 8 <= len; i += 8) {
-    uint64_t w;
-    memcpy(&w, id + i, 8);
-    h = mix(h ^ w) * 0x9e3779b97f4a7c15ULL;
+inline uint32_t SessionTable::hash(int version, const uint8_t* id, unsigned len) const {
+  // The id zero-padded to 32 bytes (its length is hashed beside it).
+  uint64_t w[4];
+  if (len == 32) {
+    memcpy(w, id, 32);
+  } else {
+    uint8_t pad[32] = {};
+    if (len) memcpy(pad, id, len < 32 ? len : 32);
+    memcpy(w, pad, 32);
   }
-  if (i < len) {
-    uint64_t w = 0;
-    memcpy(&w, id + i, len - i);
-    h = mix(h ^ w) * 0x9e3779b97f4a7c15ULL;
-  }
-  return static_cast<uint32_t>(mix(h));
+  const uint64_t k = static_cast<uint64_t>(static_cast<uint32_t>(version)) << 8 | len;
+  const uint64_t a = mum(w[0] ^ seed_[0], w[1] ^ seed_[1]);
+  const uint64_t b = mum(w[2] ^ seed_[2], w[3] ^ seed_[3] ^ k);
+  const uint64_t h = mum(a ^ seed_[1], b ^ seed_[0]);
+  return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
 Session* SessionTable::find(int version, const uint8_t* id, unsigned len) const {
-  uint32_t h = hash(version, id, len);
-  for (Session* s = *slot_of(h); s != nullptr; s = s->hash_next) {
-    if (s->hash == h && s->same_key(version, id, len)) return s;
+  const uint32_t h = hash(version, id, len);
+  const uint64_t want = tag_of(h) * kOnes;
+  size_t i = h & mask_;
+  for (size_t probes = 0; probes <= mask_; probes++) {
+    const Bucket* b = &buckets_[i];
+    for (uint64_t m = zero_bytes(tag_word(b) ^ want); m != 0; m &= m - 1) {
+      Session* s = b->slots[lowest_byte_index(m)];
+      if (s->hash == h && s->same_key(version, id, len)) return s;
+    }
+    if (b->overflow() == 0) break;
+    i = (i + 1) & mask_;
   }
   return nullptr;
 }
 
-Session* SessionTable::insert(Session* s) {
-  uint32_t h = hash(s->ssl_version, s->id, s->id_len);
-  for (Session** p = slot_of(h); *p != nullptr; p = &(*p)->hash_next) {
-    Session* e = *p;
-    if (e->hash == h && e->same_key(s->ssl_version, s->id, s->id_len)) {
-      if (e == s) return s;
-      s->hash = h;
-      s->hash_next = e->hash_next;
-      e->hash_next = nullptr;
-      *p = s;
-      return e;
+bool SessionTable::place(Bucket* buckets, size_t mask, Session* s, uint32_t h) {
+  const uint8_t tag = tag_of(h);
+  size_t i = h & mask;
+  for (size_t probes = 0; probes <= mask; probes++) {
+    Bucket* b = &buckets[i];
+    const uint64_t empty = zero_bytes(tag_word(b));
+    if (empty != 0) {
+      const unsigned k = lowest_byte_index(empty);
+      b->tags[k] = tag;
+      b->slots[k] = s;
+      // The buckets passed over count one more entry beyond them.
+      for (size_t j = h & mask; j != i; j = (j + 1) & mask) {
+        if (buckets[j].overflow() != 255) buckets[j].overflow()++;
+      }
+      return true;
     }
+    i = (i + 1) & mask;
+  }
+  return false;
+}
+
+Session* SessionTable::insert(Session* s) {
+  const uint32_t h = hash(s->ssl_version, s->id, s->id_len);
+  const uint64_t want = tag_of(h) * kOnes;
+  size_t i = h & mask_;
+  for (size_t probes = 0; probes <= mask_; probes++) {
+    Bucket* b = &buckets_[i];
+    for (uint64_t m = zero_bytes(tag_word(b) ^ want); m != 0; m &= m - 1) {
+      const unsigned k = lowest_byte_index(m);
+      Session* e = b->slots[k];
+      if (e->hash == h && e->same_key(s->ssl_version, s->id, s->id_len)) {
+        if (e == s) return s;
+        s->hash = h;
+        b->slots[k] = s;
+        return e;
+      }
+    }
+    if (b->overflow() == 0) break;
+    i = (i + 1) & mask_;
   }
   s->hash = h;
-  Session** slot = slot_of(h);
-  s->hash_next = *slot;
-  *slot = s;
-  if (++size_ > mask_ + 1) resize((mask_ + 1) * 2);
+  if (over_grow_load(size_ + 1, mask_ + 1)) resize((mask_ + 1) * 2);
+  if (!place(buckets_, mask_, s, h)) {
+    // Every slot taken (growth failed before): one more try, else give up.
+    resize((mask_ + 1) * 2);
+    if (!place(buckets_, mask_, s, h)) throw std::bad_alloc();
+  }
+  size_++;
   return nullptr;
 }
 
 void SessionTable::erase(Session* s) {
-  for (Session** p = slot_of(s->hash); *p != nullptr; p = &(*p)->hash_next) {
-    if (*p == s) {
-      *p = s->hash_next;
-      s->hash_next = nullptr;
+  const size_t home = s->hash & mask_;
+  size_t i = home;
+  for (size_t probes = 0; probes <= mask_; probes++) {
+    Bucket* b = &buckets_[i];
+    for (unsigned k = 0; k < kSlots; k++) {
+      if (b->slots[k] != s || b->tags[k] == 0) continue;
+      b->tags[k] = 0;
+      b->slots[k] = nullptr;
+      for (size_t j = home; j != i; j = (j + 1) & mask_) {
+        if (buckets_[j].overflow() != 255) buckets_[j].overflow()--;
+      }
       size_--;
-      if (mask_ + 1 > kMinBuckets && size_ < (mask_ + 1) / 8) resize((mask_ + 1) / 2);
+      if (mask_ + 1 > kMinBuckets && under_shrink_load(size_, mask_ + 1)) resize((mask_ + 1) / 2);
       return;
     }
+    if (b->overflow() == 0) return;
+    i = (i + 1) & mask_;
   }
 }
 
 void SessionTable::resize(size_t buckets) {
-  Session** fresh = static_cast<Session**>(calloc(buckets, sizeof(Session*)));
-  if (fresh == nullptr) return;  // keep the current array; longer chains, still correct
-  size_t mask = buckets - 1;
+  Bucket* fresh = new_buckets(buckets);
+  if (fresh == nullptr) return;  // keep the current array: fuller, still correct
+  const size_t mask = buckets - 1;
   for (size_t i = 0; i <= mask_; i++) {
-    Session* s = buckets_[i];
-    while (s != nullptr) {
-      Session* next = s->hash_next;
-      s->hash_next = fresh[s->hash & mask];
-      fresh[s->hash & mask] = s;
-      s = next;
+    const Bucket& b = buckets_[i];
+    for (unsigned k = 0; k < kSlots; k++) {
+      if (b.tags[k] != 0 && !place(fresh, mask, b.slots[k], b.slots[k]->hash)) {
+        free_buckets(fresh);  // cannot happen (a smaller array is only chosen below 3/32)
+        return;
+      }
     }
   }
-  free(buckets_);
+  free_buckets(buckets_);
   buckets_ = fresh;
   mask_ = mask;
 }

@@ -320,6 +320,32 @@ struct Runner {
         r.error = "resumed " + std::to_string(resumed) + " of " + std::to_string((k + 1) / 2);
       return finish(r, total, k);
     }
+    if (sc == "dram_miss") {
+      // The floor a lookup at size n is compared with: one dependent load
+      // from a random cache line of a buffer as large as the core's cache
+      // at n (n x 336 B: the session slot plus its share of the index), in
+      // one random cycle through every line (Sattolo), timed as the lookups.
+      const size_t lines = std::max<size_t>(2, static_cast<size_t>(n) * 336 / 64);
+      std::vector<uint64_t> buf(lines * 8);
+      std::vector<uint32_t> order(lines);
+      for (size_t i = 0; i < lines; i++) order[i] = static_cast<uint32_t>(i);
+      uint64_t x = 0x9e3779b97f4a7c15ULL;
+      for (size_t i = lines - 1; i > 0; i--) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        std::swap(order[i], order[x % i]);
+      }
+      for (size_t i = 0; i < lines; i++) buf[order[i] * 8] = order[(i + 1) % lines] * 8;
+      uint64_t at = 0;
+      for (size_t i = 0; i < lines; i++) at = buf[at];  // one lap: page tables and TLB as in use
+      double total;
+      double med = block_median(p.ops, &total, [&](long s, long e) {
+        for (long j = s; j < e; j++) at = buf[at];
+      });
+      g_sink += static_cast<long>(at);
+      finish(r, total, p.ops);
+      r.ns_per_op = med;
+      return r;
+    }
     if (sc == "memory") {
       o.set_cache_size(0);
       long before = rss_bytes();

@@ -10,6 +10,7 @@
 #include "../../src/connection.h"
 #include "../../src/error_queue.h"
 #include "../../src/handshake_sim.h"
+#include "../../src/session_table.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -270,6 +271,84 @@ void test_allocation_failures() {
 
 }  // namespace
 
+// The session table (open addressing, tags, overflow counts): a reference
+// model checked through growth, shrinking and reinsertion, with ids of
+// every length 0..32 and both versions, so that buckets overflow into their
+// neighbours and entries leave from the middle of probe runs.
+void test_session_table_model() {
+  Runtime rt;
+  SessionTable t;
+  std::vector<Session*> all;
+  uint32_t x = 12345;
+  auto next = [&]() { return x = x * 1664525u + 1013904223u; };
+  for (int i = 0; i < 6000; i++) {
+    Session* s = session_new(&rt).to_app();
+    s->ssl_version = (i & 1) ? 0x0303 : 0x0304;
+    s->id_len = static_cast<uint8_t>(i % 33);
+    for (unsigned k = 0; k < s->id_len; k++) s->id[k] = static_cast<uint8_t>(next() >> 24);
+    if (s->id_len >= 4) memcpy(s->id, &i, 4);  // unique keys
+    all.push_back(s);
+  }
+  std::vector<bool> in(all.size(), false);
+  size_t count = 0;
+  bool ok = true;
+  for (int round = 0; round < 4 && ok; round++) {
+    for (size_t i = 0; i < all.size(); i++) {
+      if ((next() >> 8) % 3 == 0) continue;
+      Session* s = all[i];
+      Session* r = t.insert(s);
+      bool was = in[i];
+      if (!was && all[i]->id_len < 4) {
+        // Short ids may repeat: the model accepts a displaced equal key.
+        for (size_t j = 0; j < all.size(); j++) {
+          if (j != i && in[j] && all[j]->same_key(s->ssl_version, s->id, s->id_len)) {
+            ok = ok && r == all[j];
+            in[j] = false;
+            count--;
+            was = true;
+            break;
+          }
+        }
+        if (!was) ok = ok && r == nullptr;
+        in[i] = true;
+        count++;
+        continue;
+      }
+      ok = ok && r == (was ? s : nullptr);
+      if (!was) count++;
+      in[i] = true;
+    }
+    CHECK(ok && t.size() == count, "inserts as the model (round %d, %zu)", round, t.size());
+    for (size_t i = 0; i < all.size(); i++) {
+      Session* s = all[i];
+      Session* f = t.find(s->ssl_version, s->id, s->id_len);
+      ok = ok && (in[i] ? f == s : f != s);
+    }
+    CHECK(ok, "every entry found, no removed one (round %d)", round);
+    // Erase most: the array shrinks; the rest must stay reachable.
+    for (size_t i = 0; i < all.size(); i++) {
+      if (in[i] && (next() >> 8) % 8 != 0) {
+        t.erase(all[i]);
+        in[i] = false;
+        count--;
+      }
+    }
+    for (size_t i = 0; i < all.size(); i++) {
+      Session* s = all[i];
+      Session* f = t.find(s->ssl_version, s->id, s->id_len);
+      ok = ok && (in[i] ? f == s : f != s);
+    }
+    CHECK(ok && t.size() == count, "found after erasing (round %d, %zu left, %zu buckets)", round, count,
+          t.bucket_count());
+  }
+  for (size_t i = 0; i < all.size(); i++)
+    if (in[i]) t.erase(all[i]);
+  CHECK(t.size() == 0 && t.bucket_count() == 2, "empty again, smallest array (%zu)", t.bucket_count());
+  uint8_t miss[32] = {0xff};
+  CHECK(t.find(0x0303, miss, 32) == nullptr, "a miss in an empty table");
+  for (Session* s : all) app_free(s);
+}
+
 int main() {
   test_wipe_and_release();
   test_pool_gives_memory_back();
@@ -279,6 +358,7 @@ int main() {
   test_new_callback_cannot_free_what_is_created();
   test_callout_gate();
   test_allocation_failures();
+  test_session_table_model();
   printf("core: %d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }
