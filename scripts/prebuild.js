@@ -33,11 +33,21 @@ const arch = argArch
     : process.env.PREBUILD_ARCH || os.arch();
 const outDir = path.join(root, 'prebuilds', `${platform}-${arch}`);
 
-// The source files a source build needs: the `files` entries minus build output.
-const sourceEntries = (pkg.files || ['binding.gyp', 'src', 'native'])
-  .map((f) => f.replace(/\/+$/, ''))
-  .filter((f) => !/^(dist|prebuilds)(\/|$)/.test(f) && !/[*?]/.test(f))
-  .filter((f) => fs.existsSync(path.join(root, f)));
+// The source files a source build needs: the `files` entries minus build output; a pattern
+// (`src/*.cc`) stands for the folder it names (`src`).
+const beforePattern = (f) => {
+  const parts = f.split('/');
+  const glob = parts.findIndex((p) => /[*?]/.test(p));
+  return (glob < 0 ? parts : parts.slice(0, glob)).join('/');
+};
+const sourceEntries = [
+  ...new Set(
+    (pkg.files || ['binding.gyp', 'src', 'native'])
+      .map(beforePattern)
+      .filter((f) => f !== '' && !/^(dist|prebuilds)(\/|$)/.test(f))
+      .filter((f) => fs.existsSync(path.join(root, f))),
+  ),
+];
 
 function newestMtime(p) {
   const st = fs.statSync(p);
