@@ -17,6 +17,11 @@
 //                     into a reused buffer; sessionToDer (allocates)
 //   OpenSSL (N-API)   Node's OpenSSL through an equally thin test addon
 //                     (test/der-oracle): d2i + SSL_SESSION_free; i2d into a buffer
+//   same shapes       ours and Node's OpenSSL behind the equally thin wrapper
+//                     bench/native/openssl_napi.cc, the same JS on both sides:
+//                     SSL_SESSION_free(d2i_SSL_SESSION(null, { value: der }, len));
+//                     i2d_SSL_SESSION(s, pp) into a reused buffer (pp.value
+//                     advanced); i2d_SSL_SESSION(s, { value: null }) (allocates)
 //   ours (C++)        src/der.cc called from C++ (test/der), decode into a fresh
 //                     heap object, encode into a buffer
 //   OpenSSL (C++)     the system libssl 3.0 from C++ (test/der)
@@ -45,7 +50,24 @@ function child(impl, file) {
   for (const { name, der } of sessions) {
     const iters = der.length > 400 ? 100000 : 300000;
     const buf = new Uint8Array(der.length + 64);
-    if (impl === 'ours') {
+    if (impl === 'ours-napi' || impl === 'openssl-napi') {
+      const L =
+        impl === 'ours-napi'
+          ? require(path.join(root, 'dist', 'binding')).binding
+          : require(path.join(__dirname, 'native', 'build', 'Release', 'openssl_napi.node'));
+      const s = L.d2i_SSL_SESSION(null, { value: der }, der.length);
+      const pp = { value: buf };
+      // OpenSSL's d2i parses the certificate: fewer rounds there.
+      const dIters = impl === 'openssl-napi' ? Math.max(2000, Math.floor(iters / 20)) : iters;
+      out[name] = {
+        d2i: time(() => L.SSL_SESSION_free(L.d2i_SSL_SESSION(null, { value: der }, der.length)), dIters),
+        i2d: time(() => {
+          pp.value = buf;
+          L.i2d_SSL_SESSION(s, pp);
+        }, iters),
+        i2dAlloc: time(() => L.i2d_SSL_SESSION(s, { value: null }), iters),
+      };
+    } else if (impl === 'ours') {
       const osc = require(root);
       const s = osc.sessionFromDer(der);
       const pp = { value: buf };
@@ -141,9 +163,16 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osc-der-bench-'));
   const file = path.join(dir, 'sessions.json');
   fs.writeFileSync(file, JSON.stringify(sessions.map((s) => ({ name: s.name, der: s.der.toString('base64') }))));
-  const results = { ours: [], openssl: [] };
+  const napiFile = path.join(__dirname, 'native', 'build', 'Release', 'openssl_napi.node');
+  if (!fs.existsSync(napiFile)) {
+    execFileSync('npx', ['--no-install', 'node-gyp', 'rebuild', '--directory', path.join(__dirname, 'native')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  }
+  const results = { ours: [], openssl: [], 'ours-napi': [], 'openssl-napi': [] };
   for (let trial = 0; trial < TRIALS; trial++) {
-    for (const impl of ['ours', 'openssl']) {
+    for (const impl of ['ours', 'openssl', 'ours-napi', 'openssl-napi']) {
       const r = spawnSync(process.execPath, [__filename, '--child', impl, file], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`child ${impl} failed: ${r.stderr}`);
       results[impl].push(JSON.parse(r.stdout));
@@ -168,6 +197,21 @@ async function main() {
     `i2d/d2i per session, median of ${TRIALS} child processes (Node ${process.version}, OpenSSL ${process.versions.openssl}, ${os.cpus()[0]?.model ?? os.arch()})\n`,
   );
   console.log(rows.join('\n'));
+  const same = [
+    '| session | bytes | d2i ours | d2i OpenSSL | speedup | i2d ours | i2d OpenSSL | speedup | i2d alloc ours | i2d alloc OpenSSL | speedup |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const { name, der } of sessions) {
+    const m = (impl, k) => median(results[impl].map((r) => r[name][k]));
+    const cell = (k) => {
+      const o = m('ours-napi', k),
+        t = m('openssl-napi', k);
+      return `${fmt(o)} | ${fmt(t)} | ${(t / o).toFixed(1)}x`;
+    };
+    same.push(`| ${name} | ${der.length} | ${cell('d2i')} | ${cell('i2d')} | ${cell('i2dAlloc')} |`);
+  }
+  console.log('\nThe same calls and JS on both sides (ours vs bench/native/openssl_napi.cc):\n');
+  console.log(same.join('\n'));
   if (!process.argv.includes('--no-cxx')) {
     const files = sessions
       .map((s, i) => {

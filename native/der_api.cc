@@ -3,6 +3,7 @@
 // session_io.h.
 #include <string>
 
+#include "../src/der.h"
 #include "../src/session.h"
 #include "session_io.h"
 
@@ -28,13 +29,24 @@ napi_value i2d_SSL_SESSION(Call& a) {
   if (has_out && !allocate && !GetWritableBytes(env, cur, fn, &out, &cap)) return nullptr;
   Session* s = Unwrap<Session>(a.inst, a[0], fn);
   if (!s) return nullptr;
+  if (has_out && !allocate) {
+    // Straight into the caller's buffer when it has room (one measuring
+    // pass); the length alone only when it has not, for the error.
+    const size_t written = session_to_der(s, out, cap);
+    if (written != 0) {
+      napi_value rest = Subarray(env, cur, written);
+      if (!rest) return nullptr;
+      SetValue(env, a[1], rest);
+      return Int(env, static_cast<int64_t>(written));
+    }
+  }
   const size_t n = session_der_length(s);
   if (!has_out || n == 0) return Int(env, static_cast<int64_t>(n));
   if (allocate) {
     uint8_t* dst = nullptr;
     napi_value arr = NewBytes(env, n, &dst);
     if (arr == nullptr) return nullptr;
-    session_to_der(s, dst, n);
+    der_encode_sized(session_view(s), dst, n);
     SetValue(env, a[1], arr);
     return Int(env, static_cast<int64_t>(n));
   }
@@ -83,7 +95,7 @@ napi_value sessionToDer(Call& a) {
   if (n == 0) return Null(a.env);
   uint8_t* dst = nullptr;
   napi_value arr = NewBytes(a.env, n, &dst);
-  if (arr != nullptr) session_to_der(s, dst, n);
+  if (arr != nullptr) der_encode_sized(session_view(s), dst, n);
   return arr;
 }
 

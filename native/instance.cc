@@ -3,6 +3,7 @@
 #include <random>
 
 #include "../src/error_queue.h"
+#include "args.h"
 
 namespace osc {
 
@@ -27,6 +28,8 @@ void Cleanup(void* arg) {
     if (r) napi_delete_reference(inst->env, r);
   }
   inst->cipher_refs.clear();
+  if (inst->subarray_fn) napi_delete_reference(inst->env, inst->subarray_fn);
+  inst->subarray_fn = nullptr;
   inst->runtime = nullptr;
   inst->torn_down = true;
 }
@@ -50,6 +53,14 @@ Instance::Instance(napi_env e) : env(e), runtime(new Runtime()) {
   for (auto* t : {&method_tag, &cipher_tag, &shm_tag}) {
     t->lower = Random64(rd);
     t->upper = Random64(rd);
+  }
+  // Uint8Array.prototype.subarray, once (see instance.h).
+  napi_value global = nullptr, u8 = nullptr, proto = nullptr, sub = nullptr;
+  if (napi_get_global(env, &global) == napi_ok &&
+      napi_get_named_property(env, global, "Uint8Array", &u8) == napi_ok &&
+      napi_get_named_property(env, u8, "prototype", &proto) == napi_ok &&
+      napi_get_named_property(env, proto, "subarray", &sub) == napi_ok && TypeOf(env, sub) == napi_function) {
+    napi_create_reference(env, sub, 1, &subarray_fn);
   }
   runtime->release_value = ReleaseHeld;
   runtime->release_arg = this;

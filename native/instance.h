@@ -38,7 +38,10 @@ struct Instance {
   napi_type_tag cipher_tag;           // SSL_CIPHER handles (pointers to the static table)
   napi_type_tag shm_tag;              // shared-memory store handles (shm_api.cc)
   std::vector<napi_ref> cipher_refs;  // one handle per cipher, made on first use
-  CallScope* scope = nullptr;         // innermost running entry point
+  // The intrinsic %TypedArray%.prototype.subarray, looked up once at load
+  // (session_io.cc's Subarray); null when the lookup failed.
+  napi_ref subarray_fn = nullptr;
+  CallScope* scope = nullptr;  // innermost running entry point
   bool torn_down = false;
   int64_t test_time = 0;             // setTestTime's clock value
   std::vector<void*> index_records;  // ex_data indexes registered from JS

@@ -13,8 +13,15 @@ bool OptionalOut(napi_env env, napi_value v, const char* fn, bool* present) {
 }
 
 napi_value Subarray(napi_env env, napi_value array, size_t from) {
+  // The intrinsic %TypedArray%.prototype.subarray, looked up once (no
+  // property lookup per call, and an own `subarray` of the array is not
+  // called); it keeps the class (a Buffer stays a Buffer).
+  Instance* inst = Instance::Get(env);
   napi_value fn = nullptr, result = nullptr, arg = Int(env, static_cast<int64_t>(from));
-  napi_get_named_property(env, array, "subarray", &fn);
+  if (inst == nullptr || inst->subarray_fn == nullptr ||
+      napi_get_reference_value(env, inst->subarray_fn, &fn) != napi_ok || fn == nullptr) {
+    napi_get_named_property(env, array, "subarray", &fn);
+  }
   if (napi_call_function(env, array, fn, 1, &arg, &result) != napi_ok) return nullptr;
   return result;
 }

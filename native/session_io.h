@@ -25,7 +25,9 @@ namespace osc {
 
 // An optional out-parameter argument: undefined/null (skip) or an object.
 bool OptionalOut(napi_env env, napi_value v, const char* fn, bool* present);
-// array.subarray(from): keeps the class (a Buffer stays a Buffer).
+// array.subarray(from) through the intrinsic Uint8Array.prototype.subarray
+// (an own or overridden subarray is not called): keeps the class (a Buffer
+// stays a Buffer, a subclass its species).
 napi_value Subarray(napi_env env, napi_value array, size_t from);
 napi_value Str(napi_env env, const char* s, size_t n);
 // A JS string's UTF-8 bytes.

@@ -356,6 +356,26 @@ size_t der_encode(const SessionView& s, uint8_t* out, size_t out_len) {
   return total;
 }
 
+size_t der_encode_sized(const SessionView& s, uint8_t* out, size_t total) {
+  if (s.fields == nullptr || s.fields->cipher_id == 0 || out == nullptr) return 0;
+  // The content length whose SEQUENCE is `total` bytes long (the header is
+  // 2 to 9 bytes).
+  size_t n = 0;
+  bool found = false;
+  for (size_t h = 2; h <= 9 && h < total; h++) {
+    if (tlv_size(total - h) == total) {
+      n = total - h;
+      found = true;
+      break;
+    }
+  }
+  if (!found) return 0;
+  Writer w{out};
+  w.header(0x30, n);
+  emit_fields(w, s.core, *s.fields);
+  return total;
+}
+
 DerDecodeResult der_decode(const uint8_t* in, size_t in_len, const DerDecodeOptions& options,
                            DecodedCore* core, SessionFields* fields) {
   DerDecodeResult res;

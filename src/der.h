@@ -63,6 +63,12 @@ size_t der_encoded_length(const SessionView& s);
 // s has no cipher or out_len is too small.
 size_t der_encode(const SessionView& s, uint8_t* out, size_t out_len);
 
+// der_encode_sized writes the DER form of s into out[0..total), where total is
+// der_encoded_length(s) (non-zero) as the caller measured it with nothing
+// changed since: one pass instead of der_encode's two. Returns total, or 0
+// (nothing written) when total is not the session's length.
+size_t der_encode_sized(const SessionView& s, uint8_t* out, size_t total);
+
 // The core fields as decoded (sizes are within the kDerMax* limits).
 struct DecodedCore {
   int32_t ssl_version = 0;

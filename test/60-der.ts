@@ -106,6 +106,46 @@ t.test("sessions built with our setters encode to the bytes of OpenSSL's setters
   t.equal(osc.sessionGetVerifyResult(bare), 1, 'X509_V_ERR_UNSPECIFIED until verified');
 });
 
+t.test('i2d/d2i pointer advance: exact fit, too short untouched, class kept, no own subarray called', async (t) => {
+  const s = build({ ...basic, sidCtx: Buffer.alloc(32, 3) });
+  const n = osc.i2d_SSL_SESSION(s);
+  const der = osc.sessionToDer(s)!;
+  t.equal(der.length, n);
+  const alloc = { value: null as Uint8Array | null };
+  osc.i2d_SSL_SESSION(s, alloc);
+  t.same(Buffer.from(alloc.value!), Buffer.from(der), 'allocating i2d and sessionToDer agree');
+  const exact = new Uint8Array(n);
+  const pe = { value: exact };
+  t.equal(osc.i2d_SSL_SESSION(s, pe), n, 'an exact fit is written');
+  t.same(Buffer.from(exact), Buffer.from(der));
+  t.equal(pe.value.length, 0);
+  t.equal(Object.getPrototypeOf(pe.value), Uint8Array.prototype, 'a Uint8Array stays a plain Uint8Array');
+  t.equal(pe.value.buffer, exact.buffer, 'a view of the same memory');
+  t.equal(pe.value.byteOffset, n);
+  const short = new Uint8Array(n - 1).fill(0xaa);
+  t.throws(() => osc.i2d_SSL_SESSION(s, { value: short }), RangeError);
+  t.ok(
+    short.every((b) => b === 0xaa),
+    'a buffer too short is left untouched',
+  );
+  class Sneaky extends Uint8Array {
+    override subarray(): Uint8Array<ArrayBuffer> {
+      throw new Error('own subarray called');
+    }
+  }
+  const sneaky = new Sneaky(n + 3);
+  const ps = { value: sneaky as Uint8Array };
+  t.equal(osc.i2d_SSL_SESSION(s, ps), n);
+  t.equal(ps.value.length, 3);
+  t.ok(ps.value instanceof Sneaky, 'the subclass is kept (species), its own subarray not called');
+  const input = { value: Buffer.concat([Buffer.from(der), Buffer.from([1, 2])]) as Uint8Array };
+  const d = osc.d2i_SSL_SESSION(null, input);
+  t.ok(d);
+  t.ok(Buffer.isBuffer(input.value), 'd2i: a Buffer stays a Buffer');
+  t.same([...input.value], [1, 2], 'advanced past the session');
+  osc.SSL_SESSION_free(d);
+});
+
 t.test('i2d_SSL_SESSION: length query, allocation, write-and-advance', async (t) => {
   const s = build(basic);
   const n = osc.i2d_SSL_SESSION(s);

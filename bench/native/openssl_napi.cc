@@ -179,6 +179,86 @@ napi_value SessSetTimeout(napi_env env, napi_callback_info info) {
   SESS(0);
   return Int(env, SSL_SESSION_set_timeout(s, static_cast<long>(I64(env, a[1]))));
 }
+// The DER calls with our API's pointer shapes (ts/der.ts): d2i_SSL_SESSION(a,
+// pp, length?) reads pp.value, advances it by the bytes read (subarray) and
+// stores the result in a.value when `a` is given; i2d_SSL_SESSION(s, pp?):
+// the length alone, `{ value: null }` allocates, `{ value: buf }` writes and
+// advances. The same Node-API steps as ours, around OpenSSL's codec.
+napi_value GetValue(napi_env env, napi_value o) {
+  napi_value v = nullptr;
+  napi_get_named_property(env, o, "value", &v);
+  return v;
+}
+napi_ref g_subarray;  // Uint8Array.prototype.subarray, looked up once as ours does
+napi_value Subarray(napi_env env, napi_value array, size_t from) {
+  napi_value fn = nullptr, result = nullptr, arg = Int(env, static_cast<int64_t>(from));
+  napi_get_reference_value(env, g_subarray, &fn);
+  if (napi_call_function(env, array, fn, 1, &arg, &result) != napi_ok) return nullptr;
+  return result;
+}
+bool IsObject(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  return t == napi_object;
+}
+napi_value D2i(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  const bool has_a = IsObject(env, a[0]);
+  if (!IsObject(env, a[1])) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected { value: Uint8Array }");
+    return nullptr;
+  }
+  napi_value in = GetValue(env, a[1]);
+  const uint8_t* data;
+  size_t len;
+  if (!Bytes(env, in, a[2], &data, &len)) return nullptr;
+  const unsigned char* p = data;
+  SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(len));
+  napi_value h = Handle(env, s, kSess);
+  if (!s) return h;
+  if (has_a) napi_set_named_property(env, a[0], "value", h);
+  napi_value rest = Subarray(env, in, static_cast<size_t>(p - data));
+  if (rest) napi_set_named_property(env, a[1], "value", rest);
+  return h;
+}
+napi_value I2d(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  const bool has_out = IsObject(env, a[1]);
+  napi_value cur = has_out ? GetValue(env, a[1]) : nullptr;
+  napi_valuetype t = napi_undefined;
+  if (cur) napi_typeof(env, cur, &t);
+  const bool allocate = has_out && (t == napi_null || t == napi_undefined);
+  uint8_t* out = nullptr;
+  size_t cap = 0;
+  if (has_out && !allocate) {
+    const uint8_t* d;
+    if (!Bytes(env, cur, nullptr, &d, &cap)) return nullptr;
+    out = const_cast<uint8_t*>(d);
+  }
+  SESS(0);
+  const int n = i2d_SSL_SESSION(s, nullptr);
+  if (!has_out || n <= 0) return Int(env, n);
+  if (allocate) {
+    void* dst = nullptr;
+    napi_value ab, arr;
+    napi_create_arraybuffer(env, static_cast<size_t>(n), &dst, &ab);
+    napi_create_typedarray(env, napi_uint8_array, static_cast<size_t>(n), ab, 0, &arr);
+    unsigned char* q = static_cast<unsigned char*>(dst);
+    i2d_SSL_SESSION(s, &q);
+    napi_set_named_property(env, a[1], "value", arr);
+    return Int(env, n);
+  }
+  if (cap < static_cast<size_t>(n)) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "pp.value is too short");
+    return nullptr;
+  }
+  unsigned char* q = out;
+  i2d_SSL_SESSION(s, &q);
+  napi_value rest = Subarray(env, cur, static_cast<size_t>(n));
+  if (rest) napi_set_named_property(env, a[1], "value", rest);
+  return Int(env, n);
+}
+
 napi_value CtxAdd(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
   CTX(0);
@@ -269,6 +349,12 @@ napi_value Handshake(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
+  napi_value global, u8, proto, sub;
+  napi_get_global(env, &global);
+  napi_get_named_property(env, global, "Uint8Array", &u8);
+  napi_get_named_property(env, u8, "prototype", &proto);
+  napi_get_named_property(env, proto, "subarray", &sub);
+  napi_create_reference(env, sub, 1, &g_subarray);
   g_key = SSL_SESSION_new();
   SSL_SESSION_set_protocol_version(g_key, TLS1_2_VERSION);
   struct {
@@ -285,6 +371,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"SSL_SESSION_set_protocol_version", SessSetVersion},
       {"SSL_SESSION_set_time", SessSetTime},
       {"SSL_SESSION_set_timeout", SessSetTimeout},
+      {"d2i_SSL_SESSION", D2i},
+      {"i2d_SSL_SESSION", I2d},
       {"SSL_CTX_add_session", CtxAdd},
       {"SSL_CTX_remove_session", CtxRemove},
       {"SSL_CTX_flush_sessions", CtxFlush},
