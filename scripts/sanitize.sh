@@ -12,7 +12,7 @@ work="$(mktemp -d /tmp/osc-sanitize.XXXXXX)"
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 # The tracked and new (not ignored) files: a clean tree, no build/ or dist/.
-(cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 tar cf -) | tar xf - -C "$work"
+(cd "$root" && git ls-files -co --exclude-standard -z -- . ':!node_modules' | xargs -0 tar cf -) | tar xf - -C "$work"
 ln -s "$root/node_modules" "$work/node_modules"
 cd "$work"
 

@@ -40,6 +40,8 @@ const files = named.length ? named : [...testFiles('test'), ...(all ? testFiles(
 // tap's library reports).
 const env = {};
 for (const [k, v] of Object.entries(process.env)) if (!/^(TAP|TAP_.*|NODE_OPTIONS)$/.test(k)) env[k] = v;
+// tap's own limit for a file run without its runner is 30 s; this runner's limit is the one.
+env.TAP_TIMEOUT = String(Math.ceil(timeoutMs / 1000));
 
 const jobsList = [
   {
