@@ -49,7 +49,7 @@ import { sessionFromDer, sessionToDer } from './der';
 import { ssl_get_new_session, ssl_update_cache, tls_finish_handshake, tls_process_server_hello, tls_setup_handshake } from './handshake';
 import { SSL_SESSION_free, SSL_SESSION_get_id, SSL_SESSION_get_protocol_version } from './session';
 import { SSL_free, SSL_get_shutdown, SSL_get0_session, SSL_new, SSL_set_connect_state, SSL_set_session, SSL_set_shutdown } from './ssl';
-import { drainErrorQueue, Reporter, SessionCacheError, stepError } from './tls-common';
+import { drainErrorQueue, Reporter, SessionCacheError } from './tls-common';
 import type { SSL, SSL_CTX, SSL_SESSION } from './types';
 
 const clientCachedSession: (ctx: SSL_CTX, version: number, id: Uint8Array) => SSL_SESSION | null = binding.clientCachedSession;
@@ -141,12 +141,7 @@ export class ClientSessionCache extends EventEmitter {
   }
 
   private guard<T>(what: string, step: () => T): T | undefined {
-    try {
-      return step();
-    } catch (e) {
-      this.report(stepError(what, e));
-      return undefined;
-    }
+    return this.reporter.guard(what, step);
   }
 
   /** sessionsFor returns the number of sessions filed for `peer` (a peerKey result) that could still be offered. */

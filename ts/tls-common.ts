@@ -107,6 +107,15 @@ export class Reporter {
     if (this.emitter.listenerCount('error') > 0) this.emitter.emit('error', e);
     else if (!this.onError) process.emitWarning(e.message, { type: 'SessionCacheWarning', code: `OSC_${e.source.toUpperCase()}` });
   }
+  /** guard runs a native step; what a callback threw during it (the step completed) is reported. */
+  guard<T>(what: string, step: () => T): T | undefined {
+    try {
+      return step();
+    } catch (e) {
+      this.report(stepError(what, e));
+      return undefined;
+    }
+  }
 }
 
 /** checkTimeoutMs validates a timeout option: whole milliseconds from 1 to 2^31 - 1 (setTimeout's range). */

@@ -374,14 +374,8 @@ export class SessionCacheAdapter extends EventEmitter {
     this.reporter.report(e);
   }
 
-  // Runs a native step; what a callback threw during it (the step completed) is reported.
   private guard<T>(what: string, step: () => T): T | undefined {
-    try {
-      return step();
-    } catch (e) {
-      this.report(stepError(what, e));
-      return undefined;
-    }
+    return this.reporter.guard(what, step);
   }
 
   private readonly onConnection = (): void => {
