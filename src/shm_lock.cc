@@ -1,4 +1,5 @@
 // Implementations of shm_lock.h: robust pthread mutex, pid lock, none.
+#include "glibc_compat.h"  // first: binds the symbols below to old versions
 #include "shm_lock.h"
 
 #include "shm_format.h"

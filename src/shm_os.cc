@@ -1,4 +1,5 @@
 // POSIX implementation of shm_os.h (Linux, macOS, the BSDs); Windows stubs.
+#include "glibc_compat.h"  // first: binds the symbols below to old versions
 #include "shm_os.h"
 
 #include <cstring>
@@ -81,6 +82,25 @@ bool reserve(int fd, size_t bytes) {
 #endif
 }
 
+// The owner, mode and size of an open object. glibc: statx (2.28), since
+// fstat binds to fstat64@GLIBC_2.33 when built on a newer glibc.
+bool object_stat(int fd, uint32_t* uid, uint32_t* mode, int64_t* size) {
+#if defined(__GLIBC__)
+  struct statx sx;
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_UID | STATX_MODE | STATX_SIZE, &sx) != 0) return false;
+  *uid = sx.stx_uid;
+  *mode = sx.stx_mode;
+  *size = static_cast<int64_t>(sx.stx_size);
+#else
+  struct stat st;
+  if (fstat(fd, &st) != 0) return false;
+  *uid = static_cast<uint32_t>(st.st_uid);
+  *mode = static_cast<uint32_t>(st.st_mode);
+  *size = static_cast<int64_t>(st.st_size);
+#endif
+  return true;
+}
+
 }  // namespace
 
 bool valid_name(const char* name) {
@@ -138,22 +158,23 @@ Result os_attach(const char* name, uint32_t expect_uid, Mapping* out) {
   if (!valid_name(name)) return Result::kInvalidArgument;
   int fd = shm_open(name, O_RDWR, 0);
   if (fd < 0) return errno == ENOENT ? Result::kNotFound : Result::kSystemError;
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
+  uint32_t uid, mode;
+  int64_t size;
+  if (!object_stat(fd, &uid, &mode, &size)) {
     int e = errno;
     close(fd);
     errno = e;
     return Result::kSystemError;
   }
   // Someone else's object, or one others may read or write: never ours.
-  bool refused = st.st_uid != expect_uid || (st.st_mode & 077) != 0 || st.st_size < 0 ||
-                 static_cast<uint64_t>(st.st_size) < sizeof(Header) ||
-                 static_cast<uint64_t>(st.st_size) > kMaxBytes + 65536;
+  bool refused = uid != expect_uid || (mode & 077) != 0 || size < 0 ||
+                 static_cast<uint64_t>(size) < sizeof(Header) ||
+                 static_cast<uint64_t>(size) > kMaxBytes + 65536;
   if (refused) {
     close(fd);
     return Result::kBadSegment;
   }
-  size_t bytes = static_cast<size_t>(st.st_size);
+  size_t bytes = static_cast<size_t>(size);
   void* p = map_shared(fd, bytes);
   int e = errno;
   close(fd);
