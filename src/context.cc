@@ -1,5 +1,7 @@
 #include "context.h"
 
+#include <new>
+
 #include "error_queue.h"
 
 namespace osc {
@@ -50,7 +52,12 @@ Context::Context(Runtime* r, const Method* m)
 Context::~Context() = default;
 
 Ref<Context> ctx_new(Runtime* rt, const Method* m) {
-  Context* ctx = new Context(rt, m);  // null when memory ran out (Object::operator new)
+  Context* ctx;
+  try {
+    ctx = new Context(rt, m);  // null when memory ran out (Object::operator new)
+  } catch (const std::bad_alloc&) {
+    ctx = nullptr;  // the session table's first array (its memory is released)
+  }
   if (ctx == nullptr) {
     err_push(kErrLibSsl, kReasonMallocFailure);
     return Ref<Context>();
@@ -160,16 +167,20 @@ int ctx_remove_session(Context* ctx, Session* c) {
 void ctx_flush_sessions(Context* ctx, int64_t t) {
   Ref<Context> hold = Ref<Context>::hold(ctx);
   SmallVec<Ref<Session>, 8> removed;
+  ctx->table.pause_shrink(true);
   for (Session* s = ctx->list.tail(); s != nullptr; s = ctx->list.tail()) {
     if (t != 0 && !s->timed_out(t)) break;
     Ref<Session> r = detach(ctx, s);
     s->not_resumable = true;
     if (!removed.push(static_cast<Ref<Session>&&>(r))) {
-      // No memory for the list: as OpenSSL, this one goes at once.
+      // No memory for the list: as OpenSSL, this one goes at once (its callback may re-enter).
+      ctx->table.pause_shrink(false);
       call_remove(ctx, s);
       r.reset();
+      ctx->table.pause_shrink(true);
     }
   }
+  ctx->table.pause_shrink(false);
   for (size_t i = 0; i < removed.size(); i++) call_remove(ctx, removed[i].get());
   for (size_t i = 0; i < removed.size(); i++) removed[i].reset();
 }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "alloc.h"
 #include "system_random.h"
 
 #ifdef _MSC_VER
@@ -68,6 +69,7 @@ inline uint64_t zero_bytes(uint64_t w) {
 }
 
 SessionTable::Bucket* new_buckets(size_t n) {
+  if (!allocation_allowed()) return nullptr;  // the tests' allocation-failure injection
   void* p = nullptr;
 #ifdef _WIN32
   p = _aligned_malloc(n * sizeof(SessionTable::Bucket), alignof(SessionTable::Bucket));
@@ -208,7 +210,8 @@ void SessionTable::erase(Session* s) {
         if (buckets_[j].overflow() != 255) buckets_[j].overflow()--;
       }
       size_--;
-      if (mask_ + 1 > kMinBuckets && under_shrink_load(size_, mask_ + 1)) resize((mask_ + 1) / 2);
+      if (!shrink_paused_ && mask_ + 1 > kMinBuckets && under_shrink_load(size_, mask_ + 1))
+        resize((mask_ + 1) / 2);
       return;
     }
     if (b->overflow() == 0) return;

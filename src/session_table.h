@@ -34,6 +34,10 @@ class SessionTable {
   Session* insert(Session* s);
   // Removes s, which must be in the table.
   void erase(Session* s);
+  // While paused, erase never shrinks the array (lh_SSL_SESSION_set_down_load(0)
+  // around SSL_CTX_flush_sessions' removals, as OpenSSL): a flush that empties the
+  // table would otherwise rehash what is left at every halving.
+  void pause_shrink(bool paused) { shrink_paused_ = paused; }
   size_t size() const { return size_; }
   size_t bucket_count() const { return mask_ + 1; }
 
@@ -59,6 +63,7 @@ class SessionTable {
   Bucket* buckets_;
   size_t mask_;
   size_t size_ = 0;
+  bool shrink_paused_ = false;
   uint64_t seed_[4];
 };
 

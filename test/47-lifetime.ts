@@ -425,3 +425,20 @@ t.test('an ex_data new callback that caches the session a handshake is making le
   osc.SSL_free(ssl);
   osc.SSL_CTX_free(ctx);
 });
+
+t.test('SSL_CTX_new with no memory for the context or its session table: NULL and ERR_R_MALLOC_FAILURE', async (t) => {
+  const base = testing.debugRuntimeStats().objects;
+  for (const n of [1, 2]) {
+    osc.ERR_clear_error();
+    testing.setTestAllocationFailure(n);
+    let ctx: ReturnType<typeof osc.SSL_CTX_new>;
+    try {
+      ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+    } finally {
+      testing.setTestAllocationFailure(0);
+    }
+    t.equal(ctx, null, `allocation ${n} failed: NULL`);
+    t.equal(osc.ERR_GET_REASON(osc.ERR_get_error()), MALLOC_FAILURE, 'ERR_R_MALLOC_FAILURE queued');
+    t.equal(testing.debugRuntimeStats().objects, base, 'nothing left behind');
+  }
+});
