@@ -18,11 +18,10 @@
 //    from the in-process cache, then from Redis only, with the client in
 //    a child process. Includes the cryptography and the sockets, so it is
 //    what a server would see.
-const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { startRedis } = require('./lib/redis-server');
 
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -48,44 +47,6 @@ try {
 }
 
 // ---- redis-server ---------------------------------------------------------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const bin = process.env.REDIS_SERVER || 'redis-server';
-  const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  if (v.error || v.status !== 0) {
-    console.error('redis-server is not on PATH (Debian/Ubuntu: apt-get install redis-server)');
-    process.exit(1);
-  }
-  const port = await freePort();
-  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
-    stdio: 'ignore',
-  });
-  process.on('exit', () => proc.kill('SIGKILL'));
-  for (let i = 0; i < 500; i++) {
-    const ok = await new Promise((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) return { proc, port, version: v.stdout.trim() };
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('redis-server did not start');
-}
 
 function redisClient(port) {
   const c = createClient({
@@ -281,6 +242,10 @@ async function realTls(port) {
     return;
   }
   const redis = await startRedis();
+  if (redis.skipped) {
+    console.error(`bench/redis-resume.js: ${redis.skipped}`);
+    process.exit(1);
+  }
   const client = redisClient(redis.port);
   await client.connect();
   const cp = await cachePath(client);
@@ -292,7 +257,7 @@ async function realTls(port) {
   lines.push(`# Resumed handshakes per second: Redis store vs in-process cache`);
   lines.push('');
   lines.push(
-    `${os.cpus()[0].model}, ${os.cpus().length} CPUs; Node ${process.version}; ${redis.version.split(' ').slice(0, 3).join(' ')} on loopback; ` +
+    `${os.cpus()[0].model}, ${os.cpus().length} CPUs; Node ${process.version}; Redis ${redis.version} on loopback; ` +
       `${SESSIONS} sessions, ${SECONDS} s per row, one run.`,
   );
   lines.push('');

@@ -24,14 +24,14 @@
 //   node bench/stores.js            full run (about 1 min), writes bench/results/stores.{md,json}
 //   node bench/stores.js --short    quick run (about 20 s), writes bench/results/stores-short.{md,json}
 //   node bench/stores.js --json     print the JSON document instead of the table
-const { fork, spawn, spawnSync } = require('node:child_process');
+const { fork } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const tls = require('node:tls');
 const { writeId } = require('./lib/ids');
+const { startRedis } = require('./lib/redis-server');
 
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -267,51 +267,6 @@ async function captureServerSession() {
   await new Promise((r) => server.close(r));
   if (!der) throw new Error('the TLS 1.2 handshake gave no server session');
   return der;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-// A redis-server on a free loopback port, no persistence; { skipped } when it cannot run.
-async function startRedis() {
-  try {
-    require.resolve('redis');
-  } catch {
-    return { skipped: 'the redis npm package is not installed (npm install: it is a devDependency)' };
-  }
-  const bin = process.env.REDIS_SERVER || 'redis-server';
-  const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  if (v.error || v.status !== 0) return { skipped: 'redis-server is not on PATH (Debian/Ubuntu: apt-get install redis-server)' };
-  const port = await freePort();
-  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
-    stdio: 'ignore',
-  });
-  process.on('exit', () => proc.kill('SIGKILL'));
-  for (let i = 0; i < 500; i++) {
-    if (await canConnect(port)) return { proc, port, version: (/v=(\S+)/.exec(v.stdout) || [])[1] || v.stdout.trim() };
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  proc.kill('SIGKILL');
-  return { skipped: 'redis-server did not start' };
 }
 
 // Forks `procs` children for one store and runs the phases, all children at once.
