@@ -409,3 +409,43 @@ t.test("the adapter's step connection: a callback cannot free it, and what it st
   await srv.close();
   osc.SSL_CTX_free(ctx);
 });
+
+t.test('a callback that re-enters the adapter during a lookup step: each answer is its own session', async (t) => {
+  const server = tls.createServer({});
+  const ctx = osc.SSL_CTX_new(osc.TLS_server_method());
+  osc.SSL_CTX_sess_set_cache_size(ctx, 3); // keeps two: the third add evicts the oldest
+  const adapter = osc.attachSessionCache(server, ctx, { sessionIdContext: 'reenter' });
+  const cipher = osc.SSL_CIPHER_find(null, Buffer.from([0xc0, 0x2f]));
+  const make = (n: number) => {
+    const s = osc.SSL_SESSION_new();
+    osc.SSL_SESSION_set1_id(s, Buffer.alloc(32, n));
+    osc.SSL_SESSION_set_protocol_version(s, osc.TLS1_2_VERSION);
+    osc.SSL_SESSION_set_cipher(s, cipher!);
+    osc.SSL_SESSION_set1_master_key(s, Buffer.alloc(48, n));
+    osc.SSL_SESSION_set1_id_context(s, Buffer.from('reenter'));
+    osc.SSL_SESSION_set_timeout(s, 7200);
+    const der = Buffer.from(osc.sessionToDer(s) as Uint8Array);
+    osc.SSL_SESSION_free(s);
+    return der;
+  };
+  const [a, b, c] = [make(1), make(2), make(3)];
+  // Keeps the view Node is handed (Node copies it at once; a view overwritten later would show).
+  const resume = (n: number) =>
+    new Promise<Buffer | null>((resolve) =>
+      server.emit('resumeSession', Buffer.alloc(32, n), (_e: Error | null, d?: Buffer | null) => resolve(d ?? null)),
+    );
+  server.emit('newSession', Buffer.alloc(32, 2), b, () => undefined); // evicted when a comes in
+  server.emit('newSession', Buffer.alloc(32, 3), c, () => undefined);
+  // Session 1 comes from the get callback; storing it evicts 2, whose remove callback looks 3 up.
+  osc.setAsyncGetSessionCallback(ctx, (_ssl, id) => (id[0] === 1 ? a : null));
+  let nested: Promise<Buffer | null> | null = null;
+  osc.SSL_CTX_sess_set_remove_cb(ctx, (_ctx, s) => {
+    if (osc.SSL_SESSION_get_id(s)[0] === 2) nested ??= resume(3);
+  });
+  const outer = await resume(1);
+  t.ok(nested, 'the remove callback ran during the step and re-entered the adapter');
+  t.same(await nested, c, 'the nested lookup answered its own session');
+  t.same(outer, a, 'and the outer one its own, not the bytes after the nested answer');
+  adapter.detach();
+  osc.SSL_CTX_free(ctx);
+});

@@ -389,9 +389,9 @@ export class SessionCacheAdapter extends EventEmitter {
       return;
     }
     let a: LookupAnswer = 0;
+    let der: Buffer | null = null;
     try {
-      const at = this.roomAt(); // may swap in a fresh slab: read this.slab after it
-      a = adapterLookup(this.conn, id, this.slab, at);
+      [a, der] = this.lookupStep((slab, at) => adapterLookup(this.conn, id, slab, at));
     } catch (e) {
       this.report(stepError('resumeSession', e));
     }
@@ -413,7 +413,7 @@ export class SessionCacheAdapter extends EventEmitter {
       err = new SessionCacheError('internal', `resumeSession: ${drainErrorQueue()}`);
       this.report(err);
     }
-    this.answer(conn, id, cb, this.derOf(a), err, countsOf(n));
+    this.answer(conn, id, cb, der, err, countsOf(n));
   };
 
   // Hands Node the lookup's answer; the connection keeps its counts until 'secureConnection'.
@@ -434,24 +434,29 @@ export class SessionCacheAdapter extends EventEmitter {
     }
   }
 
-  // The slab offset a lookup writes at: a fresh slab when little room is left.
-  private roomAt(): number {
+  // Runs a lookup step that writes the DER it answers into the slab (a fresh slab first when
+  // little room is left) and returns its answer with that DER: a view of the slab where this step
+  // wrote it, or its own array when it did not fit. The rest of the slab is this step's until it
+  // answers: a callback that re-enters the adapter during the step looks up into a fresh slab.
+  private lookupStep(step: (slab: Buffer, offset: number) => LookupAnswer): [LookupAnswer, Buffer | null] {
     if (SLAB_BYTES - this.slabUsed < 2048) {
       this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       this.slabUsed = 0;
     }
-    return this.slabUsed;
-  }
-
-  // The DER a lookup step answered: a view of the slab where it wrote it, or its own array when
-  // it did not fit.
-  private derOf(a: LookupAnswer): Buffer | null {
-    if (typeof a !== 'number') return Buffer.from(a[0].buffer, a[0].byteOffset, a[0].byteLength);
+    const slab = this.slab;
+    const at = this.slabUsed;
+    this.slabUsed = SLAB_BYTES;
+    let a: LookupAnswer;
+    try {
+      a = step(slab, at);
+    } finally {
+      if (this.slab === slab) this.slabUsed = at;
+    }
+    if (typeof a !== 'number') return [a, Buffer.from(a[0].buffer, a[0].byteOffset, a[0].byteLength)];
     const n = derLengthOf(a);
-    if (n === 0) return null;
-    const view = this.slab.subarray(this.slabUsed, this.slabUsed + n);
-    this.slabUsed += n;
-    return view;
+    if (n === 0) return [a, null];
+    if (this.slab === slab) this.slabUsed = at + n;
+    return [a, slab.subarray(at, at + n)];
   }
 
   // The get callback's answer (waited for when it is a Promise), through OpenSSL's rules.
@@ -492,11 +497,9 @@ export class SessionCacheAdapter extends EventEmitter {
       r = null;
     }
     const answer = (r ?? null) as SSL_SESSION | Uint8Array | null;
-    const a =
-      this.guard('get session answer', () => {
-        const at = this.roomAt(); // may swap in a fresh slab: read this.slab after it
-        return adapterLookupAnswer(this.conn, id, answer, copy.value, counted, this.slab, at);
-      }) ?? counted << 2;
+    const [a, der] = this.guard('get session answer', () =>
+      this.lookupStep((slab, at) => adapterLookupAnswer(this.conn, id, answer, copy.value, counted, slab, at)),
+    ) ?? [counted << 2, null];
     const n = typeof a === 'number' ? a : a[1];
     if (checkOf(n) === 1)
       this.report(
@@ -504,7 +507,7 @@ export class SessionCacheAdapter extends EventEmitter {
       );
     if (checkOf(n) === 2)
       this.report(new SessionCacheError('der', `the get callback's DER does not decode (${drainErrorQueue()}): a miss`));
-    return [this.derOf(a), countsOf(n)];
+    return [der, countsOf(n)];
   }
 
   private freeQuietly(s: SSL_SESSION): void {
