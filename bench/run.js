@@ -11,6 +11,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { localNodedir } = require('../scripts/lib/node-headers');
 
 const root = path.join(__dirname, '..');
 const nativeDir = path.join(__dirname, 'native');
@@ -143,7 +144,8 @@ function ensureBuilt() {
   if (built < sources) {
     log('building the bench addons (bench/native) ...');
     const gyp = path.join(root, 'node_modules', '.bin', 'node-gyp');
-    const extra = process.env.npm_config_nodedir ? [`--nodedir=${process.env.npm_config_nodedir}`] : [];
+    const nodedir = localNodedir();
+    const extra = nodedir ? [`--nodedir=${nodedir}`] : [];
     const r = spawnSync(gyp, ['rebuild', '-j', String(os.cpus().length), ...extra], {
       cwd: nativeDir,
       encoding: 'utf8',
@@ -425,7 +427,9 @@ function markdown(doc) {
     'Every cell is one implementation × scenario × size, each repetition in a fresh child process: the median (of two, the lower) ' +
       'in ns per operation (memory: bytes per cached session), ± half the spread between the fastest and the slowest ' +
       'repetition, relative to the median (no ± where one repetition ran). Loops of cheap calls (lookups, flush 0%, the floor) ' +
-      'are timed in blocks of 1,000 and report the median block. Empty: not applicable. ' +
+      'are timed in blocks of 1,000 and report the median block. The C++ lookup, remove and flush scenarios first look up ' +
+      'every cached session once, untimed, in random order, on both sides: the page tables and caches of a running server, ' +
+      'not those right after the prefill wrote the memory in order. Empty: not applicable. ' +
       'Reproduce with `npm run bench` (full) or `npm run bench:short`.',
   );
   lines.push('');

@@ -16,6 +16,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { localNodedir } = require('./lib/node-headers');
 
 const root = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -80,12 +81,10 @@ try {
 
   const env = { ...process.env };
   if (!env.JOBS) env.JOBS = 'max';
-  // Build against the running Node's own headers when it ships them (official
-  // tarballs and distro packages do), so no header download is needed.
-  const headers = path.join(path.dirname(process.execPath), '..', 'include', 'node');
-  if (process.platform !== 'win32' && !env.npm_config_nodedir && fs.existsSync(path.join(headers, 'common.gypi'))) {
-    env.npm_config_nodedir = path.resolve(headers, '..', '..');
-  }
+  // Build against the running Node's own headers when it ships them, so no
+  // header download is needed.
+  const nodedir = localNodedir(env);
+  if (nodedir) env.npm_config_nodedir = nodedir;
 
   // One Node-API build serves every Node version with Node-API 8; building
   // against the running Node keeps the header version fixed and local.
