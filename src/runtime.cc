@@ -126,6 +126,13 @@ SessionPool::Chunk* SessionPool::map_chunk() noexcept {
   } else {
     void* base = aligned_chunk(kChunkBytes);
     if (base == nullptr) return nullptr;
+    if ((static_cast<uint64_t>(reinterpret_cast<uintptr_t>(base)) + kChunkBytes - 1) >> 48 != 0) {
+      // The session table stores 48-bit pointers. No system we build for
+      // maps user memory there unless asked to; if one does, it counts as
+      // memory we could not get.
+      free_chunk(base, kChunkBytes);
+      return nullptr;
+    }
     OSC_POISON(static_cast<uint8_t*>(base) + kSessionSlotPhase, kSlotsPerChunk * kSessionSlotBytes);
     c = chunk_of(base);
     mapped_++;

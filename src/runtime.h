@@ -60,7 +60,8 @@ struct ExData {
 // Each chunk keeps its own free list and count of live slots in a footer; a
 // chunk whose last slot is freed goes back to the system, beyond a few empty
 // chunks kept (1 MiB) so that a cache hovering at a chunk boundary, or a
-// loop making and freeing batches, does not map and unmap.
+// loop making and freeing batches, does not map and unmap. Every slot lies
+// below 2^48 (the session table stores 48-bit pointers).
 constexpr size_t kSessionSlotBytes = 320;
 constexpr size_t kSessionSlotPhase = 32;  // slot address mod 64
 

@@ -48,9 +48,7 @@ inline unsigned lowest_byte_index(uint64_t m) {
 #endif
 }
 
-// The first eight bytes of a bucket (seven tags, then the overflow count)
-// as one word with byte k = tags[k]: one load. Byte 7 is never looked at
-// (the masks below cover bytes 0..6).
+// The eight tags of a bucket as one word with byte k = tags[k]: one load.
 inline uint64_t tag_word(const SessionTable::Bucket* b) {
   uint64_t w;
   memcpy(&w, b->tags, 8);
@@ -60,13 +58,11 @@ inline uint64_t tag_word(const SessionTable::Bucket* b) {
   return w;
 }
 
-constexpr uint64_t kLow7 = 0x0080808080808080ULL;  // the high bit of bytes 0..6
+constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;  // the low seven bits of every byte
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
 
-// High bit of byte k set exactly where byte k of w is zero (k < 7).
-inline uint64_t zero_bytes(uint64_t w) {
-  return ~(((w & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | w) & kLow7;
-}
+// High bit of byte k set exactly where byte k of w is zero.
+inline uint64_t zero_bytes(uint64_t w) { return ~(((w & kLow7) + kLow7) | w | kLow7); }
 
 SessionTable::Bucket* new_buckets(size_t n) {
   if (!allocation_allowed()) return nullptr;  // the tests' allocation-failure injection
@@ -137,7 +133,7 @@ Session* SessionTable::find(int version, const uint8_t* id, unsigned len) const 
   for (size_t probes = 0; probes <= mask_; probes++) {
     const Bucket* b = &buckets_[i];
     for (uint64_t m = zero_bytes(tag_word(b) ^ want); m != 0; m &= m - 1) {
-      Session* s = b->slots[lowest_byte_index(m)];
+      Session* s = b->slot(lowest_byte_index(m));
       if (s->hash == h && s->same_key(version, id, len)) return s;
     }
     if (b->overflow() == 0) break;
@@ -155,7 +151,7 @@ bool SessionTable::place(Bucket* buckets, size_t mask, Session* s, uint32_t h) {
     if (empty != 0) {
       const unsigned k = lowest_byte_index(empty);
       b->tags[k] = tag;
-      b->slots[k] = s;
+      b->set_slot(k, s);
       // The buckets passed over count one more entry beyond them.
       for (size_t j = h & mask; j != i; j = (j + 1) & mask) {
         if (buckets[j].overflow() != 255) buckets[j].overflow()++;
@@ -175,11 +171,11 @@ Session* SessionTable::insert(Session* s) {
     Bucket* b = &buckets_[i];
     for (uint64_t m = zero_bytes(tag_word(b) ^ want); m != 0; m &= m - 1) {
       const unsigned k = lowest_byte_index(m);
-      Session* e = b->slots[k];
+      Session* e = b->slot(k);
       if (e->hash == h && e->same_key(s->ssl_version, s->id, s->id_len)) {
         if (e == s) return s;
         s->hash = h;
-        b->slots[k] = s;
+        b->set_slot(k, s);
         return e;
       }
     }
@@ -199,13 +195,15 @@ Session* SessionTable::insert(Session* s) {
 
 void SessionTable::erase(Session* s) {
   const size_t home = s->hash & mask_;
+  const uint64_t want = tag_of(s->hash) * kOnes;
   size_t i = home;
   for (size_t probes = 0; probes <= mask_; probes++) {
     Bucket* b = &buckets_[i];
-    for (unsigned k = 0; k < kSlots; k++) {
-      if (b->slots[k] != s || b->tags[k] == 0) continue;
+    for (uint64_t m = zero_bytes(tag_word(b) ^ want); m != 0; m &= m - 1) {
+      const unsigned k = lowest_byte_index(m);
+      if (b->slot(k) != s) continue;
       b->tags[k] = 0;
-      b->slots[k] = nullptr;
+      b->set_slot(k, nullptr);
       for (size_t j = home; j != i; j = (j + 1) & mask_) {
         if (buckets_[j].overflow() != 255) buckets_[j].overflow()--;
       }
@@ -226,7 +224,7 @@ void SessionTable::resize(size_t buckets) {
   for (size_t i = 0; i <= mask_; i++) {
     const Bucket& b = buckets_[i];
     for (unsigned k = 0; k < kSlots; k++) {
-      if (b.tags[k] != 0 && !place(fresh, mask, b.slots[k], b.slots[k]->hash)) {
+      if (b.tags[k] != 0 && !place(fresh, mask, b.slot(k), b.slot(k)->hash)) {
         free_buckets(fresh);  // cannot happen (a smaller array is only chosen below 3/32)
         return;
       }

@@ -1,9 +1,10 @@
 // The hash half of the cache: sessions keyed by (ssl_version, id_len, id).
 //
-// Open addressing over cache-line buckets: each 64-byte bucket holds seven
-// session pointers, a one-byte tag (eight more bits of the hash) beside each,
-// and a count of the entries that overflowed past it. A lookup reads its
-// home bucket, compares the seven tags at once, and reads a session only
+// Open addressing over cache-line buckets: each 64-byte bucket holds eight
+// session pointers (48 bits each), a one-byte tag (eight more bits of the
+// hash) for each, and a count of the entries that overflowed past it. A
+// lookup reads its home bucket, compares the eight tags at once (one word),
+// and reads a session only
 // where a tag matches: a miss is usually answered by one cache line, a hit
 // by that line and the session's first line (key, hash, reference count).
 // Buckets are probed linearly; an overflow count of zero ends the probe, so
@@ -41,13 +42,32 @@ class SessionTable {
   size_t size() const { return size_; }
   size_t bucket_count() const { return mask_ + 1; }
 
-  static constexpr unsigned kSlots = 7;
+  static constexpr unsigned kSlots = 8;
+  // Eight tags (read as one word), the overflow count, then eight session
+  // pointers of 48 bits, little-endian. Sessions live in the pool, which
+  // hands out no address beyond 48 bits (SessionPool::map_chunk).
   struct alignas(64) Bucket {
-    uint8_t tags[kSlots + 1];  // 0: empty slot; tags[kSlots] is the overflow count below
-    Session* slots[kSlots];
-    // Entries homed here or before and stored after (saturates at 255).
-    uint8_t& overflow() { return tags[kSlots]; }
-    uint8_t overflow() const { return tags[kSlots]; }
+    uint8_t tags[kSlots];  // 0: empty slot
+    uint8_t overflow_;     // entries homed here or before and stored after (saturates at 255)
+    uint8_t ptr[kSlots * 6];
+    uint8_t pad_[64 - kSlots - 1 - kSlots * 6];
+    uint8_t& overflow() { return overflow_; }
+    uint8_t overflow() const { return overflow_; }
+    Session* slot(unsigned k) const {
+      uint64_t v;
+      memcpy(&v, ptr + k * 6, 8);  // one load: the last slot's two extra bytes are still in the bucket
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+      v = __builtin_bswap64(v);
+#endif
+      return reinterpret_cast<Session*>(static_cast<uintptr_t>(v & 0xFFFFFFFFFFFFULL));
+    }
+    void set_slot(unsigned k, const Session* s) {
+      uint64_t v = reinterpret_cast<uintptr_t>(s);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+      v = __builtin_bswap64(v);
+#endif
+      memcpy(ptr + k * 6, &v, 6);
+    }
   };
 
  private:
