@@ -427,7 +427,7 @@ function markdown(doc) {
     'Every cell is one implementation × scenario × size, each repetition in a fresh child process: the median (of two, the lower) ' +
       'in ns per operation (memory: bytes per cached session), ± half the spread between the fastest and the slowest ' +
       'repetition, relative to the median (no ± where one repetition ran). Loops of cheap calls (lookups, flush 0%, the floor) ' +
-      'are timed in blocks of 1,000 and report the median block. The C++ lookup, remove and flush scenarios first look up ' +
+      'are timed in blocks of 1,000 and report the median block. After filling the cache, the C++ scenarios look up ' +
       'every cached session once, untimed, in random order, on both sides: the page tables and caches of a running server, ' +
       'not those right after the prefill wrote the memory in order. Empty: not applicable. ' +
       'Reproduce with `npm run bench` (full) or `npm run bench:short`.',
