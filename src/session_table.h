@@ -16,6 +16,8 @@
 // table's size and contents, not its layout, are what callers observe).
 #pragma once
 
+#include <cstddef>
+
 #include "session.h"
 
 namespace osc {
@@ -54,8 +56,10 @@ class SessionTable {
     uint8_t& overflow() { return overflow_; }
     uint8_t overflow() const { return overflow_; }
     Session* slot(unsigned k) const {
+      // One 8-byte load from the bucket's bytes: the last slot's two extra
+      // bytes are still inside the bucket (see the static_assert below).
       uint64_t v;
-      memcpy(&v, ptr + k * 6, 8);  // one load: the last slot's two extra bytes are still in the bucket
+      memcpy(&v, reinterpret_cast<const uint8_t*>(this) + offsetof(Bucket, ptr) + k * 6, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
       v = __builtin_bswap64(v);
 #endif
@@ -88,5 +92,7 @@ class SessionTable {
 };
 
 static_assert(sizeof(SessionTable::Bucket) == 64, "one bucket per cache line");
+static_assert(offsetof(SessionTable::Bucket, ptr) + (SessionTable::kSlots - 1) * 6 + 8 <= 64,
+              "Bucket::slot's 8-byte load of the last slot stays in the bucket");
 
 }  // namespace osc
