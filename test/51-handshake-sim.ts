@@ -44,7 +44,6 @@ t.test('100,000 handshakes against a 20,480-session cache add up', async (t) => 
   let proposed = 0,
     resumed = 0,
     unknownProposals = 0;
-  const started = Date.now();
   for (let i = 0; i < N; i++) {
     // A busy first half (100 handshakes a second: the cache fills up and
     // evicts), a quiet second half (5 a second: sessions expire).
@@ -72,7 +71,6 @@ t.test('100,000 handshakes against a 20,480-session cache add up', async (t) => 
     osc.SSL_shutdown(ssl);
     osc.SSL_free(ssl);
   }
-  const elapsed = Date.now() - started;
   const st = {
     number: osc.SSL_CTX_sess_number(ctx),
     accept: osc.SSL_CTX_sess_accept(ctx),
@@ -83,7 +81,7 @@ t.test('100,000 handshakes against a 20,480-session cache add up', async (t) => 
     timeouts: osc.SSL_CTX_sess_timeouts(ctx),
     cacheFull: osc.SSL_CTX_sess_cache_full(ctx),
   };
-  t.comment(JSON.stringify({ ...st, removes, news, proposed, resumed, unknownProposals, elapsed }));
+  t.comment(JSON.stringify({ ...st, removes, news, proposed, resumed, unknownProposals }));
   t.equal(st.accept, N, 'every handshake counted');
   t.equal(st.acceptGood, N, 'none failed: accept == accept_good + 0 failures');
   t.equal(st.hits, resumed, 'hits == resumed handshakes');
@@ -98,7 +96,6 @@ t.test('100,000 handshakes against a 20,480-session cache add up', async (t) => 
   t.ok(removes >= st.cacheFull + st.timeouts, 'evictions, expired lookups, and auto-clear flushes all called back');
   t.equal(st.number, news - removes, 'sessions stored minus sessions removed is what is left');
   t.ok(testing.debugCacheConsistent(ctx));
-  t.ok(elapsed < 20_000, `ran in ${elapsed} ms`);
   osc.SSL_CTX_free(ctx);
   t.equal(removes, news, 'SSL_CTX_free flushed the rest');
 });
