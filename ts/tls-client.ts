@@ -140,10 +140,6 @@ export class ClientSessionCache extends EventEmitter {
     this.reporter.report(e);
   }
 
-  private guard<T>(what: string, step: () => T): T | undefined {
-    return this.reporter.guard(what, step);
-  }
-
   /** sessionsFor returns the number of sessions filed for `peer` (a peerKey result) that could still be offered. */
   sessionsFor(peer: string): number {
     let n = 0;
@@ -197,7 +193,7 @@ export class ClientSessionCache extends EventEmitter {
   private replaceSession(ssl: SSL, s: SSL_SESSION | null): void {
     const flags = SSL_get_shutdown(ssl);
     SSL_set_shutdown(ssl, flags | SSL_SENT_SHUTDOWN);
-    this.guard('SSL_set_session', () => SSL_set_session(ssl, s));
+    this.reporter.guard('SSL_set_session', () => SSL_set_session(ssl, s));
     SSL_set_shutdown(ssl, flags);
   }
 
@@ -212,13 +208,13 @@ export class ClientSessionCache extends EventEmitter {
     const servername = options.servername ?? (options.host && !/^[\d.:]+$/.test(options.host) ? options.host : undefined);
     const c: Connection = { ssl: SSL_new(this.ctx), peer: this.peerKey({ host, port, servername }), finished: false, early: [] };
     SSL_set_connect_state(c.ssl);
-    this.guard('tls_setup_handshake', () => tls_setup_handshake(c.ssl));
+    this.reporter.guard('tls_setup_handshake', () => tls_setup_handshake(c.ssl));
     let offered: SSL_SESSION | null = null;
     let der: Uint8Array | null = null;
     if (options.session === undefined) {
       offered = this.pick(c.peer);
       const reuse = offered === null ? this.lastTls13.get(c.peer) : undefined;
-      if (reuse !== undefined) offered = this.guard('sessionFromDer', () => sessionFromDer(reuse)) ?? null;
+      if (reuse !== undefined) offered = this.reporter.guard('sessionFromDer', () => sessionFromDer(reuse)) ?? null;
       if (offered) {
         der = sessionToDer(offered);
         if (der && SSL_SESSION_get_protocol_version(offered) === TLS1_3_VERSION) this.keepTls13(c.peer, Buffer.from(der));
@@ -231,7 +227,7 @@ export class ClientSessionCache extends EventEmitter {
       }
     }
     // A ClientHello without a session to resume carries an empty one.
-    if (!offered) this.guard('ssl_get_new_session', () => ssl_get_new_session(c.ssl, 0));
+    if (!offered) this.reporter.guard('ssl_get_new_session', () => ssl_get_new_session(c.ssl, 0));
     const socket = tls.connect(der ? { ...options, session: Buffer.from(der) } : options, secureConnectListener);
     socket.on('session', (d: Buffer) => {
       if (c.finished) this.onSession(c, d);
@@ -241,13 +237,13 @@ export class ClientSessionCache extends EventEmitter {
       const reused = socket.isSessionReused();
       const protocol = socket.getProtocol();
       const version = PROTOCOL_VERSIONS[protocol ?? ''] ?? TLS1_2_VERSION;
-      this.guard('tls_process_server_hello', () => tls_process_server_hello(c.ssl, reused ? 1 : 0, version, null));
+      this.reporter.guard('tls_process_server_hello', () => tls_process_server_hello(c.ssl, reused ? 1 : 0, version, null));
       const finish = (): void => {
         if (c.finished) return;
         // A TLS <= 1.2 full handshake's new session is the connection's: take it first, so
         // tls_finish_handshake stores it (ssl_update_cache).
         if (version !== TLS1_3_VERSION && !reused && c.early.length > 0) this.adopt(c, c.early.shift() as Buffer);
-        this.guard('tls_finish_handshake', () => tls_finish_handshake(c.ssl));
+        this.reporter.guard('tls_finish_handshake', () => tls_finish_handshake(c.ssl));
         c.finished = true;
         if (version !== TLS1_3_VERSION) this.fileCurrent(c);
         for (const d of c.early.splice(0)) this.onSession(c, d);
@@ -258,7 +254,7 @@ export class ClientSessionCache extends EventEmitter {
       this.emit('handshake', { peer: c.peer, offered: offered !== null, reused, protocol } satisfies ClientHandshakeInfo);
     });
     socket.once('close', (hadError: boolean) => {
-      this.guard('close', () => {
+      this.reporter.guard('close', () => {
         const s = SSL_get0_session(c.ssl);
         if (hadError && c.finished && s) SSL_CTX_remove_session(this.ctx, s);
         SSL_set_shutdown(c.ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
@@ -270,7 +266,7 @@ export class ClientSessionCache extends EventEmitter {
 
   // Makes Node's session (DER) the connection's current one; false if it does not decode.
   private adopt(c: Connection, d: Buffer): boolean {
-    const s = this.guard('sessionFromDer', () => sessionFromDer(d)) ?? null;
+    const s = this.reporter.guard('sessionFromDer', () => sessionFromDer(d)) ?? null;
     if (s === null) {
       this.report(new SessionCacheError('der', `client 'session': Node's session does not decode (${drainErrorQueue()})`));
       return false;
@@ -286,7 +282,7 @@ export class ClientSessionCache extends EventEmitter {
     if (this.closed || !this.adopt(c, d)) return;
     const s = SSL_get0_session(c.ssl);
     if (s !== null && SSL_SESSION_get_protocol_version(s) === TLS1_3_VERSION) this.keepTls13(c.peer, d);
-    this.guard('ssl_update_cache', () => ssl_update_cache(c.ssl, SSL_SESS_CACHE_CLIENT));
+    this.reporter.guard('ssl_update_cache', () => ssl_update_cache(c.ssl, SSL_SESS_CACHE_CLIENT));
     this.fileCurrent(c);
   }
 

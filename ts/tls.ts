@@ -366,20 +366,16 @@ export class SessionCacheAdapter extends EventEmitter {
     this.sharedStore?.detach(); // first: the context's last free must not empty the shared store
     const attached = attachedContexts.get(this.ctx);
     if (attached && --attached.adapters === 0) attachedContexts.delete(this.ctx);
-    this.guard('releasing the step connection', () => adapterRelease(this.conn));
-    this.guard('SSL_CTX_free', () => SSL_CTX_free(this.ctx));
+    this.reporter.guard('releasing the step connection', () => adapterRelease(this.conn));
+    this.reporter.guard('SSL_CTX_free', () => SSL_CTX_free(this.ctx));
   }
 
   private report(e: SessionCacheError): void {
     this.reporter.report(e);
   }
 
-  private guard<T>(what: string, step: () => T): T | undefined {
-    return this.reporter.guard(what, step);
-  }
-
   private readonly onConnection = (): void => {
-    if (!this.detached) this.guard('connection', () => adapterAccept(this.conn));
+    if (!this.detached) this.reporter.guard('connection', () => adapterAccept(this.conn));
   };
 
   private readonly onResumeSession = (id: Buffer, cb: (err: Error | null, session?: Buffer | null) => void): void => {
@@ -497,7 +493,7 @@ export class SessionCacheAdapter extends EventEmitter {
       r = null;
     }
     const answer = (r ?? null) as SSL_SESSION | Uint8Array | null;
-    const [a, der] = this.guard('get session answer', () =>
+    const [a, der] = this.reporter.guard('get session answer', () =>
       this.lookupStep((slab, at) => adapterLookupAnswer(this.conn, id, answer, copy.value, counted, slab, at)),
     ) ?? [counted << 2, null];
     const n = typeof a === 'number' ? a : a[1];
@@ -511,7 +507,7 @@ export class SessionCacheAdapter extends EventEmitter {
   }
 
   private freeQuietly(s: SSL_SESSION): void {
-    this.guard('freeing a session the get callback handed over', () => SSL_SESSION_free(s));
+    this.reporter.guard('freeing a session the get callback handed over', () => SSL_SESSION_free(s));
   }
 
   private readonly onNewSession = (id: Buffer, der: Buffer, done: () => void): void => {
@@ -556,7 +552,7 @@ export class SessionCacheAdapter extends EventEmitter {
     const resumed = socket.isSessionReused();
     const byLookup = counts !== undefined && version !== TLS1_3_VERSION && (counts & 3) > 0;
     if (resumed && !byLookup) this.counts.ticketResumptions++;
-    this.guard('secureConnection', () => adapterFinish(this.conn, version, resumed, counts));
+    this.reporter.guard('secureConnection', () => adapterFinish(this.conn, version, resumed, counts));
   };
 }
 

@@ -3,29 +3,7 @@
 // when the process exits. startRedis() resolves to { proc, port, version }, or to { skipped }
 // with the reason when it cannot run (no redis package, no redis-server, no start).
 const { spawn, spawnSync } = require('node:child_process');
-const net = require('node:net');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
+const { freePort, canConnect } = require('../../scripts/lib/loopback');
 
 async function startRedis() {
   try {

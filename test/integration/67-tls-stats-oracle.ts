@@ -7,11 +7,12 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import * as osc from '../..';
+import { freePort } from '../../scripts/lib/loopback';
 
 const certs = path.join(__dirname, '..', '..', 'examples', 'certs');
 const keyFile = path.join(certs, 'localhost-key.pem');
@@ -42,16 +43,6 @@ const scenarios: Scenario[] = [
     node: { maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET },
   },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** One `openssl s_client` connection that sends GET / and reads the page; resolves to the page. */
 function sClient(port: number, args: string[]): Promise<string> {

@@ -1,10 +1,10 @@
 // A real redis-server for the store tests: started on a loopback port the test picks, with
 // no persistence, and killed at the end. Missing redis-server is a failure, not a skip.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import * as net from 'node:net';
 import { createClient } from 'redis';
 import type { SSL, SSL_CTX, SSL_SESSION } from '../../..';
 import * as osc from '../../..';
+import { canConnect, freePort } from '../../../scripts/lib/loopback';
 
 export const REDIS_MISSING =
   'redis-server is not on PATH: these tests need a real Redis (Debian/Ubuntu: apt-get install redis-server; .ci/run installs it)';
@@ -15,29 +15,6 @@ export function redisServerPath(): string {
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) throw new Error(REDIS_MISSING);
   return bin;
-}
-
-/** A free loopback TCP port (bound and released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 const live = new Set<ChildProcess>();
